@@ -1,0 +1,146 @@
+//! Our own extractors, so a malformed body, a wrong type or a bad path parameter comes back
+//! in the FSS envelope and names the field, instead of axum's plain-text rejections.
+
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::http::StatusCode;
+use axum::http::header::CONTENT_TYPE;
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use crate::domain::{ProjectId, Urn};
+use crate::error::{ApiError, ErrorCode};
+
+/// A JSON object body that must be present.
+pub struct ApiJson<T>(pub T);
+
+/// A JSON object body that may be absent (empty), which reads as `T::default()`.
+/// Publish takes one: "an absent body, `{}` and `"digest": ""` all mean publish latest".
+pub struct OptionalJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match read_json(req, state).await? {
+            Some(v) => Ok(Self(v)),
+            None => Err(ApiError::invalid_parameter(
+                "Invalid parameter: the request body is required (a JSON object)",
+            )),
+        }
+    }
+}
+
+impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(read_json(req, state).await?.unwrap_or_default()))
+    }
+}
+
+fn bytes_rejection(r: BytesRejection) -> ApiError {
+    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(ErrorCode::BodyTooLarge)
+    } else {
+        ApiError::invalid_parameter(format!(
+            "Invalid parameter: the request body could not be read: {r}"
+        ))
+    }
+}
+
+/// Reads the body; `None` when it is empty. The checks, in order: a JSON content type (when
+/// one is given), an object (serde would otherwise accept an array for a struct), the
+/// fields' types (the error names the field), and nothing after the object.
+async fn read_json<S: Send + Sync, T: DeserializeOwned>(
+    req: Request,
+    state: &S,
+) -> Result<Option<T>, ApiError> {
+    let json_content_type = match req.headers().get(CONTENT_TYPE) {
+        None => true,
+        Some(v) => v
+            .to_str()
+            .map(|s| {
+                let mime = s.split(';').next().unwrap_or("").trim();
+                mime.eq_ignore_ascii_case("application/json")
+            })
+            .unwrap_or(false),
+    };
+    let bytes = Bytes::from_request(req, state)
+        .await
+        .map_err(bytes_rejection)?;
+    let Some(first) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
+        return Ok(None);
+    };
+    if !json_content_type {
+        return Err(ApiError::invalid_parameter(
+            "Invalid parameter: Content-Type must be application/json",
+        ));
+    }
+    if bytes[first] != b'{' {
+        return Err(ApiError::invalid_parameter(
+            "Invalid parameter: the request body must be a JSON object",
+        ));
+    }
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let inner = e.into_inner();
+        if inner.is_syntax() || inner.is_eof() || path == "." {
+            ApiError::invalid_parameter(format!("Invalid parameter: malformed JSON: {inner}"))
+        } else {
+            ApiError::invalid_parameter(format!("Invalid parameter: {path}: {inner}"))
+        }
+    })?;
+    de.end().map_err(|e| {
+        ApiError::invalid_parameter(format!("Invalid parameter: malformed JSON: {e}"))
+    })?;
+    Ok(Some(value))
+}
+
+/// `{project_id}` from a path, validated.
+pub struct ProjectPath(pub ProjectId);
+
+/// `{project_id}` and `{function_urn}` from a path: the URN percent-decoded (axum's `Path`
+/// decodes each segment) and parsed in any of the accepted forms.
+pub struct FunctionPath {
+    /// The path's project.
+    pub project: ProjectId,
+    /// The URN, parsed.
+    pub urn: Urn,
+}
+
+/// A path segment that is not valid percent-encoded UTF-8, or a missing parameter.
+fn path_rejection(e: axum::extract::rejection::PathRejection) -> ApiError {
+    ApiError::invalid_parameter(format!("Invalid parameter: bad path: {}", e.body_text()))
+}
+
+fn parse_project(s: &str) -> Result<ProjectId, ApiError> {
+    ProjectId::parse(s).map_err(|e| ApiError::invalid_parameter(format!("Invalid parameter: {e}")))
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for ProjectPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path(project_id) = Path::<String>::from_request_parts(parts, state)
+            .await
+            .map_err(path_rejection)?;
+        Ok(Self(parse_project(&project_id)?))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for FunctionPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let Path((project_id, urn)) = Path::<(String, String)>::from_request_parts(parts, state)
+            .await
+            .map_err(path_rejection)?;
+        let project = parse_project(&project_id)?;
+        let urn = Urn::parse(&urn)
+            .map_err(|e| ApiError::invalid_parameter(format!("Invalid parameter: {e}")))?;
+        Ok(Self { project, urn })
+    }
+}

@@ -1,0 +1,239 @@
+//! The wire form of a function or version: one object for every operation that returns one.
+//!
+//! SPEC section 3 lists the keys every such response carries; the official SDK's response
+//! models (CreateFunctionResponse, ShowFunctionConfigResponse, CreateFunctionVersionResponse,
+//! the list items, the code responses) each declare a subset of a slightly larger set. The
+//! emulator writes the union, always with every key, so any model parses every response:
+//! unset strings are `""`, numbers `0`, booleans `false`, objects and lists `null` (SPEC 9).
+
+use chrono::FixedOffset;
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::clock::rfc3339;
+use crate::domain::{Qualifier, full_urn};
+use crate::service::FunctionSnapshot;
+use crate::service::input::encode_code;
+
+/// `func_code` in a response.
+#[derive(Serialize)]
+pub struct FuncCodeView {
+    /// The code, base64; empty except in ShowFunctionCode.
+    pub file: String,
+    /// Always empty: the emulator serves code inline.
+    pub link: &'static str,
+}
+
+/// `strategy_config` in a response.
+#[derive(Serialize)]
+pub struct StrategyConfigView {
+    concurrency: i64,
+    concurrent_num: i64,
+}
+
+/// A function or version, as every function-returning operation writes it.
+/// Field order: SPEC section 3's list, then the keys only newer SDK models declare.
+#[derive(Serialize)]
+pub struct FunctionView<'a> {
+    func_urn: String,
+    func_name: &'a str,
+    domain_id: &'a str,
+    user_domain: &'a str,
+    namespace: &'a str,
+    project_name: &'a str,
+    package: &'a str,
+    runtime: &'a str,
+    timeout: u32,
+    handler: &'a str,
+    memory_size: u32,
+    cpu: u32,
+    code_type: &'a str,
+    code_url: &'a str,
+    code_filename: &'a str,
+    code_size: u64,
+    user_data: &'a str,
+    encrypted_user_data: &'a str,
+    digest: &'a str,
+    version: String,
+    image_name: &'a str,
+    xrole: &'a str,
+    app_xrole: &'a str,
+    dependency_pkg: &'a str,
+    description: &'a str,
+    version_description: &'a str,
+    last_modified: String,
+    func_code: FuncCodeView,
+    func_vpc: Option<&'a Value>,
+    mount_config: Option<&'a Value>,
+    depend_list: Option<()>,
+    strategy_config: StrategyConfigView,
+    extend_config: &'a str,
+    dependencies: Option<()>,
+    initializer_handler: &'a str,
+    initializer_timeout: i64,
+    pre_stop_handler: &'a str,
+    pre_stop_timeout: i64,
+    enterprise_project_id: &'a str,
+    long_time: bool,
+    log_group_id: &'a str,
+    log_stream_id: &'a str,
+    #[serde(rename = "type")]
+    func_type: &'a str,
+    enable_dynamic_memory: bool,
+    function_async_config: Option<()>,
+    // Keys declared by newer SDK models (sdk-tests/python/MODELS.md).
+    func_id: String,
+    resource_id: String,
+    gpu_memory: u32,
+    gpu_type: &'static str,
+    domain_names: &'static str,
+    reserved_instance_count: u32,
+    depend_version_list: Option<()>,
+    enable_cloud_debug: &'static str,
+    is_stateful_function: bool,
+    custom_image: Option<&'a Value>,
+    is_bridge_function: bool,
+    apig_route_enable: bool,
+    heartbeat_handler: &'static str,
+    enable_class_isolation: bool,
+    allow_ephemeral_storage: bool,
+    ephemeral_storage: u32,
+    network_controller: Option<()>,
+    is_return_stream: bool,
+    enable_auth_in_header: bool,
+    enable_lts_log: bool,
+    lts_custom_tag: Option<()>,
+    user_data_encrypt_kms_key_id: &'static str,
+    code_encrypt_kms_key_id: &'static str,
+    peering_cidr: &'static str,
+    reserved_instance_idle_mode: bool,
+    func_vpc_id: &'a str,
+    fail_count: u32,
+    #[serde(rename = "bind_bridge_funcUrns")]
+    bind_bridge_func_urns: Option<()>,
+    concurrency: i64,
+    concurrent_num: i64,
+}
+
+/// Whether `func_code.file` carries the code (ShowFunctionCode) or is left empty.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum CodeInBody {
+    /// Leave `func_code.file` empty (every response but ShowFunctionCode).
+    Omit,
+    /// Put the base64 code in `func_code.file`.
+    Include,
+}
+
+impl<'a> FunctionView<'a> {
+    /// Renders a snapshot.
+    pub fn new(s: &'a FunctionSnapshot, code: CodeInBody, offset: FixedOffset) -> Self {
+        let p = &s.project;
+        let c = &*s.state.config;
+        let func_urn = full_urn(&p.region, &p.id, &s.package, &s.name, &s.qualifier);
+        // A stable id per function (not per version), shaped like the service's UUIDs.
+        let id_hash = crate::domain::Digest::of(
+            full_urn(&p.region, &p.id, &s.package, &s.name, &Qualifier::Latest).as_bytes(),
+        );
+        let h = id_hash.as_str();
+        let func_id = format!(
+            "{}-{}-{}-{}-{}",
+            &h[0..8],
+            &h[8..12],
+            &h[12..16],
+            &h[16..20],
+            &h[20..32]
+        );
+        let vpc_id = c
+            .func_vpc
+            .as_ref()
+            .and_then(|v| v.get("vpc_id"))
+            .and_then(Value::as_str)
+            .unwrap_or("");
+        Self {
+            func_urn,
+            func_name: s.name.as_str(),
+            domain_id: &p.domain_id,
+            user_domain: &p.domain_name,
+            namespace: p.id.as_str(),
+            project_name: p.region.as_str(),
+            package: s.package.as_str(),
+            runtime: c.runtime.as_str(),
+            timeout: c.timeout.seconds(),
+            handler: c.handler.as_str(),
+            memory_size: c.memory_size.mb(),
+            cpu: c.memory_size.cpu_millicores(),
+            code_type: s.state.code.code_type.as_str(),
+            code_url: &s.state.code.code_url,
+            code_filename: &s.state.code.code_filename,
+            code_size: s.state.code.size(),
+            user_data: &c.user_data,
+            encrypted_user_data: &c.encrypted_user_data,
+            digest: s.state.code.digest().as_str(),
+            version: s.qualifier.to_string(),
+            image_name: &s.state.image_name,
+            xrole: &c.xrole,
+            app_xrole: &c.app_xrole,
+            dependency_pkg: "",
+            description: c.description.as_str(),
+            version_description: s.version_description.as_str(),
+            last_modified: rfc3339(s.state.last_modified, offset),
+            func_code: FuncCodeView {
+                file: match code {
+                    CodeInBody::Omit => String::new(),
+                    CodeInBody::Include => encode_code(&s.state.code.blob.bytes),
+                },
+                link: "",
+            },
+            func_vpc: c.func_vpc.as_ref(),
+            mount_config: c.mount_config.as_ref(),
+            depend_list: None,
+            strategy_config: StrategyConfigView {
+                concurrency: c.strategy_config.concurrency,
+                concurrent_num: c.strategy_config.concurrent_num,
+            },
+            extend_config: &c.extend_config,
+            dependencies: None,
+            initializer_handler: &c.initializer_handler,
+            initializer_timeout: c.initializer_timeout,
+            pre_stop_handler: &c.pre_stop_handler,
+            pre_stop_timeout: c.pre_stop_timeout,
+            enterprise_project_id: &c.enterprise_project_id,
+            long_time: c.long_time,
+            log_group_id: &c.log_group_id,
+            log_stream_id: &c.log_stream_id,
+            func_type: &c.func_type,
+            enable_dynamic_memory: c.enable_dynamic_memory,
+            function_async_config: None,
+            resource_id: func_id.clone(),
+            func_id,
+            gpu_memory: 0,
+            gpu_type: "",
+            domain_names: "",
+            reserved_instance_count: 0,
+            depend_version_list: None,
+            enable_cloud_debug: "",
+            is_stateful_function: false,
+            custom_image: c.custom_image.as_ref(),
+            is_bridge_function: false,
+            apig_route_enable: false,
+            heartbeat_handler: "",
+            enable_class_isolation: false,
+            allow_ephemeral_storage: false,
+            ephemeral_storage: 0,
+            network_controller: None,
+            is_return_stream: false,
+            enable_auth_in_header: false,
+            enable_lts_log: false,
+            lts_custom_tag: None,
+            user_data_encrypt_kms_key_id: "",
+            code_encrypt_kms_key_id: "",
+            peering_cidr: "",
+            reserved_instance_idle_mode: false,
+            func_vpc_id: vpc_id,
+            fail_count: 0,
+            bind_bridge_func_urns: None,
+            concurrency: c.strategy_config.concurrency,
+            concurrent_num: c.strategy_config.concurrent_num,
+        }
+    }
+}

@@ -1,0 +1,182 @@
+//! Time, injected.
+//!
+//! Version names (`vYYYYMMDD-HHMMSS`), `last_modified` and `image_name` all come from the
+//! [`Clock`] in the app state, never from `Utc::now()` directly, so tests (and later the
+//! control plane) can freeze or move time and assert exact values without sleeping.
+
+use std::sync::Mutex;
+
+use chrono::{DateTime, Duration, FixedOffset, Utc};
+
+/// A source of "now".
+pub trait Clock: Send + Sync + 'static {
+    /// The current instant.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The machine's clock.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// A clock that can be frozen, moved by an offset or handed back to system time while the
+/// emulator runs. Tests start it frozen; the control plane (`/_emulator/clock`) drives it.
+#[derive(Debug, Default)]
+pub struct ControlledClock {
+    // A std Mutex: held for a few instructions, never across an await.
+    mode: Mutex<ClockMode>,
+}
+
+/// What a [`ControlledClock`] is doing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ClockMode {
+    /// Follows the machine's clock.
+    #[default]
+    System,
+    /// Stands still at an instant.
+    Frozen(DateTime<Utc>),
+    /// The machine's clock plus an offset (which may be negative).
+    Offset(Duration),
+}
+
+impl ControlledClock {
+    /// A clock that follows system time until told otherwise.
+    pub fn system() -> Self {
+        Self::default()
+    }
+
+    /// A clock frozen at `at`.
+    pub fn frozen(at: DateTime<Utc>) -> Self {
+        Self {
+            mode: Mutex::new(ClockMode::Frozen(at)),
+        }
+    }
+
+    /// What the clock is doing now.
+    pub fn mode(&self) -> ClockMode {
+        *self.lock()
+    }
+
+    /// Sets what the clock does.
+    pub fn set_mode(&self, mode: ClockMode) {
+        *self.lock() = mode;
+    }
+
+    /// Moves the clock forward (or back, for a negative amount). A frozen clock stays
+    /// frozen at the new instant; a running clock gains an offset.
+    pub fn advance(&self, by: Duration) {
+        let mut mode = self.lock();
+        *mode = match *mode {
+            ClockMode::System => ClockMode::Offset(by),
+            ClockMode::Frozen(at) => ClockMode::Frozen(at + by),
+            ClockMode::Offset(d) => ClockMode::Offset(d + by),
+        };
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, ClockMode> {
+        // The guarded value is a Copy enum written in one assignment; a poisoned lock still
+        // holds a whole value, so recovering it is safe.
+        self.mode.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Clock for ControlledClock {
+    fn now(&self) -> DateTime<Utc> {
+        match self.mode() {
+            ClockMode::System => Utc::now(),
+            ClockMode::Frozen(at) => at,
+            ClockMode::Offset(d) => Utc::now() + d,
+        }
+    }
+}
+
+/// The default version name for a publish at `now`: `v` + `YYYYMMDD-HHMMSS` in `offset`.
+pub fn default_version_name(now: DateTime<Utc>, offset: FixedOffset) -> String {
+    now.with_timezone(&offset)
+        .format("v%Y%m%d-%H%M%S")
+        .to_string()
+}
+
+/// `last_modified` as the service writes it: RFC 3339, seconds, at `offset`
+/// (`2018-03-28T11:30:32+08:00`).
+pub fn rfc3339(at: DateTime<Utc>, offset: FixedOffset) -> String {
+    at.with_timezone(&offset)
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+}
+
+/// The `yyMMddHHmmss` stamp inside an `image_name`.
+pub fn image_stamp(at: DateTime<Utc>, offset: FixedOffset) -> String {
+    at.with_timezone(&offset).format("%y%m%d%H%M%S").to_string()
+}
+
+/// Parses a UTC offset such as `+08:00`, `-05:30` or `Z`.
+pub fn parse_offset(s: &str) -> Option<FixedOffset> {
+    if s == "Z" || s == "z" {
+        return FixedOffset::east_opt(0);
+    }
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':')?;
+    if h.len() != 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    if h > 23 || m > 59 {
+        return None;
+    }
+    FixedOffset::east_opt(sign * (h * 3600 + m * 60))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn at() -> DateTime<Utc> {
+        Utc.with_ymd_and_hms(2026, 11, 28, 11, 30, 15).unwrap()
+    }
+
+    #[test]
+    fn names_and_stamps_use_the_offset() {
+        let cst = parse_offset("+08:00").unwrap();
+        assert_eq!(default_version_name(at(), cst), "v20261128-193015");
+        assert_eq!(rfc3339(at(), cst), "2026-11-28T19:30:15+08:00");
+        assert_eq!(image_stamp(at(), cst), "261128193015");
+        let utc = parse_offset("Z").unwrap();
+        assert_eq!(rfc3339(at(), utc), "2026-11-28T11:30:15+00:00");
+        assert_eq!(
+            default_version_name(at(), parse_offset("-05:30").unwrap()),
+            "v20261128-060015"
+        );
+    }
+
+    #[test]
+    fn offsets_parse_strictly() {
+        for bad in [
+            "", "8", "+8:00", "+08", "08:00", "+24:00", "+08:60", "+0a:00",
+        ] {
+            assert!(parse_offset(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn controlled_clock_freezes_advances_and_offsets() {
+        let clock = ControlledClock::frozen(at());
+        assert_eq!(clock.now(), at());
+        clock.advance(Duration::seconds(5));
+        assert_eq!(clock.now(), at() + Duration::seconds(5));
+        clock.set_mode(ClockMode::Offset(Duration::days(-1)));
+        let drift = (Utc::now() - Duration::days(1) - clock.now())
+            .num_seconds()
+            .abs();
+        assert!(drift < 5);
+    }
+}

@@ -1,0 +1,664 @@
+//! Typed configuration, layered: defaults, then the TOML file, then `FGS_EMULATOR_*`
+//! environment variables, then command-line flags (applied by `main`).
+//!
+//! Every key is documented, with its default, in `config.example.toml`. Errors name the
+//! key and where it came from (the file, or the environment variable).
+
+use std::path::{Path, PathBuf};
+
+use chrono::FixedOffset;
+use serde::{Deserialize, Serialize};
+
+use crate::clock::parse_offset;
+use crate::domain::{ProjectId, Region};
+
+/// Prefix of every environment variable the emulator reads.
+pub const ENV_PREFIX: &str = "FGS_EMULATOR_";
+
+/// The whole configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[server]`: where to listen and how much to read.
+    pub server: ServerConfig,
+    /// `[clock]`: the offset timestamps and version names are written in.
+    pub clock: ClockConfig,
+    /// `[auth]`: how requests are authenticated.
+    pub auth: AuthConfig,
+    /// `[limits]`: the service's quotas.
+    pub limits: LimitsConfig,
+    /// `[behavior]`: switches for rules tests may want off.
+    pub behavior: BehaviorConfig,
+    /// `[state]`: where state is kept between runs.
+    pub state: StateConfig,
+    /// `[control]`: the `/_emulator` control plane.
+    pub control: ControlConfig,
+    /// `[[projects]]`: known projects and their region and domain.
+    pub projects: Vec<ProjectConfig>,
+    /// `[[functions]]`: functions created at start-up (and on reset).
+    pub functions: Vec<FunctionSeed>,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to bind; loopback by default so nothing is exposed by accident.
+    pub host: String,
+    /// Port to bind; 0 picks a free one.
+    pub port: u16,
+    /// Largest request body read; bigger ones get 413 FSS.0413 without being read.
+    pub max_body_bytes: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            host: "127.0.0.1".into(),
+            port: 8080,
+            // A 50 MiB package, base64-encoded (4/3) inside JSON, fits.
+            max_body_bytes: 72 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[clock]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClockConfig {
+    /// Offset for `last_modified`, default version names and image names.
+    pub utc_offset: String,
+}
+
+impl Default for ClockConfig {
+    fn default() -> Self {
+        Self {
+            // China Standard Time, as the service's own examples are written.
+            utc_offset: "+08:00".into(),
+        }
+    }
+}
+
+/// How requests are authenticated (SPEC section 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum AuthMode {
+    /// Any non-empty `X-Auth-Token`, or an `Authorization: SDK-HMAC-SHA256 ...` header.
+    #[default]
+    Presence,
+    /// Tokens from config; AK/SK signatures verified as the SDKs compute them.
+    Verify,
+    /// No checks at all.
+    Off,
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// `presence`, `verify` or `off`.
+    pub mode: AuthMode,
+    /// `[[auth.tokens]]`: tokens accepted in verify mode.
+    pub tokens: Vec<TokenConfig>,
+    /// `[[auth.credentials]]`: AK/SK pairs accepted in verify mode.
+    pub credentials: Vec<CredentialConfig>,
+}
+
+/// One accepted token.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TokenConfig {
+    /// The `X-Auth-Token` value.
+    pub value: String,
+    /// Projects it may be used for; empty means all.
+    #[serde(default)]
+    pub project_ids: Vec<String>,
+}
+
+/// One accepted AK/SK pair.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialConfig {
+    /// Access key.
+    pub ak: String,
+    /// Secret key.
+    pub sk: String,
+    /// Projects it may be used for; empty means all.
+    #[serde(default)]
+    pub project_ids: Vec<String>,
+}
+
+/// `[limits]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct LimitsConfig {
+    /// Published versions per function, `latest` not counted (403 FSS.1042 beyond).
+    pub max_versions: usize,
+    /// Aliases per function (403 FSS.1043 beyond).
+    pub max_aliases: usize,
+    /// Functions per project (403 FSS.1041 beyond).
+    pub max_functions: usize,
+    /// Requests in flight at once (429 FSS.0429 beyond).
+    pub max_concurrent_requests: usize,
+    /// Decoded inline code (413 FSS.1072 beyond).
+    pub max_inline_code_bytes: usize,
+    /// Decoded zip or jar package (413 FSS.1071 beyond).
+    pub max_code_bytes: usize,
+}
+
+impl Default for LimitsConfig {
+    fn default() -> Self {
+        Self {
+            max_versions: 10,
+            max_aliases: 10,
+            max_functions: 400,
+            max_concurrent_requests: 1024,
+            max_inline_code_bytes: 10 * 1024,
+            max_code_bytes: 50 * 1024 * 1024,
+        }
+    }
+}
+
+/// `[behavior]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct BehaviorConfig {
+    /// Refuse a publish when nothing changed since the newest version (400 FSS.1016).
+    pub reject_unchanged_publish: bool,
+}
+
+impl Default for BehaviorConfig {
+    fn default() -> Self {
+        Self {
+            reject_unchanged_publish: true,
+        }
+    }
+}
+
+/// `[state]`.
+#[derive(Debug, Clone, Serialize, Deserialize, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct StateConfig {
+    /// A file that keeps state across restarts; none means in memory only.
+    pub file: Option<PathBuf>,
+}
+
+/// `[control]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ControlConfig {
+    /// Bearer token the control plane requires; none means open.
+    pub token: Option<String>,
+    /// Requests kept in the journal (oldest dropped).
+    pub journal_size: usize,
+    /// Seed for generated values (image names), for byte-identical runs.
+    pub seed: Option<u64>,
+}
+
+impl Default for ControlConfig {
+    fn default() -> Self {
+        Self {
+            token: None,
+            journal_size: 1000,
+            seed: None,
+        }
+    }
+}
+
+/// `[[projects]]`: a project the emulator knows in advance.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectConfig {
+    /// The project id used in paths.
+    pub id: String,
+    /// Its region (`project_name` in responses, the region field of URNs).
+    #[serde(default = "default_region")]
+    pub region: String,
+    /// The account name (`user_domain` in responses).
+    #[serde(default = "default_domain_name")]
+    pub domain_name: String,
+    /// The account id (`domain_id` in responses); derived from the project id when unset.
+    #[serde(default)]
+    pub domain_id: Option<String>,
+}
+
+/// The region of a project that is not configured: `cn-north-4` (SPEC section 8).
+pub fn default_region() -> String {
+    "cn-north-4".into()
+}
+
+/// The account name of a project that does not name one.
+pub fn default_domain_name() -> String {
+    "fgs-emulator".into()
+}
+
+/// `[[functions]]`: a function created at start-up and on reset.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionSeed {
+    /// Project id; defaults to the first `[[projects]]` entry.
+    #[serde(default)]
+    pub project: Option<String>,
+    /// Package; default `default`.
+    #[serde(default = "default_package")]
+    pub package: String,
+    /// Function name.
+    pub func_name: String,
+    /// Runtime, e.g. `Python3.9`.
+    pub runtime: String,
+    /// Handler, e.g. `index.handler`.
+    pub handler: String,
+    /// Memory in MB; default 128.
+    #[serde(default = "default_memory")]
+    pub memory_size: i64,
+    /// Timeout in seconds; default 30.
+    #[serde(default = "default_timeout")]
+    pub timeout: i64,
+    /// Code type; default `inline`.
+    #[serde(default = "default_code_type")]
+    pub code_type: String,
+    /// The code as text (inline). Exclusive with `code_file`.
+    #[serde(default)]
+    pub code: Option<String>,
+    /// A file whose bytes are the code, relative to the config file. Exclusive with `code`.
+    #[serde(default)]
+    pub code_file: Option<PathBuf>,
+    /// File name reported as `code_filename`.
+    #[serde(default)]
+    pub code_filename: Option<String>,
+    /// Function description.
+    #[serde(default)]
+    pub description: String,
+    /// Environment variables as a JSON object string.
+    #[serde(default)]
+    pub user_data: String,
+}
+
+fn default_package() -> String {
+    "default".into()
+}
+fn default_memory() -> i64 {
+    128
+}
+fn default_timeout() -> i64 {
+    30
+}
+fn default_code_type() -> String {
+    "inline".into()
+}
+
+/// A configuration error, naming the key and its source.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML or has a wrong key or type.
+    #[error("config file {path}: {message}")]
+    File {
+        /// The file.
+        path: PathBuf,
+        /// The parser's words, which name the key.
+        message: String,
+    },
+    /// An environment variable is unknown or has a value of the wrong type.
+    #[error("environment variable {var}: {message}")]
+    Env {
+        /// The variable.
+        var: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// A value is well-typed but not allowed.
+    #[error("config key {key}: {message}")]
+    Invalid {
+        /// The key, as written in TOML.
+        key: String,
+        /// What is wrong.
+        message: String,
+    },
+}
+
+/// The type of a key settable from the environment.
+#[derive(Clone, Copy)]
+enum EnvKind {
+    Str,
+    Int,
+    Bool,
+}
+
+/// Keys settable from the environment: `FGS_EMULATOR_<SECTION>_<KEY>`, e.g.
+/// `FGS_EMULATOR_LIMITS_MAX_VERSIONS=20`. Lists (`[[projects]]` ...) come from the file only.
+const ENV_KEYS: &[(&str, &str, &str, EnvKind)] = &[
+    ("SERVER_HOST", "server", "host", EnvKind::Str),
+    ("SERVER_PORT", "server", "port", EnvKind::Int),
+    (
+        "SERVER_MAX_BODY_BYTES",
+        "server",
+        "max_body_bytes",
+        EnvKind::Int,
+    ),
+    ("CLOCK_UTC_OFFSET", "clock", "utc_offset", EnvKind::Str),
+    ("AUTH_MODE", "auth", "mode", EnvKind::Str),
+    (
+        "LIMITS_MAX_VERSIONS",
+        "limits",
+        "max_versions",
+        EnvKind::Int,
+    ),
+    ("LIMITS_MAX_ALIASES", "limits", "max_aliases", EnvKind::Int),
+    (
+        "LIMITS_MAX_FUNCTIONS",
+        "limits",
+        "max_functions",
+        EnvKind::Int,
+    ),
+    (
+        "LIMITS_MAX_CONCURRENT_REQUESTS",
+        "limits",
+        "max_concurrent_requests",
+        EnvKind::Int,
+    ),
+    (
+        "LIMITS_MAX_INLINE_CODE_BYTES",
+        "limits",
+        "max_inline_code_bytes",
+        EnvKind::Int,
+    ),
+    (
+        "LIMITS_MAX_CODE_BYTES",
+        "limits",
+        "max_code_bytes",
+        EnvKind::Int,
+    ),
+    (
+        "BEHAVIOR_REJECT_UNCHANGED_PUBLISH",
+        "behavior",
+        "reject_unchanged_publish",
+        EnvKind::Bool,
+    ),
+    ("STATE_FILE", "state", "file", EnvKind::Str),
+    ("CONTROL_TOKEN", "control", "token", EnvKind::Str),
+    (
+        "CONTROL_JOURNAL_SIZE",
+        "control",
+        "journal_size",
+        EnvKind::Int,
+    ),
+    ("CONTROL_SEED", "control", "seed", EnvKind::Int),
+];
+
+/// Variables read by the command line itself (see `main.rs`), not by [`Config::load`].
+pub const CLI_ENV_VARS: &[&str] = &[
+    "FGS_EMULATOR_CONFIG",
+    "FGS_EMULATOR_HOST",
+    "FGS_EMULATOR_PORT",
+    "FGS_EMULATOR_PORT_FILE",
+    "FGS_EMULATOR_STATE_FILE",
+    "FGS_EMULATOR_LOG_FORMAT",
+];
+
+impl Config {
+    /// Loads defaults, then `file` if given, then the `FGS_EMULATOR_*` variables in `env`,
+    /// and validates the result.
+    pub fn load(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut table = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+                    path: path.to_owned(),
+                    source,
+                })?;
+                // Deserialise the file on its own first, so its errors name the file.
+                let file_err = |e: &dyn std::fmt::Display| ConfigError::File {
+                    path: path.to_owned(),
+                    message: e.to_string().trim_end().to_owned(),
+                };
+                toml::from_str::<Config>(&text).map_err(|e| file_err(&e))?;
+                let mut table: toml::Table = toml::from_str(&text).map_err(|e| file_err(&e))?;
+                resolve_code_files(&mut table, path.parent().unwrap_or(Path::new(".")));
+                table
+            }
+            None => toml::Table::new(),
+        };
+        apply_env(&mut table, env)?;
+        let config: Config =
+            table
+                .try_into()
+                .map_err(|e: toml::de::Error| ConfigError::Invalid {
+                    key: "(environment)".into(),
+                    message: e.to_string(),
+                })?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what types cannot: offsets, limits, names.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key: &str, message: String| ConfigError::Invalid {
+            key: key.into(),
+            message,
+        };
+        if parse_offset(&self.clock.utc_offset).is_none() {
+            return Err(invalid(
+                "clock.utc_offset",
+                format!("'{}' is not an offset like +08:00", self.clock.utc_offset),
+            ));
+        }
+        let positive = [
+            (
+                "limits.max_concurrent_requests",
+                self.limits.max_concurrent_requests,
+            ),
+            ("control.journal_size", self.control.journal_size),
+            ("server.max_body_bytes", self.server.max_body_bytes as usize),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(invalid(key, "must be at least 1".into()));
+            }
+        }
+        if self.auth.mode == AuthMode::Verify {
+            return Err(invalid(
+                "auth.mode",
+                "'verify' (AK/SK signature checks) is not implemented yet; use 'presence' or 'off'"
+                    .into(),
+            ));
+        }
+        for (i, p) in self.projects.iter().enumerate() {
+            ProjectId::parse(&p.id)
+                .map_err(|e| invalid(&format!("projects[{i}].id"), e.to_string()))?;
+            Region::parse(&p.region)
+                .map_err(|e| invalid(&format!("projects[{i}].region"), e.to_string()))?;
+        }
+        for (i, f) in self.functions.iter().enumerate() {
+            if f.project.is_none() && self.projects.is_empty() {
+                return Err(invalid(
+                    &format!("functions[{i}].project"),
+                    "no project given and no [[projects]] to default to".into(),
+                ));
+            }
+            if f.code.is_some() && f.code_file.is_some() {
+                return Err(invalid(
+                    &format!("functions[{i}]"),
+                    "give either code or code_file, not both".into(),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The configured UTC offset (validated at load).
+    pub fn utc_offset(&self) -> FixedOffset {
+        parse_offset(&self.clock.utc_offset)
+            .unwrap_or_else(|| FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset"))
+    }
+}
+
+/// Makes `code_file` paths relative to the config file's folder, so a config works from
+/// any working directory.
+fn resolve_code_files(table: &mut toml::Table, base: &Path) {
+    let Some(toml::Value::Array(functions)) = table.get_mut("functions") else {
+        return;
+    };
+    for f in functions {
+        if let Some(toml::Value::String(p)) = f.get_mut("code_file") {
+            let path = Path::new(p.as_str());
+            if path.is_relative() {
+                *p = base.join(path).to_string_lossy().into_owned();
+            }
+        }
+    }
+}
+
+fn apply_env(
+    table: &mut toml::Table,
+    env: impl IntoIterator<Item = (String, String)>,
+) -> Result<(), ConfigError> {
+    for (var, value) in env {
+        let Some(suffix) = var.strip_prefix(ENV_PREFIX) else {
+            continue;
+        };
+        if CLI_ENV_VARS.contains(&var.as_str()) {
+            continue;
+        }
+        let Some((_, section, key, kind)) = ENV_KEYS.iter().find(|(s, ..)| *s == suffix) else {
+            let known: Vec<String> = ENV_KEYS
+                .iter()
+                .map(|(s, ..)| format!("{ENV_PREFIX}{s}"))
+                .chain(CLI_ENV_VARS.iter().map(|s| s.to_string()))
+                .collect();
+            return Err(ConfigError::Env {
+                var,
+                message: format!("unknown variable; known: {}", known.join(", ")),
+            });
+        };
+        let parsed = match kind {
+            EnvKind::Str => toml::Value::String(value.clone()),
+            EnvKind::Int => value
+                .trim()
+                .parse::<i64>()
+                .map(toml::Value::Integer)
+                .map_err(|_| ConfigError::Env {
+                    var: var.clone(),
+                    message: format!("'{value}' is not an integer ({section}.{key})"),
+                })?,
+            EnvKind::Bool => match value.trim() {
+                "true" | "1" => toml::Value::Boolean(true),
+                "false" | "0" => toml::Value::Boolean(false),
+                _ => {
+                    return Err(ConfigError::Env {
+                        var,
+                        message: format!("'{value}' is not true or false ({section}.{key})"),
+                    });
+                }
+            },
+        };
+        let section_table = table
+            .entry(section.to_string())
+            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+        if let toml::Value::Table(t) = section_table {
+            t.insert(key.to_string(), parsed);
+        }
+        // Check the one value now so a bad one is blamed on its variable.
+        let probe: Result<Config, _> = table.clone().try_into();
+        if let Err(e) = probe {
+            return Err(ConfigError::Env {
+                var,
+                message: e.to_string().trim_end().to_owned(),
+            });
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    #[test]
+    fn defaults_match_the_spec() {
+        let c = Config::load(None, env(&[])).unwrap();
+        assert_eq!(c.server.host, "127.0.0.1");
+        assert_eq!(c.server.port, 8080);
+        assert_eq!(c.server.max_body_bytes, 72 * 1024 * 1024);
+        assert_eq!(c.limits.max_versions, 10);
+        assert_eq!(c.limits.max_aliases, 10);
+        assert_eq!(c.limits.max_functions, 400);
+        assert_eq!(c.limits.max_concurrent_requests, 1024);
+        assert_eq!(c.limits.max_inline_code_bytes, 10 * 1024);
+        assert_eq!(c.limits.max_code_bytes, 50 * 1024 * 1024);
+        assert_eq!(c.control.journal_size, 1000);
+        assert!(c.behavior.reject_unchanged_publish);
+        assert_eq!(c.auth.mode, AuthMode::Presence);
+        assert_eq!(c.clock.utc_offset, "+08:00");
+    }
+
+    #[test]
+    fn env_overrides_and_names_bad_values() {
+        let c = Config::load(
+            None,
+            env(&[
+                ("FGS_EMULATOR_LIMITS_MAX_VERSIONS", "3"),
+                ("FGS_EMULATOR_BEHAVIOR_REJECT_UNCHANGED_PUBLISH", "false"),
+                ("FGS_EMULATOR_PORT", "9"), // a CLI variable: left to clap
+                ("PATH", "/bin"),
+            ]),
+        )
+        .unwrap();
+        assert_eq!(c.limits.max_versions, 3);
+        assert!(!c.behavior.reject_unchanged_publish);
+        assert_eq!(c.server.port, 8080);
+
+        let err = Config::load(None, env(&[("FGS_EMULATOR_LIMITS_MAX_VERSIONS", "ten")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("FGS_EMULATOR_LIMITS_MAX_VERSIONS"), "{err}");
+        let err = Config::load(None, env(&[("FGS_EMULATOR_NOPE", "1")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("FGS_EMULATOR_NOPE"), "{err}");
+        let err = Config::load(None, env(&[("FGS_EMULATOR_AUTH_MODE", "maybe")]))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("FGS_EMULATOR_AUTH_MODE"), "{err}");
+    }
+
+    #[test]
+    fn file_errors_name_the_file_and_key() {
+        let dir = std::env::temp_dir().join(format!("fgs-cfg-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.toml");
+        std::fs::write(&path, "[limits]\nmax_versoins = 3\n").unwrap();
+        let err = Config::load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(
+            err.contains("bad.toml") && err.contains("max_versoins"),
+            "{err}"
+        );
+        std::fs::write(&path, "[clock]\nutc_offset = \"8\"\n").unwrap();
+        let err = Config::load(Some(&path), env(&[])).unwrap_err().to_string();
+        assert!(err.contains("clock.utc_offset"), "{err}");
+    }
+
+    #[test]
+    fn the_example_config_loads() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
+        let c = Config::load(Some(&path), env(&[])).unwrap();
+        assert!(!c.projects.is_empty());
+        assert!(!c.functions.is_empty());
+    }
+}

@@ -1,0 +1,305 @@
+//! Function settings with the real service's rules: runtime, memory, timeout, handler,
+//! code type, description, and the code digest.
+
+use std::fmt;
+
+use sha2::Digest as _;
+
+/// The runtimes the current service offers (the official Python SDK's model lists them;
+/// SPEC section 3). Anything else is 400 FSS.1005.
+pub const RUNTIMES: &[&str] = &[
+    "Java8",
+    "Java11",
+    "Java17",
+    "Python2.7",
+    "Python3.6",
+    "Python3.9",
+    "Python3.10",
+    "Go1.8",
+    "Go1.x",
+    "Node.js6.10",
+    "Node.js8.10",
+    "Node.js10.16",
+    "Node.js12.13",
+    "Node.js14.18",
+    "Node.js16.17",
+    "Node.js18.15",
+    "C#(.NET Core 2.0)",
+    "C#(.NET Core 2.1)",
+    "C#(.NET Core 3.1)",
+    "C#(.NET Core 6.0)",
+    "Custom",
+    "PHP7.3",
+    "PHP8.3",
+    "Cangjie1.0",
+    "http",
+    "Custom Image",
+];
+
+/// A runtime from [`RUNTIMES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Runtime(&'static str);
+
+impl Runtime {
+    /// Parses a runtime name (exact spelling, as the service compares it).
+    pub fn parse(s: &str) -> Option<Self> {
+        RUNTIMES.iter().find(|r| **r == s).map(|r| Self(r))
+    }
+
+    /// The runtime's name.
+    pub fn as_str(self) -> &'static str {
+        self.0
+    }
+
+    /// Runtimes whose handler is not `file.function` (a custom bootstrap or an image).
+    fn free_form_handler(self) -> bool {
+        matches!(self.0, "Custom" | "http" | "Custom Image")
+    }
+}
+
+/// The memory sizes the service offers, in MB.
+pub const MEMORY_SIZES: &[u32] = &[
+    128, 256, 512, 768, 1024, 1280, 1536, 1792, 2048, 2560, 3072, 3584, 4096,
+];
+
+/// A memory size from [`MEMORY_SIZES`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct MemorySize(u32);
+
+impl MemorySize {
+    /// Parses a memory size in MB.
+    pub fn new(mb: i64) -> Option<Self> {
+        MEMORY_SIZES
+            .iter()
+            .find(|m| i64::from(**m) == mb)
+            .map(|m| Self(*m))
+    }
+
+    /// The size in MB.
+    pub fn mb(self) -> u32 {
+        self.0
+    }
+
+    /// CPU in millicores, as the service derives it: `memory / 128 * 100 + 200`.
+    pub fn cpu_millicores(self) -> u32 {
+        self.0 / 128 * 100 + 200
+    }
+}
+
+/// An execution timeout in seconds, `3..=900`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Timeout(u32);
+
+impl Timeout {
+    /// Smallest timeout the service takes.
+    pub const MIN: i64 = 3;
+    /// Largest timeout the service takes (SPEC section 3; newer regions allow more).
+    pub const MAX: i64 = 900;
+
+    /// Parses a timeout in seconds.
+    pub fn new(seconds: i64) -> Option<Self> {
+        (Self::MIN..=Self::MAX)
+            .contains(&seconds)
+            .then_some(Self(seconds as u32))
+    }
+
+    /// The timeout in seconds.
+    pub fn seconds(self) -> u32 {
+        self.0
+    }
+}
+
+/// A handler: `file.function` for the language runtimes (must contain a `.`), any
+/// non-empty text for Custom, http and Custom Image. At most 128 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Handler(String);
+
+impl Handler {
+    /// Parses a handler for the given runtime.
+    pub fn parse(s: &str, runtime: Runtime) -> Option<Self> {
+        let shape_ok = if runtime.free_form_handler() {
+            !s.trim().is_empty()
+        } else {
+            // "xx.xx": something on both sides of a dot.
+            s.split_once('.')
+                .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
+                && !s.chars().any(char::is_whitespace)
+        };
+        (shape_ok && s.chars().count() <= 128).then(|| Self(s.to_owned()))
+    }
+
+    /// The handler text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// How a function's code is supplied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CodeType {
+    /// Code edited inline, sent base64 in `func_code.file`; at most
+    /// `limits.max_inline_code_bytes`.
+    Inline,
+    /// A zip package, base64 in `func_code.file`.
+    Zip,
+    /// A jar package, base64 in `func_code.file`.
+    Jar,
+    /// A package in OBS, named by `code_url`; the emulator keeps only the URL.
+    Obs,
+    /// A container image from SWR, named by `custom_image.image`.
+    CustomImageSwr,
+}
+
+impl CodeType {
+    /// Parses the wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "inline" => Self::Inline,
+            "zip" => Self::Zip,
+            "jar" => Self::Jar,
+            "obs" => Self::Obs,
+            "Custom-Image-Swr" => Self::CustomImageSwr,
+            _ => return None,
+        })
+    }
+
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Inline => "inline",
+            Self::Zip => "zip",
+            Self::Jar => "jar",
+            Self::Obs => "obs",
+            Self::CustomImageSwr => "Custom-Image-Swr",
+        }
+    }
+
+    /// Whether the code travels as base64 bytes in `func_code.file`.
+    pub fn carries_bytes(self) -> bool {
+        matches!(self, Self::Inline | Self::Zip | Self::Jar)
+    }
+}
+
+impl fmt::Display for CodeType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A description (of a function, a version or an alias): at most 512 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default)]
+pub struct Description(String);
+
+impl Description {
+    /// The longest description the service takes, in characters.
+    pub const MAX_CHARS: usize = 512;
+
+    /// Parses a description.
+    pub fn parse(s: &str) -> Option<Self> {
+        (s.chars().count() <= Self::MAX_CHARS).then(|| Self(s.to_owned()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A code digest: lowercase hex SHA-512, 128 characters.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Digest(String);
+
+impl Digest {
+    /// The SHA-512 of some bytes.
+    pub fn of(bytes: &[u8]) -> Self {
+        let hash = sha2::Sha512::digest(bytes);
+        Self(hex(&hash))
+    }
+
+    /// Parses a digest sent by a client: 128 hex characters, compared in lowercase.
+    pub fn parse(s: &str) -> Option<Self> {
+        (s.len() == 128 && s.bytes().all(|b| b.is_ascii_hexdigit()))
+            .then(|| Self(s.to_ascii_lowercase()))
+    }
+
+    /// The hex text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Lowercase hex of some bytes.
+pub fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)] as char);
+        out.push(DIGITS[usize::from(b & 0x0f)] as char);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cpu_follows_memory() {
+        assert_eq!(MemorySize::new(128).unwrap().cpu_millicores(), 300);
+        assert_eq!(MemorySize::new(256).unwrap().cpu_millicores(), 400);
+        assert_eq!(MemorySize::new(4096).unwrap().cpu_millicores(), 3400);
+        assert!(MemorySize::new(100).is_none());
+        assert!(MemorySize::new(-128).is_none());
+    }
+
+    #[test]
+    fn timeout_bounds() {
+        assert!(Timeout::new(2).is_none());
+        assert!(Timeout::new(3).is_some());
+        assert!(Timeout::new(900).is_some());
+        assert!(Timeout::new(901).is_none());
+    }
+
+    #[test]
+    fn handlers_need_a_dot_except_for_custom_runtimes() {
+        let py = Runtime::parse("Python3.9").unwrap();
+        assert!(Handler::parse("index.handler", py).is_some());
+        assert!(Handler::parse("index", py).is_none());
+        assert!(Handler::parse(".handler", py).is_none());
+        assert!(Handler::parse("index.", py).is_none());
+        let custom = Runtime::parse("Custom").unwrap();
+        assert!(Handler::parse("bootstrap", custom).is_some());
+        assert!(Handler::parse(" ", custom).is_none());
+    }
+
+    #[test]
+    fn runtimes_are_exact() {
+        assert!(Runtime::parse("Python3.9").is_some());
+        assert!(Runtime::parse("C#(.NET Core 6.0)").is_some());
+        assert!(Runtime::parse("python3.9").is_none());
+        assert!(Runtime::parse("Python3.11").is_none());
+    }
+
+    #[test]
+    fn digest_is_lowercase_sha512_hex() {
+        let d = Digest::of(b"");
+        assert_eq!(
+            d.as_str(),
+            "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"
+        );
+        assert_eq!(Digest::parse(&d.as_str().to_uppercase()), Some(d));
+        assert!(Digest::parse("abc").is_none());
+    }
+
+    #[test]
+    fn description_counts_characters_not_bytes() {
+        assert!(Description::parse(&"é".repeat(512)).is_some());
+        assert!(Description::parse(&"a".repeat(513)).is_none());
+    }
+}

@@ -1,0 +1,356 @@
+//! Function URNs, parsed once at the edge.
+//!
+//! Full form: `urn:fss:<region>:<project_id>:function:<package>:<func_name>[:<version>|:!<alias>]`.
+//! The real service also takes shorter forms in paths (SPEC section 4):
+//!
+//! | fields | form                                                     |
+//! |--------|----------------------------------------------------------|
+//! | 1      | `<func_name>`                                            |
+//! | 2      | `<package>:<func_name>`                                  |
+//! | 3      | `<project_id>:<package>:<func_name>`                     |
+//! | 4      | `<project_id>:<package>:<func_name>:<version or !alias>` |
+//! | 7      | `urn:fss:<region>:<project_id>:function:<package>:<func_name>` |
+//! | 8      | the full form with a qualifier                           |
+//!
+//! A [`Urn`] remembers which form it was parsed from, so `Display` gives back the same text
+//! (a property test checks the round trip). Percent-decoding happens before parsing, in
+//! the path extractor.
+
+use std::fmt;
+
+use super::names::{
+    AliasName, FunctionName, NameError, PackageName, ProjectId, Region, VersionName,
+};
+
+/// What a URN points at inside a function.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Qualifier {
+    /// The working copy, `latest`.
+    Latest,
+    /// A published version.
+    Version(VersionName),
+    /// An alias (`!name` in a URN).
+    Alias(AliasName),
+}
+
+impl Qualifier {
+    /// Parses the last URN field: `latest`, a version name, or `!alias`.
+    pub fn parse(s: &str) -> Result<Self, NameError> {
+        if s == "latest" {
+            Ok(Self::Latest)
+        } else if let Some(alias) = s.strip_prefix('!') {
+            AliasName::parse(alias).map(Self::Alias)
+        } else {
+            VersionName::parse(s).map(Self::Version)
+        }
+    }
+}
+
+impl fmt::Display for Qualifier {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Latest => f.write_str("latest"),
+            Self::Version(v) => f.write_str(v.as_str()),
+            Self::Alias(a) => write!(f, "!{a}"),
+        }
+    }
+}
+
+/// Which of the accepted forms a URN was written in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Form {
+    Name,
+    PackageName,
+    ProjectPackageName,
+    ProjectPackageNameQualifier,
+    Full,
+    FullQualified,
+}
+
+/// A parsed function URN. It cannot hold an invalid one: every field passed its rule.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Urn {
+    form: Form,
+    region: Option<Region>,
+    project: Option<ProjectId>,
+    package: PackageName,
+    function: FunctionName,
+    qualifier: Option<Qualifier>,
+}
+
+/// Why a URN was refused. Always answered with 400 FSS.0400 (SPEC section 9).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrnError(String);
+
+impl fmt::Display for UrnError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for UrnError {}
+
+impl From<NameError> for UrnError {
+    fn from(e: NameError) -> Self {
+        Self(format!("invalid function URN: {e}"))
+    }
+}
+
+impl Urn {
+    /// Parses a (percent-decoded) URN in any accepted form.
+    pub fn parse(s: &str) -> Result<Self, UrnError> {
+        // Longest valid URN is well under 512 bytes; refuse monsters before splitting them.
+        if s.len() > 512 {
+            return Err(UrnError(format!(
+                "invalid function URN: {} bytes is longer than any valid URN",
+                s.len()
+            )));
+        }
+        let fields: Vec<&str> = s.split(':').collect();
+        if let Some(i) = fields.iter().position(|f| f.is_empty()) {
+            return Err(UrnError(format!(
+                "invalid function URN: field {} is empty",
+                i + 1
+            )));
+        }
+        let project = |f: &str| ProjectId::parse(f).map(Some);
+        let urn = match fields.as_slice() {
+            [name] => Self::short(Form::Name, None, None, name, None)?,
+            [package, name] => Self::short(Form::PackageName, None, Some(package), name, None)?,
+            [p, package, name] => Self::short(
+                Form::ProjectPackageName,
+                project(p)?,
+                Some(package),
+                name,
+                None,
+            )?,
+            [p, package, name, q] => Self::short(
+                Form::ProjectPackageNameQualifier,
+                project(p)?,
+                Some(package),
+                name,
+                Some(q),
+            )?,
+            [
+                "urn",
+                "fss",
+                region,
+                p,
+                "function",
+                package,
+                name,
+                rest @ ..,
+            ] if rest.len() <= 1 => {
+                let mut urn = Self::short(Form::Full, project(p)?, Some(package), name, None)?;
+                urn.region = Some(Region::parse(region)?);
+                if let [q] = rest {
+                    urn.form = Form::FullQualified;
+                    urn.qualifier = Some(Qualifier::parse(q)?);
+                }
+                urn
+            }
+            [_, _, _, _, _, _, _, ..] => {
+                return Err(UrnError(
+                    "invalid function URN: expected urn:fss:<region>:<project_id>:function:<package>:<name>[:<version>]"
+                        .to_owned(),
+                ));
+            }
+            _ => {
+                return Err(UrnError(format!(
+                    "invalid function URN: {} fields; the accepted forms have 1, 2, 3, 4, 7 or 8",
+                    fields.len()
+                )));
+            }
+        };
+        Ok(urn)
+    }
+
+    fn short(
+        form: Form,
+        project: Option<ProjectId>,
+        package: Option<&&str>,
+        name: &str,
+        qualifier: Option<&&str>,
+    ) -> Result<Self, UrnError> {
+        Ok(Self {
+            form,
+            region: None,
+            project,
+            package: match package {
+                Some(p) => PackageName::parse(p)?,
+                None => PackageName::default_package(),
+            },
+            function: FunctionName::parse(name)?,
+            qualifier: qualifier.map(|q| Qualifier::parse(q)).transpose()?,
+        })
+    }
+
+    /// The region the URN names, if it is in the full form.
+    pub fn region(&self) -> Option<&Region> {
+        self.region.as_ref()
+    }
+
+    /// The project id the URN names, if its form has one.
+    pub fn project(&self) -> Option<&ProjectId> {
+        self.project.as_ref()
+    }
+
+    /// The package (`default` when the form has none).
+    pub fn package(&self) -> &PackageName {
+        &self.package
+    }
+
+    /// The function name.
+    pub fn function(&self) -> &FunctionName {
+        &self.function
+    }
+
+    /// The qualifier as written; `None` when the URN has none (which means `latest`).
+    pub fn explicit_qualifier(&self) -> Option<&Qualifier> {
+        self.qualifier.as_ref()
+    }
+
+    /// What the URN points at: its qualifier, or `latest` when it has none.
+    pub fn qualifier(&self) -> &Qualifier {
+        self.qualifier.as_ref().unwrap_or(&Qualifier::Latest)
+    }
+}
+
+impl fmt::Display for Urn {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (pkg, name) = (&self.package, &self.function);
+        // The fields below exist exactly for the forms that print them (set by `parse`).
+        let project = self.project.as_ref().map(ProjectId::as_str).unwrap_or("");
+        let region = self.region.as_ref().map(Region::as_str).unwrap_or("");
+        match self.form {
+            Form::Name => write!(f, "{name}"),
+            Form::PackageName => write!(f, "{pkg}:{name}"),
+            Form::ProjectPackageName => write!(f, "{project}:{pkg}:{name}"),
+            Form::ProjectPackageNameQualifier | Form::Full | Form::FullQualified => {
+                if self.form != Form::ProjectPackageNameQualifier {
+                    write!(f, "urn:fss:{region}:{project}:function:")?;
+                } else {
+                    write!(f, "{project}:")?;
+                }
+                write!(f, "{pkg}:{name}")?;
+                match &self.qualifier {
+                    Some(q) => write!(f, ":{q}"),
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+/// Writes the full URN of a function or one of its versions, as responses carry it.
+pub fn full_urn(
+    region: &Region,
+    project: &ProjectId,
+    package: &PackageName,
+    function: &FunctionName,
+    qualifier: &Qualifier,
+) -> String {
+    format!("urn:fss:{region}:{project}:function:{package}:{function}:{qualifier}")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const P: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn every_accepted_form_parses_and_round_trips() {
+        let cases = [
+            ("hello", None, "default", None),
+            ("pkg:hello", None, "pkg", None),
+            (&*format!("{P}:default:hello"), Some(P), "default", None),
+            (
+                &*format!("{P}:default:hello:v1"),
+                Some(P),
+                "default",
+                Some("v1"),
+            ),
+            (
+                &*format!("{P}:default:hello:!prod"),
+                Some(P),
+                "default",
+                Some("!prod"),
+            ),
+            (
+                &*format!("urn:fss:cn-north-4:{P}:function:default:hello"),
+                Some(P),
+                "default",
+                None,
+            ),
+            (
+                &*format!("urn:fss:cn-north-4:{P}:function:default:hello:latest"),
+                Some(P),
+                "default",
+                Some("latest"),
+            ),
+            (
+                &*format!("urn:fss:cn-north-4:{P}:function:app:hello:v1.0"),
+                Some(P),
+                "app",
+                Some("v1.0"),
+            ),
+        ];
+        for (text, project, package, qualifier) in cases {
+            let urn = Urn::parse(text).unwrap_or_else(|e| panic!("{text}: {e}"));
+            assert_eq!(urn.project().map(|p| p.as_str()), project, "{text}");
+            assert_eq!(urn.package().as_str(), package, "{text}");
+            assert_eq!(urn.function().as_str(), "hello", "{text}");
+            assert_eq!(
+                urn.explicit_qualifier().map(|q| q.to_string()).as_deref(),
+                qualifier,
+                "{text}"
+            );
+            assert_eq!(urn.to_string(), text, "round trip");
+        }
+    }
+
+    #[test]
+    fn qualifier_defaults_to_latest() {
+        assert_eq!(Urn::parse("hello").unwrap().qualifier(), &Qualifier::Latest);
+    }
+
+    #[test]
+    fn malformed_urns_are_refused() {
+        for bad in [
+            "",
+            ":",
+            "hello:",
+            ":hello",
+            "a:b:c:d:e",
+            "a:b:c:d:e:f",
+            &format!("urn:fss:cn-north-4:{P}:function:default:hello:v1:extra"),
+            &format!("urn:xxx:cn-north-4:{P}:function:default:hello"),
+            &format!("urn:fss:cn-north-4:{P}:functio:default:hello"),
+            &format!("urn:fss:cn-north-4:{P}:function:default:1hello"),
+            &format!("urn:fss:cn-north-4:{P}:function:default:hello:!1bad"),
+            &format!("urn:fss:cn-north-4:{P}:function:default:hello:v1."),
+            "1hello",
+            "pkg/x:hello",
+            &"a".repeat(600),
+        ] {
+            assert!(Urn::parse(bad).is_err(), "{bad:?} should be refused");
+        }
+    }
+
+    #[test]
+    fn full_urn_writes_eight_fields() {
+        let urn = full_urn(
+            &Region::parse("cn-north-4").unwrap(),
+            &ProjectId::parse(P).unwrap(),
+            &PackageName::default_package(),
+            &FunctionName::parse("hello").unwrap(),
+            &Qualifier::Latest,
+        );
+        assert_eq!(
+            urn,
+            format!("urn:fss:cn-north-4:{P}:function:default:hello:latest")
+        );
+        assert_eq!(Urn::parse(&urn).unwrap().to_string(), urn);
+    }
+}

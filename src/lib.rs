@@ -1,0 +1,129 @@
+//! fgs-emulator: a local, faithful emulator of Huawei Cloud FunctionGraph's function-version
+//! API.
+//!
+//! # Layout
+//!
+//! Requests flow one way: `app` (middleware) -> `api` (extract, parse into `domain` types)
+//! -> `service` (every rule) -> `store` (state under locks) -> back out through `api::view`.
+//!
+//! - [`app`]: builds the router and the middleware stack, in order; [`app::serve`].
+//! - [`api`]: HTTP only: one module per resource, extractors, auth, the wire view.
+//! - [`control`]: the `/_emulator/` control plane (health so far).
+//! - [`service`]: FunctionGraph's rules; [`service::input`] parses request bodies.
+//! - [`store`]: functions and code blobs behind small, lock-scoped methods.
+//! - [`model`]: the records the store keeps.
+//! - [`domain`]: `Urn`, names, runtime, memory, digest: types that cannot hold bad values.
+//! - [`clock`]: the injected `Clock` (system, frozen, offset).
+//! - [`config`]: defaults, file, `FGS_EMULATOR_*` env; validated.
+//! - [`error`]: `ErrorCode` (FSS code, status, message) and the JSON envelope.
+//! - [`random`]: seedable generator for image names.
+//!
+//! # In-process use
+//!
+//! [`Emulator`] starts a server on a free loopback port inside the calling process (tests
+//! use it; so can a downstream crate's tests):
+//!
+//! ```no_run
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let emulator = fgs_emulator::Emulator::start(fgs_emulator::config::Config::default()).await?;
+//! let url = format!("{}/_emulator/health", emulator.base_url());
+//! # let _ = url;
+//! emulator.stop().await; // or just drop it
+//! # Ok(()) }
+//! ```
+
+pub mod api;
+pub mod app;
+pub mod clock;
+pub mod config;
+pub mod control;
+pub mod domain;
+pub mod error;
+pub mod model;
+pub mod random;
+pub mod service;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use app::{AppState, StartError};
+use clock::ControlledClock;
+use config::Config;
+
+/// A running emulator inside this process. It stops when dropped (or with [`stop`]).
+///
+/// [`stop`]: Emulator::stop
+pub struct Emulator {
+    addr: SocketAddr,
+    state: AppState,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    task: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+}
+
+impl Emulator {
+    /// Starts an emulator with `config` on `config.server.host` and a free port (the
+    /// configured port is ignored), following system time.
+    pub async fn start(config: Config) -> Result<Self, StartError> {
+        Self::start_with_clock(config, Arc::new(ControlledClock::system())).await
+    }
+
+    /// Starts an emulator that reads time from `clock` (for example one frozen with
+    /// [`ControlledClock::frozen`]).
+    pub async fn start_with_clock(
+        config: Config,
+        clock: Arc<ControlledClock>,
+    ) -> Result<Self, StartError> {
+        let listener = tokio::net::TcpListener::bind((config.server.host.as_str(), 0)).await?;
+        let addr = listener.local_addr()?;
+        let state = AppState::new(config, clock)?;
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(app::serve(listener, state.clone(), async move {
+            let _ = rx.await;
+        }));
+        Ok(Self {
+            addr,
+            state,
+            shutdown: Some(tx),
+            task: Some(task),
+        })
+    }
+
+    /// `http://127.0.0.1:PORT`, without a trailing slash.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The emulator's clock: freeze it, advance it, or hand it back to system time.
+    pub fn clock(&self) -> &ControlledClock {
+        self.state.clock()
+    }
+
+    /// The application state (service, store, config), for white-box checks in tests.
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Stops serving and waits for in-flight requests to finish.
+    pub async fn stop(mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = task.await;
+        }
+    }
+}
+
+impl Drop for Emulator {
+    fn drop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The `fgs-emulator` binary: parse the command line, load config, start tracing, serve.
+//! Everything else lives in the library.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use fgs_emulator::app::{self, AppState};
+use fgs_emulator::clock::ControlledClock;
+use fgs_emulator::config::Config;
+
+/// A local emulator of Huawei Cloud FunctionGraph's function-version API.
+#[derive(Parser, Debug)]
+#[command(version, about)]
+struct Cli {
+    /// TOML config file (every key: config.example.toml).
+    #[arg(long, env = "FGS_EMULATOR_CONFIG", global = true)]
+    config: Option<PathBuf>,
+    /// Address to bind (default 127.0.0.1).
+    #[arg(long, env = "FGS_EMULATOR_HOST")]
+    host: Option<String>,
+    /// Port to bind; 0 picks a free one (default 8080).
+    #[arg(long, env = "FGS_EMULATOR_PORT")]
+    port: Option<u16>,
+    /// Write the bound port and a newline to this file once listening.
+    #[arg(long, env = "FGS_EMULATOR_PORT_FILE")]
+    port_file: Option<PathBuf>,
+    /// Keep state in this file across restarts.
+    #[arg(long, env = "FGS_EMULATOR_STATE_FILE")]
+    state_file: Option<PathBuf>,
+    /// Log format on stderr.
+    #[arg(long, env = "FGS_EMULATOR_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Exit 0 if an emulator answers healthy at URL (for container health checks).
+    Healthcheck {
+        /// Base URL of the emulator.
+        #[arg(long, default_value = "http://127.0.0.1:8080")]
+        url: String,
+    },
+}
+
+#[derive(ValueEnum, Clone, Copy, Debug)]
+enum LogFormat {
+    Pretty,
+    Json,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing(cli.log_format);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("fgs-emulator: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(Command::Healthcheck { url }) = &cli.command {
+        return runtime.block_on(healthcheck(url));
+    }
+    let config = match load_config(&cli) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("fgs-emulator: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(run(config, cli.port_file)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fgs-emulator: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn init_tracing(format: LogFormat) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Pretty => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Defaults < file < `FGS_EMULATOR_*` env < flags.
+fn load_config(cli: &Cli) -> Result<Config, Box<dyn std::error::Error>> {
+    let mut config = Config::load(cli.config.as_deref(), std::env::vars())?;
+    if let Some(host) = &cli.host {
+        config.server.host = host.clone();
+    }
+    if let Some(port) = cli.port {
+        config.server.port = port;
+    }
+    if let Some(file) = &cli.state_file {
+        config.state.file = Some(file.clone());
+    }
+    config.validate()?;
+    Ok(config)
+}
+
+async fn run(config: Config, port_file: Option<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
+    if config.state.file.is_some() {
+        return Err("--state-file / state.file is not implemented yet".into());
+    }
+    let listener = tokio::net::TcpListener::bind((config.server.host.as_str(), config.server.port))
+        .await
+        .map_err(|e| {
+            format!(
+                "cannot bind {}:{}: {e}",
+                config.server.host, config.server.port
+            )
+        })?;
+    let addr = listener.local_addr()?;
+    let state = AppState::new(config, Arc::new(ControlledClock::system()))?;
+    if let Some(path) = port_file {
+        std::fs::write(&path, format!("{}\n", addr.port()))
+            .map_err(|e| format!("cannot write port file {}: {e}", path.display()))?;
+    }
+    // The one line on stdout that scripts wait for.
+    println!("fgs-emulator listening on http://{addr}");
+    tracing::info!(%addr, "serving");
+    app::serve(listener, state, shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+/// Asks `url`/_emulator/health over plain HTTP/1.1; exit 0 only on a 200 with status ok.
+async fn healthcheck(url: &str) -> ExitCode {
+    match check_health(url).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("fgs-emulator healthcheck: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn check_health(url: &str) -> Result<(), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url
+        .strip_prefix("http://")
+        .ok_or("only http:// URLs are supported")?;
+    let (authority, base_path) = match rest.find('/') {
+        Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
+        None => (rest, ""),
+    };
+    let connect = tokio::net::TcpStream::connect(authority);
+    let mut stream = tokio::time::timeout(std::time::Duration::from_secs(3), connect)
+        .await
+        .map_err(|_| "timed out connecting".to_string())?
+        .map_err(|e| format!("cannot connect to {authority}: {e}"))?;
+    let request = format!(
+        "GET {base_path}/_emulator/health HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
+    );
+    stream
+        .write_all(request.as_bytes())
+        .await
+        .map_err(|e| e.to_string())?;
+    let mut response = Vec::new();
+    tokio::time::timeout(
+        std::time::Duration::from_secs(3),
+        stream.read_to_end(&mut response),
+    )
+    .await
+    .map_err(|_| "timed out reading the answer".to_string())?
+    .map_err(|e| e.to_string())?;
+    let text = String::from_utf8_lossy(&response);
+    let healthy = text.starts_with("HTTP/1.1 200") && text.contains("\"status\":\"ok\"");
+    if healthy {
+        Ok(())
+    } else {
+        Err(format!(
+            "unhealthy answer: {}",
+            text.lines().next().unwrap_or("(nothing)")
+        ))
+    }
+}

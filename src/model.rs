@@ -1,0 +1,203 @@
+//! The records the store keeps: functions, their published versions, code blobs, projects.
+//!
+//! Plain data. Sharing is explicit: code lives in an `Arc<CodeBlob>` (one per digest, shared
+//! by latest and every version that holds it) and a configuration in an
+//! `Arc<FunctionConfig>`, so publishing a version copies two pointers, never the code.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+
+use crate::domain::{
+    AliasName, CodeType, Description, Digest, FunctionName, Handler, MemorySize, PackageName,
+    ProjectId, Region, Runtime, Timeout, VersionName,
+};
+
+/// A project: the id from the path, and what responses say about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProjectInfo {
+    /// The project id (`namespace` in responses).
+    pub id: ProjectId,
+    /// Its region (`project_name`, and the region field of URNs).
+    pub region: Region,
+    /// The account name (`user_domain`).
+    pub domain_name: String,
+    /// The account id (`domain_id`).
+    pub domain_id: String,
+}
+
+/// Code bytes with their digest. Immutable once made; shared by every holder.
+#[derive(Debug, PartialEq, Eq)]
+pub struct CodeBlob {
+    /// SHA-512 of `bytes`, or of the OBS URL / image for code held elsewhere.
+    pub digest: Digest,
+    /// The code; empty for `obs` and image code, which the emulator does not fetch.
+    pub bytes: Bytes,
+}
+
+/// A function's (or version's) code: where it came from and the shared bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeRef {
+    /// How the code was supplied.
+    pub code_type: CodeType,
+    /// `code_filename` as given (or defaulted).
+    pub code_filename: String,
+    /// `code_url` for `obs` code, else empty.
+    pub code_url: String,
+    /// The bytes and digest, shared.
+    pub blob: Arc<CodeBlob>,
+}
+
+impl CodeRef {
+    /// The digest responses report.
+    pub fn digest(&self) -> &Digest {
+        &self.blob.digest
+    }
+
+    /// `code_size`: the byte length of the code.
+    pub fn size(&self) -> u64 {
+        self.blob.bytes.len() as u64
+    }
+}
+
+/// `strategy_config`: `concurrency` -1 enabled (default), 0 disabled.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StrategyConfig {
+    /// -1 (enabled) or 0 (disabled).
+    pub concurrency: i64,
+    /// Concurrent requests per instance.
+    pub concurrent_num: i64,
+}
+
+impl Default for StrategyConfig {
+    fn default() -> Self {
+        Self {
+            concurrency: -1,
+            concurrent_num: 0,
+        }
+    }
+}
+
+/// Everything about a function that is not code: what `PUT .../config` edits, and what
+/// the unchanged-publish check (FSS.1016) compares.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionConfig {
+    /// Runtime.
+    pub runtime: Runtime,
+    /// Entry point.
+    pub handler: Handler,
+    /// Memory in MB.
+    pub memory_size: MemorySize,
+    /// Timeout in seconds.
+    pub timeout: Timeout,
+    /// The function's own description.
+    pub description: Description,
+    /// Environment variables, a JSON object as a string.
+    pub user_data: String,
+    /// Encrypted environment variables, opaque.
+    pub encrypted_user_data: String,
+    /// Agency name.
+    pub xrole: String,
+    /// App agency name.
+    pub app_xrole: String,
+    /// Initializer entry point.
+    pub initializer_handler: String,
+    /// Initializer timeout in seconds (0 = unset).
+    pub initializer_timeout: i64,
+    /// Pre-stop entry point.
+    pub pre_stop_handler: String,
+    /// Pre-stop timeout in seconds (0 = unset).
+    pub pre_stop_timeout: i64,
+    /// Enterprise project.
+    pub enterprise_project_id: String,
+    /// `v1` or `v2`.
+    pub func_type: String,
+    /// Dynamic memory switch.
+    pub enable_dynamic_memory: bool,
+    /// Concurrency settings.
+    pub strategy_config: StrategyConfig,
+    /// VPC settings, kept as given.
+    pub func_vpc: Option<serde_json::Value>,
+    /// Disk mounts, kept as given.
+    pub mount_config: Option<serde_json::Value>,
+    /// Custom image settings, kept as given.
+    pub custom_image: Option<serde_json::Value>,
+    /// Extended configuration, a string.
+    pub extend_config: String,
+    /// Long-running function switch.
+    pub long_time: bool,
+    /// LTS log group.
+    pub log_group_id: String,
+    /// LTS log stream.
+    pub log_stream_id: String,
+}
+
+/// The state shared by latest and published versions: configuration, code, and stamps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionState {
+    /// The configuration (shared until edited: copy on write).
+    pub config: Arc<FunctionConfig>,
+    /// The code.
+    pub code: CodeRef,
+    /// When it last changed.
+    pub last_modified: DateTime<Utc>,
+    /// The internal image identifier, `<version>-<yyMMddHHmmss>@<5 chars>`.
+    pub image_name: String,
+}
+
+/// A published version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct VersionRecord {
+    /// Its name.
+    pub name: VersionName,
+    /// Its state; the code never changes, the configuration may be edited.
+    pub state: FunctionState,
+    /// The configuration as it was at publish, for the unchanged-publish check.
+    pub published_config: Arc<FunctionConfig>,
+    /// The description given at publish (`version_description`).
+    pub description: Description,
+}
+
+/// An alias: a name pointing at a major version, with optional weighted routing.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AliasRecord {
+    /// Its name.
+    pub name: AliasName,
+    /// The major version (`latest` or a published version's name).
+    pub version: String,
+    /// Its description.
+    pub description: Description,
+    /// When it last changed.
+    pub last_modified: DateTime<Utc>,
+    /// Additional version and its weight (at most one entry).
+    pub additional_version_weights: Vec<(String, i64)>,
+    /// Additional version and its rule-based routing, kept as given.
+    pub additional_version_strategy: Option<serde_json::Value>,
+}
+
+/// A function: its working copy (`latest`), published versions and aliases.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FunctionRecord {
+    /// Creation order within the emulator; lists are sorted by it.
+    pub seq: u64,
+    /// Owning project.
+    pub project: ProjectId,
+    /// Package.
+    pub package: PackageName,
+    /// Name.
+    pub name: FunctionName,
+    /// The working copy.
+    pub latest: FunctionState,
+    /// Published versions, oldest first (publish order; the last is the newest).
+    pub versions: Vec<VersionRecord>,
+    /// Aliases, in creation order.
+    pub aliases: Vec<AliasRecord>,
+}
+
+impl FunctionRecord {
+    /// A published version by name.
+    pub fn version(&self, name: &str) -> Option<&VersionRecord> {
+        self.versions.iter().find(|v| v.name.as_str() == name)
+    }
+}

@@ -1,0 +1,700 @@
+//! Request bodies as clients send them, and the rules that turn them into validated inputs.
+//!
+//! The `*Body` structs mirror the wire: every field optional, raw strings and numbers,
+//! unknown fields ignored (the SDKs send many we do not model). Each has one `parse` that
+//! applies the real service's field rules and yields an input the service can trust.
+//! Decoding and hashing code happens here, outside every lock.
+
+use base64::Engine as _;
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::config::LimitsConfig;
+use crate::domain::{
+    CodeType, Description, Digest, FunctionName, Handler, MemorySize, PackageName, Runtime,
+    Timeout, VersionName,
+};
+use crate::error::{ApiError, ErrorCode};
+use crate::model::{FunctionConfig, StrategyConfig};
+
+/// `func_code` in create and update-code bodies.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct FuncCodeBody {
+    /// The code, base64.
+    pub file: Option<String>,
+    /// A link (unused by the emulator).
+    pub link: Option<String>,
+}
+
+/// `strategy_config` in a config body.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct StrategyConfigBody {
+    /// -1 enabled, 0 disabled.
+    pub concurrency: Option<i64>,
+    /// Concurrent requests per instance.
+    pub concurrent_num: Option<i64>,
+}
+
+/// The body of `POST /v2/{project_id}/fgs/functions` (CreateFunction), and of
+/// `PUT .../config` (UpdateFunctionConfig), which takes the same configuration fields.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct FunctionBody {
+    pub func_name: Option<String>,
+    pub package: Option<String>,
+    pub runtime: Option<String>,
+    pub timeout: Option<i64>,
+    pub handler: Option<String>,
+    pub memory_size: Option<i64>,
+    pub code_type: Option<String>,
+    pub code_url: Option<String>,
+    pub code_filename: Option<String>,
+    pub func_code: Option<FuncCodeBody>,
+    pub user_data: Option<String>,
+    pub encrypted_user_data: Option<String>,
+    pub xrole: Option<String>,
+    pub app_xrole: Option<String>,
+    pub description: Option<String>,
+    pub initializer_handler: Option<String>,
+    pub initializer_timeout: Option<i64>,
+    pub pre_stop_handler: Option<String>,
+    pub pre_stop_timeout: Option<i64>,
+    pub enterprise_project_id: Option<String>,
+    #[serde(rename = "type")]
+    pub func_type: Option<String>,
+    pub func_vpc: Option<Value>,
+    pub mount_config: Option<Value>,
+    pub custom_image: Option<Value>,
+    pub enable_dynamic_memory: Option<bool>,
+    pub strategy_config: Option<StrategyConfigBody>,
+    pub extend_config: Option<String>,
+    pub long_time: Option<bool>,
+    pub log_group_id: Option<String>,
+    pub log_stream_id: Option<String>,
+}
+
+/// The body of `PUT .../code` (UpdateFunctionCode).
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CodeBody {
+    pub code_type: Option<String>,
+    pub code_url: Option<String>,
+    pub code_filename: Option<String>,
+    pub func_code: Option<FuncCodeBody>,
+    pub custom_image: Option<Value>,
+}
+
+/// The body of `POST .../versions` (CreateFunctionVersion). Absent body, `{}` and
+/// `"digest": ""` all mean "publish latest as it is".
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct PublishBody {
+    pub digest: Option<String>,
+    pub version: Option<String>,
+    pub description: Option<String>,
+}
+
+/// Code, decoded and digested.
+#[derive(Debug, Clone)]
+pub struct CodeInput {
+    pub code_type: CodeType,
+    pub code_filename: String,
+    pub code_url: String,
+    pub bytes: Bytes,
+    pub digest: Digest,
+}
+
+/// A validated CreateFunction request.
+#[derive(Debug, Clone)]
+pub struct CreateFunctionInput {
+    pub package: PackageName,
+    pub name: FunctionName,
+    pub config: FunctionConfig,
+    pub code: CodeInput,
+}
+
+/// A validated CreateFunctionVersion request.
+#[derive(Debug, Clone, Default)]
+pub struct PublishInput {
+    /// The digest the client expects latest to have; `None` when absent or empty.
+    pub digest: Option<String>,
+    /// The version name; `None` means "name it after the clock".
+    pub version: Option<VersionName>,
+    /// The version's description.
+    pub description: Description,
+}
+
+fn err(code: ErrorCode, msg: impl Into<String>) -> ApiError {
+    ApiError::with_message(code, msg)
+}
+
+impl PublishBody {
+    /// Applies SPEC section 2 rule 4: the version-name rule, `latest` reserved, and the
+    /// 512-character description.
+    pub fn parse(self) -> Result<PublishInput, ApiError> {
+        let version = match self.version.as_deref() {
+            None | Some("") => None,
+            Some(v) => Some(
+                VersionName::parse(v).map_err(|e| err(ErrorCode::InvalidVersion, e.to_string()))?,
+            ),
+        };
+        let description = parse_description(self.description.as_deref())?;
+        let digest = self.digest.filter(|d| !d.is_empty());
+        Ok(PublishInput {
+            digest,
+            version,
+            description,
+        })
+    }
+}
+
+/// A description of at most 512 characters (400 FSS.1019 beyond).
+pub fn parse_description(s: Option<&str>) -> Result<Description, ApiError> {
+    let s = s.unwrap_or("");
+    Description::parse(s).ok_or_else(|| {
+        err(
+            ErrorCode::DescriptionTooLong,
+            format!(
+                "The description exceeds the maximum allowed limit: {} characters, at most {}.",
+                s.chars().count(),
+                Description::MAX_CHARS
+            ),
+        )
+    })
+}
+
+fn required<'a>(field: &str, v: Option<&'a str>, code: ErrorCode) -> Result<&'a str, ApiError> {
+    v.ok_or_else(|| err(code, format!("{field} is required")))
+}
+
+/// An optional JSON value that must be an object when present (or null).
+fn object_or_null(field: &str, v: Option<Value>) -> Result<Option<Value>, ApiError> {
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(v @ Value::Object(_)) => Ok(Some(v)),
+        Some(_) => Err(ApiError::invalid_parameter(format!(
+            "{field} must be a JSON object"
+        ))),
+    }
+}
+
+fn ranged(
+    field: &str,
+    v: Option<i64>,
+    range: std::ops::RangeInclusive<i64>,
+) -> Result<i64, ApiError> {
+    match v {
+        None | Some(0) => Ok(0),
+        Some(n) if range.contains(&n) => Ok(n),
+        Some(n) => Err(ApiError::invalid_parameter(format!(
+            "{field} must be between {} and {}, got {n}",
+            range.start(),
+            range.end()
+        ))),
+    }
+}
+
+fn parse_user_data(s: Option<String>) -> Result<String, ApiError> {
+    let s = s.unwrap_or_default();
+    if s.is_empty() {
+        return Ok(s);
+    }
+    // The service stores environment variables as a JSON object of strings, 4 KB at most.
+    if s.len() > 4096 {
+        return Err(err(
+            ErrorCode::InvalidUserData,
+            format!("user_data is {} bytes; at most 4096", s.len()),
+        ));
+    }
+    match serde_json::from_str::<Value>(&s) {
+        Ok(Value::Object(map)) if map.values().all(Value::is_string) => Ok(s),
+        _ => Err(err(
+            ErrorCode::InvalidUserData,
+            "user_data must be a JSON object whose values are strings, e.g. {\"KEY\":\"value\"}",
+        )),
+    }
+}
+
+impl FunctionBody {
+    /// Applies CreateFunction's rules.
+    pub fn parse_create(self, limits: &LimitsConfig) -> Result<CreateFunctionInput, ApiError> {
+        let name = required(
+            "func_name",
+            self.func_name.as_deref(),
+            ErrorCode::InvalidFunctionName,
+        )?;
+        let name = FunctionName::parse(name)
+            .map_err(|e| err(ErrorCode::InvalidFunctionName, e.to_string()))?;
+        let package = match self.package.as_deref() {
+            None | Some("") => PackageName::default_package(),
+            Some(p) => {
+                PackageName::parse(p).map_err(|e| err(ErrorCode::InvalidPackage, e.to_string()))?
+            }
+        };
+        let code = parse_code(
+            self.code_type.as_deref(),
+            self.func_code.clone(),
+            self.code_url.clone(),
+            self.code_filename.clone(),
+            self.custom_image.as_ref(),
+            limits,
+        )?;
+        let config = self.parse_config(None)?;
+        Ok(CreateFunctionInput {
+            package,
+            name,
+            config,
+            code,
+        })
+    }
+
+    /// The configuration fields. With `current` (an update), omitted optional fields keep
+    /// their current values; at create they take the service's defaults.
+    pub fn parse_config(
+        self,
+        current: Option<&FunctionConfig>,
+    ) -> Result<FunctionConfig, ApiError> {
+        let runtime_s = required(
+            "runtime",
+            self.runtime.as_deref(),
+            ErrorCode::InvalidRuntime,
+        )?;
+        let runtime = Runtime::parse(runtime_s).ok_or_else(|| {
+            err(
+                ErrorCode::InvalidRuntime,
+                format!(
+                    "Invalid runtime: '{}'",
+                    runtime_s.chars().take(64).collect::<String>()
+                ),
+            )
+        })?;
+        let memory = self
+            .memory_size
+            .ok_or_else(|| err(ErrorCode::InvalidMemorySize, "memory_size is required"))?;
+        let memory_size = MemorySize::new(memory).ok_or_else(|| {
+            err(
+                ErrorCode::InvalidMemorySize,
+                format!(
+                    "Invalid function memory: {memory}; one of {:?}",
+                    crate::domain::function::MEMORY_SIZES
+                ),
+            )
+        })?;
+        let t = self
+            .timeout
+            .ok_or_else(|| err(ErrorCode::InvalidTimeout, "timeout is required"))?;
+        let timeout = Timeout::new(t).ok_or_else(|| {
+            err(
+                ErrorCode::InvalidTimeout,
+                format!(
+                    "Invalid function timeout: {t}; between {} and {} seconds",
+                    Timeout::MIN,
+                    Timeout::MAX
+                ),
+            )
+        })?;
+        let handler_s = required(
+            "handler",
+            self.handler.as_deref(),
+            ErrorCode::InvalidHandler,
+        )?;
+        let handler = Handler::parse(handler_s, runtime).ok_or_else(|| {
+            err(
+                ErrorCode::InvalidHandler,
+                "Invalid function handler: expected file.function (at most 128 characters)",
+            )
+        })?;
+
+        let keep = |new: Option<String>, old: fn(&FunctionConfig) -> &String| -> String {
+            new.or_else(|| current.map(|c| old(c).clone()))
+                .unwrap_or_default()
+        };
+        let description = match (&self.description, current) {
+            (None, Some(c)) => c.description.clone(),
+            (d, _) => parse_description(d.as_deref())?,
+        };
+        let user_data = match (self.user_data, current) {
+            (None, Some(c)) => c.user_data.clone(),
+            (u, _) => parse_user_data(u)?,
+        };
+        let func_type = match self.func_type.as_deref() {
+            None => current.map_or_else(|| "v2".to_owned(), |c| c.func_type.clone()),
+            Some(t @ ("v1" | "v2")) => t.to_owned(),
+            Some(other) => {
+                return Err(ApiError::invalid_parameter(format!(
+                    "type must be v1 or v2, got '{}'",
+                    other.chars().take(16).collect::<String>()
+                )));
+            }
+        };
+        let strategy_config = match self.strategy_config {
+            None => current.map(|c| c.strategy_config).unwrap_or_default(),
+            Some(s) => {
+                let concurrency = s.concurrency.unwrap_or(-1);
+                if concurrency != -1 && concurrency != 0 {
+                    return Err(ApiError::invalid_parameter(
+                        "strategy_config.concurrency must be -1 (enabled) or 0 (disabled)",
+                    ));
+                }
+                let concurrent_num = s.concurrent_num.unwrap_or(0);
+                if !(0..=1000).contains(&concurrent_num) {
+                    return Err(ApiError::invalid_parameter(
+                        "strategy_config.concurrent_num must be between 0 and 1000",
+                    ));
+                }
+                StrategyConfig {
+                    concurrency,
+                    concurrent_num,
+                }
+            }
+        };
+        let value_or_current = |field: &str,
+                                new: Option<Value>,
+                                old: Option<&Option<Value>>|
+         -> Result<Option<Value>, ApiError> {
+            match new {
+                None => Ok(old.cloned().flatten()),
+                some => object_or_null(field, some),
+            }
+        };
+        Ok(FunctionConfig {
+            runtime,
+            handler,
+            memory_size,
+            timeout,
+            description,
+            user_data,
+            encrypted_user_data: keep(self.encrypted_user_data, |c| &c.encrypted_user_data),
+            xrole: keep(self.xrole, |c| &c.xrole),
+            app_xrole: keep(self.app_xrole, |c| &c.app_xrole),
+            initializer_handler: keep(self.initializer_handler, |c| &c.initializer_handler),
+            initializer_timeout: match self.initializer_timeout {
+                None => current.map_or(0, |c| c.initializer_timeout),
+                t => ranged("initializer_timeout", t, 1..=300)?,
+            },
+            pre_stop_handler: keep(self.pre_stop_handler, |c| &c.pre_stop_handler),
+            pre_stop_timeout: match self.pre_stop_timeout {
+                None => current.map_or(0, |c| c.pre_stop_timeout),
+                t => ranged("pre_stop_timeout", t, 1..=90)?,
+            },
+            enterprise_project_id: self
+                .enterprise_project_id
+                .or_else(|| current.map(|c| c.enterprise_project_id.clone()))
+                .unwrap_or_else(|| "0".to_owned()),
+            func_type,
+            enable_dynamic_memory: self
+                .enable_dynamic_memory
+                .or_else(|| current.map(|c| c.enable_dynamic_memory))
+                .unwrap_or(false),
+            strategy_config,
+            func_vpc: value_or_current("func_vpc", self.func_vpc, current.map(|c| &c.func_vpc))?,
+            mount_config: value_or_current(
+                "mount_config",
+                self.mount_config,
+                current.map(|c| &c.mount_config),
+            )?,
+            custom_image: value_or_current(
+                "custom_image",
+                self.custom_image,
+                current.map(|c| &c.custom_image),
+            )?,
+            extend_config: keep(self.extend_config, |c| &c.extend_config),
+            long_time: self
+                .long_time
+                .or_else(|| current.map(|c| c.long_time))
+                .unwrap_or(false),
+            log_group_id: keep(self.log_group_id, |c| &c.log_group_id),
+            log_stream_id: keep(self.log_stream_id, |c| &c.log_stream_id),
+        })
+    }
+}
+
+impl CodeBody {
+    /// Applies UpdateFunctionCode's rules.
+    pub fn parse(self, limits: &LimitsConfig) -> Result<CodeInput, ApiError> {
+        parse_code(
+            self.code_type.as_deref(),
+            self.func_code,
+            self.code_url,
+            self.code_filename,
+            self.custom_image.as_ref(),
+            limits,
+        )
+    }
+}
+
+/// Base64 as clients send it: the standard alphabet, padding optional.
+const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::new(
+    &base64::alphabet::STANDARD,
+    base64::engine::GeneralPurposeConfig::new()
+        .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
+);
+
+/// Encodes code for `func_code.file`.
+pub fn encode_code(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn parse_code(
+    code_type: Option<&str>,
+    func_code: Option<FuncCodeBody>,
+    code_url: Option<String>,
+    code_filename: Option<String>,
+    custom_image: Option<&Value>,
+    limits: &LimitsConfig,
+) -> Result<CodeInput, ApiError> {
+    let code_type_s = required("code_type", code_type, ErrorCode::InvalidCodeType)?;
+    let code_type = CodeType::parse(code_type_s).ok_or_else(|| {
+        err(
+            ErrorCode::InvalidCodeType,
+            "Invalid function code entry mode: code_type must be inline, zip, jar, obs or Custom-Image-Swr",
+        )
+    })?;
+    let code_filename = code_filename.unwrap_or_default();
+    let (bytes, digest, code_url) = match code_type {
+        CodeType::Inline | CodeType::Zip | CodeType::Jar => {
+            let file = func_code.and_then(|c| c.file).unwrap_or_default();
+            if file.is_empty() && code_type != CodeType::Inline {
+                return Err(err(
+                    ErrorCode::CodeRequired,
+                    format!(
+                        "The function code must be configured: func_code.file is required for {code_type} code"
+                    ),
+                ));
+            }
+            let (max, too_large) = if code_type == CodeType::Inline {
+                (limits.max_inline_code_bytes, ErrorCode::InlineCodeTooLarge)
+            } else {
+                (limits.max_code_bytes, ErrorCode::CodeTooLarge)
+            };
+            // Refuse from the encoded length before decoding anything large.
+            let decoded_estimate = file.len() / 4 * 3;
+            if decoded_estimate > max + 3 {
+                return Err(err(
+                    too_large,
+                    format!(
+                        "{}: about {decoded_estimate} bytes, at most {max}",
+                        too_large.default_message()
+                    ),
+                ));
+            }
+            let bytes = BASE64.decode(file.as_bytes()).map_err(|e| {
+                err(
+                    ErrorCode::InvalidCode,
+                    format!("Invalid function code: func_code.file is not base64 ({e})"),
+                )
+            })?;
+            if bytes.len() > max {
+                return Err(err(
+                    too_large,
+                    format!(
+                        "{}: {} bytes, at most {max}",
+                        too_large.default_message(),
+                        bytes.len()
+                    ),
+                ));
+            }
+            let digest = Digest::of(&bytes);
+            (Bytes::from(bytes), digest, String::new())
+        }
+        CodeType::Obs => {
+            let url = code_url.unwrap_or_default();
+            if url.is_empty() {
+                return Err(err(
+                    ErrorCode::CodeRequired,
+                    "The function code must be configured: code_url is required for obs code",
+                ));
+            }
+            // The emulator does not fetch from OBS: the URL stands for the code.
+            let digest = Digest::of(url.as_bytes());
+            (Bytes::new(), digest, url)
+        }
+        CodeType::CustomImageSwr => {
+            let image = custom_image
+                .and_then(|v| v.get("image"))
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if image.is_empty() {
+                return Err(err(
+                    ErrorCode::CodeRequired,
+                    "The function code must be configured: custom_image.image is required for Custom-Image-Swr",
+                ));
+            }
+            (Bytes::new(), Digest::of(image.as_bytes()), String::new())
+        }
+    };
+    Ok(CodeInput {
+        code_type,
+        code_filename,
+        code_url,
+        bytes,
+        digest,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn body() -> FunctionBody {
+        FunctionBody {
+            func_name: Some("hello".into()),
+            runtime: Some("Python3.9".into()),
+            timeout: Some(30),
+            handler: Some("index.handler".into()),
+            memory_size: Some(128),
+            code_type: Some("inline".into()),
+            func_code: Some(FuncCodeBody {
+                file: Some(encode_code(b"print(1)")),
+                link: None,
+            }),
+            ..Default::default()
+        }
+    }
+
+    fn code_of(r: Result<CreateFunctionInput, ApiError>) -> &'static str {
+        r.map(|_| "ok").unwrap_or_else(|e| e.code().code())
+    }
+
+    #[test]
+    fn create_rules_give_their_codes() {
+        let limits = LimitsConfig::default();
+        assert_eq!(code_of(body().parse_create(&limits)), "ok");
+        type Change = Box<dyn Fn(&mut FunctionBody)>;
+        let cases: Vec<(&str, Change, &str)> = vec![
+            ("no name", Box::new(|b| b.func_name = None), "FSS.1002"),
+            (
+                "bad name",
+                Box::new(|b| b.func_name = Some("1x".into())),
+                "FSS.1002",
+            ),
+            (
+                "bad package",
+                Box::new(|b| b.package = Some("a:b".into())),
+                "FSS.1004",
+            ),
+            (
+                "bad runtime",
+                Box::new(|b| b.runtime = Some("Cobol".into())),
+                "FSS.1005",
+            ),
+            ("no runtime", Box::new(|b| b.runtime = None), "FSS.1005"),
+            (
+                "bad memory",
+                Box::new(|b| b.memory_size = Some(100)),
+                "FSS.1007",
+            ),
+            (
+                "bad timeout",
+                Box::new(|b| b.timeout = Some(901)),
+                "FSS.1008",
+            ),
+            (
+                "bad handler",
+                Box::new(|b| b.handler = Some("index".into())),
+                "FSS.1003",
+            ),
+            (
+                "bad code type",
+                Box::new(|b| b.code_type = Some("tar".into())),
+                "FSS.1006",
+            ),
+            ("no code type", Box::new(|b| b.code_type = None), "FSS.1006"),
+            (
+                "bad base64",
+                Box::new(|b| {
+                    b.func_code = Some(FuncCodeBody {
+                        file: Some("***".into()),
+                        link: None,
+                    })
+                }),
+                "FSS.1011",
+            ),
+            (
+                "zip without code",
+                Box::new(|b| {
+                    b.code_type = Some("zip".into());
+                    b.func_code = None
+                }),
+                "FSS.1012",
+            ),
+            (
+                "inline too big",
+                Box::new(|b| {
+                    b.func_code = Some(FuncCodeBody {
+                        file: Some(encode_code(&[b'x'; 10 * 1024 + 1])),
+                        link: None,
+                    })
+                }),
+                "FSS.1072",
+            ),
+            (
+                "long description",
+                Box::new(|b| b.description = Some("x".repeat(513))),
+                "FSS.1019",
+            ),
+            (
+                "bad user_data",
+                Box::new(|b| b.user_data = Some("[1]".into())),
+                "FSS.1009",
+            ),
+            (
+                "bad type",
+                Box::new(|b| b.func_type = Some("v3".into())),
+                "FSS.0400",
+            ),
+            (
+                "bad vpc",
+                Box::new(|b| b.func_vpc = Some(Value::from(1))),
+                "FSS.0400",
+            ),
+        ];
+        for (what, change, expected) in cases {
+            let mut b = body();
+            change(&mut b);
+            assert_eq!(code_of(b.parse_create(&limits)), expected, "{what}");
+        }
+    }
+
+    #[test]
+    fn inline_code_is_decoded_and_digested() {
+        let input = body().parse_create(&LimitsConfig::default()).unwrap();
+        assert_eq!(&input.code.bytes[..], b"print(1)");
+        assert_eq!(input.code.digest, Digest::of(b"print(1)"));
+        assert_eq!(input.config.func_type, "v2");
+        assert_eq!(input.config.strategy_config.concurrency, -1);
+    }
+
+    #[test]
+    fn publish_body_rules() {
+        assert!(PublishBody::default().parse().unwrap().version.is_none());
+        let p = PublishBody {
+            digest: Some(String::new()),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap();
+        assert!(p.digest.is_none(), "an empty digest means none");
+        for (v, ok) in [
+            ("v1", true),
+            ("latest", false),
+            ("-v", false),
+            ("a.b", true),
+        ] {
+            let r = PublishBody {
+                version: Some(v.into()),
+                ..Default::default()
+            }
+            .parse();
+            assert_eq!(r.is_ok(), ok, "{v}");
+            if let Err(e) = r {
+                assert_eq!(e.code().code(), "FSS.1015");
+            }
+        }
+        let e = PublishBody {
+            description: Some("x".repeat(513)),
+            ..Default::default()
+        }
+        .parse()
+        .unwrap_err();
+        assert_eq!(e.code().code(), "FSS.1019");
+    }
+}

@@ -1,0 +1,285 @@
+//! The state behind the locks: projects, functions and code blobs.
+//!
+//! The store knows nothing of HTTP or of FunctionGraph's rules. Each method takes a lock,
+//! does one thing and returns owned data. Where a rule must be checked atomically with a
+//! change (the version cap, a name that must be free), the service passes the rule in as a
+//! closure that runs under the lock: the store provides the atomicity, the service the rule.
+//!
+//! Locks, and why:
+//! - `functions` is an `RwLock` over the index (key -> slot, plus creation order). It is held
+//!   only to find or insert a slot, never while a function is being changed, so operations
+//!   on different functions run in parallel.
+//! - Each function sits in its own `Mutex` (a "slot"). Every operation on one function is a
+//!   short critical section on that slot, which is what makes a publish one atomic step.
+//!   A slot holds `None` once its function is deleted, so a request that found the slot just
+//!   before the delete sees "not found" rather than a ghost.
+//! - Lock order is always index, then slot (and slots are never nested), so there is no
+//!   deadlock. All locks are `std::sync`: no critical section awaits anything.
+//! - Poisoning: closures validate before they mutate, and mutations are plain assignments,
+//!   so a panic inside one leaves consistent data; poisoned guards are recovered.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
+
+use bytes::Bytes;
+
+use crate::domain::{Digest, FunctionName, PackageName, ProjectId};
+use crate::model::{CodeBlob, FunctionRecord, ProjectInfo};
+
+/// Identifies a function: project, package and name.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct FunctionKey {
+    /// Project id.
+    pub project: ProjectId,
+    /// Package.
+    pub package: PackageName,
+    /// Function name.
+    pub name: FunctionName,
+}
+
+type Slot = Arc<Mutex<Option<FunctionRecord>>>;
+
+#[derive(Default)]
+struct FunctionIndex {
+    by_key: HashMap<FunctionKey, Slot>,
+    /// Creation order, for stable listing.
+    order: BTreeMap<u64, FunctionKey>,
+    per_project: HashMap<ProjectId, usize>,
+    next_seq: u64,
+}
+
+/// Content-addressed code: one blob per digest, shared by every holder.
+///
+/// Entries are weak so that code nobody holds any more is freed; dead entries are pruned
+/// whenever the pool doubles since the last prune, keeping the map proportional to live code.
+#[derive(Default)]
+struct BlobPool {
+    by_digest: HashMap<Digest, Weak<CodeBlob>>,
+    prune_at: usize,
+}
+
+#[derive(Default)]
+struct Inner {
+    projects: RwLock<HashMap<ProjectId, Arc<ProjectInfo>>>,
+    functions: RwLock<FunctionIndex>,
+    blobs: Mutex<BlobPool>,
+}
+
+/// The emulator's state. Cheap to clone: clones share the same state.
+#[derive(Clone, Default)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// The project with this id, made with `make` if it is not known yet.
+    pub fn project_or_insert_with(
+        &self,
+        id: &ProjectId,
+        make: impl FnOnce() -> ProjectInfo,
+    ) -> Arc<ProjectInfo> {
+        if let Some(p) = self.read_projects().get(id) {
+            return p.clone();
+        }
+        let mut projects = self
+            .inner
+            .projects
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        projects
+            .entry(id.clone())
+            .or_insert_with(|| Arc::new(make()))
+            .clone()
+    }
+
+    /// Adds or replaces a project.
+    pub fn put_project(&self, info: ProjectInfo) {
+        let mut projects = self
+            .inner
+            .projects
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        projects.insert(info.id.clone(), Arc::new(info));
+    }
+
+    fn read_projects(
+        &self,
+    ) -> std::sync::RwLockReadGuard<'_, HashMap<ProjectId, Arc<ProjectInfo>>> {
+        self.inner
+            .projects
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The shared blob for these bytes, made (and digested) only if no holder has it yet.
+    pub fn intern_code(&self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
+        let mut pool = lock(&self.inner.blobs);
+        if let Some(live) = pool.by_digest.get(&digest).and_then(Weak::upgrade) {
+            return live;
+        }
+        let blob = Arc::new(CodeBlob {
+            digest: digest.clone(),
+            bytes,
+        });
+        pool.by_digest.insert(digest, Arc::downgrade(&blob));
+        if pool.by_digest.len() >= pool.prune_at {
+            pool.by_digest.retain(|_, w| w.strong_count() > 0);
+            pool.prune_at = (pool.by_digest.len() * 2).max(64);
+        }
+        blob
+    }
+
+    /// Inserts a function made by `make`, which is told whether the key is taken and how many
+    /// functions the project has, and may refuse. Runs under the index lock, so the check and
+    /// the insert are one step.
+    pub fn insert_function<E>(
+        &self,
+        key: FunctionKey,
+        make: impl FnOnce(bool, usize, u64) -> Result<FunctionRecord, E>,
+    ) -> Result<FunctionRecord, E> {
+        let mut index = self
+            .inner
+            .functions
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        let exists = index.by_key.contains_key(&key);
+        let count = index.per_project.get(&key.project).copied().unwrap_or(0);
+        let seq = index.next_seq;
+        let record = make(exists, count, seq)?;
+        index.next_seq += 1;
+        *index.per_project.entry(key.project.clone()).or_insert(0) += 1;
+        index.order.insert(seq, key.clone());
+        index
+            .by_key
+            .insert(key, Arc::new(Mutex::new(Some(record.clone()))));
+        Ok(record)
+    }
+
+    fn slot(&self, key: &FunctionKey) -> Option<Slot> {
+        let index = self
+            .inner
+            .functions
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        index.by_key.get(key).cloned()
+    }
+
+    /// Runs `f` on the function under its lock; `None` if there is no such function.
+    pub fn with_function<T>(
+        &self,
+        key: &FunctionKey,
+        f: impl FnOnce(&mut FunctionRecord) -> T,
+    ) -> Option<T> {
+        let slot = self.slot(key)?;
+        let mut guard = lock(&slot);
+        guard.as_mut().map(f)
+    }
+
+    /// Removes the function if `check` (run under its lock) allows; `None` if there is none.
+    pub fn remove_function<E>(
+        &self,
+        key: &FunctionKey,
+        check: impl FnOnce(&FunctionRecord) -> Result<(), E>,
+    ) -> Option<Result<FunctionRecord, E>> {
+        let mut index = self
+            .inner
+            .functions
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        let slot = index.by_key.get(key)?.clone();
+        let mut guard = lock(&slot);
+        let record = guard.as_ref()?;
+        if let Err(e) = check(record) {
+            return Some(Err(e));
+        }
+        let record = guard.take()?;
+        drop(guard);
+        index.by_key.remove(key);
+        index.order.remove(&record.seq);
+        if let Some(n) = index.per_project.get_mut(&key.project) {
+            *n = n.saturating_sub(1);
+        }
+        Some(Ok(record))
+    }
+
+    /// The project's functions in creation order, each read under its own lock, keeping
+    /// those `keep` accepts, mapped by `map`.
+    pub fn list_functions<T>(
+        &self,
+        project: &ProjectId,
+        mut keep: impl FnMut(&FunctionKey) -> bool,
+        mut map: impl FnMut(&FunctionRecord) -> T,
+    ) -> Vec<T> {
+        // Collect the slots under the index lock, then read each without it.
+        let slots: Vec<Slot> = {
+            let index = self
+                .inner
+                .functions
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            index
+                .order
+                .values()
+                .filter(|k| &k.project == project && keep(k))
+                .filter_map(|k| index.by_key.get(k).cloned())
+                .collect()
+        };
+        slots
+            .iter()
+            .filter_map(|slot| lock(slot).as_ref().map(&mut map))
+            .collect()
+    }
+
+    /// Every function, in creation order (for export and invariant checks).
+    pub fn all_functions(&self) -> Vec<FunctionRecord> {
+        let slots: Vec<Slot> = {
+            let index = self
+                .inner
+                .functions
+                .read()
+                .unwrap_or_else(|e| e.into_inner());
+            index
+                .order
+                .values()
+                .filter_map(|k| index.by_key.get(k).cloned())
+                .collect()
+        };
+        slots.iter().filter_map(|s| lock(s).clone()).collect()
+    }
+
+    /// Forgets every function and project (used by reset).
+    pub fn clear(&self) {
+        let mut index = self
+            .inner
+            .functions
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        for slot in index.by_key.values() {
+            lock(slot).take();
+        }
+        *index = FunctionIndex::default();
+        self.inner
+            .projects
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
+    /// How many distinct code blobs are alive (for tests that prove code is shared).
+    pub fn live_code_blobs(&self) -> usize {
+        lock(&self.inner.blobs)
+            .by_digest
+            .values()
+            .filter(|w| w.strong_count() > 0)
+            .count()
+    }
+}
