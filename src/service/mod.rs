@@ -214,7 +214,7 @@ impl Service {
                 return Err(ApiError::with_message(
                     ErrorCode::FunctionLimit,
                     format!(
-                        "The number of functions exceeds the maximum allowed limit ({max} per project)."
+                        "The number of functions exceeds the maximum allowed limit. At most {max} functions per project."
                     ),
                 ));
             }
@@ -328,7 +328,7 @@ impl Service {
                     return Err(ApiError::with_message(
                         ErrorCode::VersionLimit,
                         format!(
-                            "The number of versions exceeds the maximum allowed limit ({max_versions} besides latest)."
+                            "The number of versions exceeds the maximum allowed limit. At most {max_versions} versions besides latest."
                         ),
                     ));
                 }

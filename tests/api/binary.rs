@@ -1,0 +1,281 @@
+//! The `fgs-emulator` binary: flags, env, config seeds, the listening line, signals.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use crate::helpers::*;
+
+const BIN: &str = env!("CARGO_BIN_EXE_fgs-emulator");
+
+/// A child emulator, killed when dropped.
+struct Running {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn command() -> Command {
+    let mut cmd = Command::new(BIN);
+    // A clean environment: no inherited FGS_EMULATOR_* or RUST_LOG surprises.
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// Starts the binary and waits for its listening line.
+fn start(mut cmd: Command) -> Running {
+    let mut child = cmd.spawn().expect("binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    let base = line
+        .trim()
+        .strip_prefix("fgs-emulator listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned();
+    Running { child, base }
+}
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("fgs-bin-{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+async fn get(url: &str, token: bool) -> (u16, serde_json::Value) {
+    let client = reqwest::Client::new();
+    let mut req = client.get(url);
+    if token {
+        req = req.header("X-Auth-Token", "t");
+    }
+    let r = req.send().await.expect("request");
+    let status = r.status().as_u16();
+    (status, r.json().await.unwrap_or(serde_json::Value::Null))
+}
+
+fn wait_exit(child: &mut Child, within: Duration) -> Option<std::process::ExitStatus> {
+    let start = Instant::now();
+    while start.elapsed() < within {
+        if let Ok(Some(status)) = child.try_wait() {
+            return Some(status);
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    None
+}
+
+#[tokio::test]
+async fn port_zero_port_file_and_sigterm() {
+    let dir = temp_dir("portfile");
+    let port_file = dir.join("port");
+    let mut cmd = command();
+    cmd.args(["--port", "0", "--port-file"]).arg(&port_file);
+    let mut running = start(cmd);
+    let port: u16 = std::fs::read_to_string(&port_file)
+        .unwrap()
+        .strip_suffix('\n')
+        .expect("port and a newline")
+        .parse()
+        .unwrap();
+    assert_eq!(running.base, format!("http://127.0.0.1:{port}"));
+    let (status, body) = get(&format!("{}/_emulator/health", running.base), false).await;
+    assert_eq!(status, 200);
+    assert_eq!(body["status"], "ok");
+    let pid = running.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = wait_exit(&mut running.child, Duration::from_secs(10)).expect("exits on SIGTERM");
+    assert!(status.success(), "graceful exit: {status:?}");
+}
+
+#[tokio::test]
+async fn no_arguments_serves_in_memory_on_127_0_0_1_8080() {
+    let running = start(command());
+    assert_eq!(running.base, "http://127.0.0.1:8080");
+    let (status, _) = get(&format!("{}/_emulator/health", running.base), false).await;
+    assert_eq!(status, 200);
+    // In memory and empty: an unknown function is 404.
+    let (status, body) = get(
+        &format!("{}/v2/{PROJECT}/fgs/functions/hello/config", running.base),
+        true,
+    )
+    .await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error_code"], "FSS.1051");
+}
+
+#[tokio::test]
+async fn config_seeds_functions_from_inline_text_and_files() {
+    let dir = temp_dir("seeds");
+    std::fs::write(dir.join("main.py"), "print('from a file')").unwrap();
+    std::fs::write(
+        dir.join("config.toml"),
+        format!(
+            r#"
+[server]
+port = 0
+
+[[projects]]
+id = "{PROJECT}"
+region = "eu-de"
+
+[[functions]]
+func_name = "inline"
+runtime = "Python3.9"
+handler = "index.handler"
+code = "print('inline')"
+
+[[functions]]
+func_name = "fromfile"
+runtime = "Python3.9"
+handler = "main.handler"
+code_file = "main.py"
+"#
+        ),
+    )
+    .unwrap();
+    let mut cmd = command();
+    cmd.arg("--config").arg(dir.join("config.toml"));
+    let running = start(cmd);
+    let (status, body) = get(
+        &format!("{}/v2/{PROJECT}/fgs/functions/inline/config", running.base),
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        body["func_urn"],
+        format!("urn:fss:eu-de:{PROJECT}:function:default:inline:latest")
+    );
+    assert_eq!(body["digest"], sha512_hex(b"print('inline')"));
+    let (status, body) = get(
+        &format!(
+            "{}/v2/{PROJECT}/fgs/functions/fromfile/config",
+            running.base
+        ),
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["digest"], sha512_hex(b"print('from a file')"));
+}
+
+#[tokio::test]
+async fn env_overrides_the_file_and_flags_override_env() {
+    let mut cmd = command();
+    cmd.env("FGS_EMULATOR_SERVER_PORT", "1") // overridden by the flag below
+        .env("FGS_EMULATOR_LIMITS_MAX_VERSIONS", "1")
+        .args(["--port", "0"]);
+    let running = start(cmd);
+    assert_ne!(running.base, "http://127.0.0.1:1");
+    let client = reqwest::Client::new();
+    let fgs = format!("{}/v2/{PROJECT}/fgs", running.base);
+    let r = client
+        .post(format!("{fgs}/functions"))
+        .header("X-Auth-Token", "t")
+        .header("Content-Type", "application/json")
+        .body(create_body("hello", "x").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let publish = |v: &'static str| {
+        client
+            .post(format!("{fgs}/functions/hello/versions"))
+            .header("X-Auth-Token", "t")
+            .header("Content-Type", "application/json")
+            .body(format!("{{\"version\":\"{v}\"}}"))
+            .send()
+    };
+    assert_eq!(publish("v1").await.unwrap().status(), 200);
+    // Update the code so the next refusal is the cap, not "unchanged".
+    let r = client
+        .put(format!("{fgs}/functions/hello/code"))
+        .header("X-Auth-Token", "t")
+        .header("Content-Type", "application/json")
+        .body(format!(
+            "{{\"code_type\":\"inline\",\"func_code\":{{\"file\":\"{}\"}}}}",
+            b64("y")
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let r = publish("v2").await.unwrap();
+    assert_eq!(r.status(), 403);
+    let body: serde_json::Value = r.json().await.unwrap();
+    assert_eq!(body["error_code"], "FSS.1042");
+}
+
+#[test]
+fn a_bad_config_exits_2_and_names_the_key() {
+    let dir = temp_dir("badconfig");
+    let path = dir.join("bad.toml");
+    std::fs::write(&path, "[limits]\nmax_versions = \"ten\"\n").unwrap();
+    let out = command().arg("--config").arg(&path).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("max_versions") && stderr.contains("bad.toml"),
+        "{stderr}"
+    );
+
+    let out = command()
+        .env("FGS_EMULATOR_LIMITS_MAX_VERSONS", "3")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("FGS_EMULATOR_LIMITS_MAX_VERSONS"),
+        "{stderr}"
+    );
+}
+
+#[tokio::test]
+async fn healthcheck_exits_0_only_when_an_emulator_answers() {
+    let mut cmd = command();
+    cmd.args(["--port", "0"]);
+    let running = start(cmd);
+    let ok = command()
+        .args(["healthcheck", "--url", &running.base])
+        .status()
+        .unwrap();
+    assert!(ok.success());
+    let dead = command()
+        .args(["healthcheck", "--url", "http://127.0.0.1:1"])
+        .status()
+        .unwrap();
+    assert!(!dead.success());
+}
+
+#[tokio::test]
+async fn the_example_config_starts() {
+    let mut cmd = command();
+    cmd.arg("--config")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/config.example.toml"))
+        .args(["--port", "0"]);
+    let running = start(cmd);
+    let (status, body) = get(
+        &format!("{}/v2/{PROJECT}/fgs/functions/hello/config", running.base),
+        true,
+    )
+    .await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["user_data"], "{\"GREETING\":\"hello\"}");
+}

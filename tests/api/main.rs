@@ -1,0 +1,8 @@
+//! Black-box tests: each starts a real emulator on a free port and speaks HTTP to it.
+
+mod binary;
+mod concurrency;
+mod errors;
+mod functions;
+mod helpers;
+mod publish;
