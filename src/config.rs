@@ -466,11 +466,7 @@ impl Config {
             }
         }
         if self.auth.mode == AuthMode::Verify {
-            return Err(invalid(
-                "auth.mode",
-                "'verify' (AK/SK signature checks) is not implemented yet; use 'presence' or 'off'"
-                    .into(),
-            ));
+            validate_verify_auth(&self.auth)?;
         }
         for (i, p) in self.projects.iter().enumerate() {
             ProjectId::parse(&p.id)
@@ -500,6 +496,72 @@ impl Config {
         parse_offset(&self.clock.utc_offset)
             .unwrap_or_else(|| FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset"))
     }
+}
+
+/// Checks the `[[auth.tokens]]` and `[[auth.credentials]]` that `auth.mode = "verify"`
+/// relies on: each must be usable on the wire, none listed twice (which entry's
+/// `project_ids` would apply?), and at least one present, or every request would fail.
+fn validate_verify_auth(auth: &AuthConfig) -> Result<(), ConfigError> {
+    let invalid = |key: String, message: &str| ConfigError::Invalid {
+        key,
+        message: message.into(),
+    };
+    if auth.tokens.is_empty() && auth.credentials.is_empty() {
+        return Err(invalid(
+            "auth.mode".into(),
+            "'verify' needs at least one [[auth.tokens]] or [[auth.credentials]] entry",
+        ));
+    }
+    let project_ids = |key: String, ids: &[String]| {
+        ids.iter().enumerate().try_for_each(|(j, id)| {
+            ProjectId::parse(id)
+                .map(drop)
+                .map_err(|e| invalid(format!("{key}.project_ids[{j}]"), &e.to_string()))
+        })
+    };
+    for (i, t) in auth.tokens.iter().enumerate() {
+        let key = format!("auth.tokens[{i}]");
+        // Header values arrive trimmed, so a token with outer blanks could never match.
+        if !is_header_text(&t.value) || t.value.trim() != t.value {
+            return Err(invalid(
+                format!("{key}.value"),
+                "must be non-empty printable ASCII without leading or trailing spaces",
+            ));
+        }
+        if auth.tokens[..i].iter().any(|o| o.value == t.value) {
+            return Err(invalid(
+                format!("{key}.value"),
+                "this token is listed twice",
+            ));
+        }
+        project_ids(key, &t.project_ids)?;
+    }
+    for (i, c) in auth.credentials.iter().enumerate() {
+        let key = format!("auth.credentials[{i}]");
+        // The AK travels inside `Access=<AK>, SignedHeaders=...`: no ',' or blanks.
+        if !is_header_text(&c.ak) || c.ak.contains([',', ' ']) {
+            return Err(invalid(
+                format!("{key}.ak"),
+                "must be non-empty printable ASCII without ',' or spaces",
+            ));
+        }
+        if c.sk.is_empty() {
+            return Err(invalid(format!("{key}.sk"), "must not be empty"));
+        }
+        if auth.credentials[..i].iter().any(|o| o.ak == c.ak) {
+            return Err(invalid(
+                format!("{key}.ak"),
+                "this access key is listed twice",
+            ));
+        }
+        project_ids(key, &c.project_ids)?;
+    }
+    Ok(())
+}
+
+/// Non-empty, and only printable ASCII (space to `~`): what a header value can carry as text.
+fn is_header_text(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| (0x20..=0x7e).contains(&b))
 }
 
 /// Makes `code_file` paths relative to the config file's folder, so a config works from

@@ -82,6 +82,10 @@ pub enum ErrorCode {
     CodeTooLarge,
     /// 413 FSS.1072: inline code over `limits.max_inline_code_bytes`.
     InlineCodeTooLarge,
+    /// 401 APIGW.0301: an AK/SK signature that does not verify (unknown AK, malformed or
+    /// stale signature, a missing signed header). The API gateway's code, not FunctionGraph's:
+    /// the real service rejects these before FunctionGraph sees the request.
+    ApigSignature,
 }
 
 impl ErrorCode {
@@ -119,6 +123,7 @@ impl ErrorCode {
             VersionExists => "FSS.1062",
             CodeTooLarge => "FSS.1071",
             InlineCodeTooLarge => "FSS.1072",
+            ApigSignature => "APIGW.0301",
         }
     }
 
@@ -141,7 +146,7 @@ impl ErrorCode {
             | InvalidVersion
             | NothingToPublish
             | DescriptionTooLong => StatusCode::BAD_REQUEST,
-            Unauthorized => StatusCode::UNAUTHORIZED,
+            Unauthorized | ApigSignature => StatusCode::UNAUTHORIZED,
             Forbidden | FunctionLimit | VersionLimit => StatusCode::FORBIDDEN,
             RouteNotFound | FunctionNotFound | VersionNotFound => StatusCode::NOT_FOUND,
             RequestTimeout => StatusCode::REQUEST_TIMEOUT,
@@ -188,6 +193,7 @@ impl ErrorCode {
             VersionExists => "The version already exists.",
             CodeTooLarge => "The code package exceeds the maximum allowed size.",
             InlineCodeTooLarge => "The inline code exceeds the maximum allowed size.",
+            ApigSignature => "Incorrect IAM authentication information: verify aksk signature fail",
         }
     }
 }
@@ -330,9 +336,16 @@ mod tests {
             VersionExists,
             CodeTooLarge,
             InlineCodeTooLarge,
+            ApigSignature,
         ];
         for code in all {
-            assert!(code.code().starts_with("FSS."), "{code:?}");
+            // APIGW.0301 is the one code the API gateway answers in FunctionGraph's stead.
+            if code == ApigSignature {
+                assert_eq!(code.code(), "APIGW.0301");
+                assert_eq!(code.status(), StatusCode::UNAUTHORIZED);
+            } else {
+                assert!(code.code().starts_with("FSS."), "{code:?}");
+            }
             assert!(!code.default_message().is_empty());
             // The generic 0xxx codes carry their status in their number.
             if let Some(rest) = code.code().strip_prefix("FSS.0") {

@@ -1,43 +1,264 @@
 //! Authentication (SPEC section 6), as one middleware on the FunctionGraph routes.
 //!
-//! `presence` (default) accepts any non-empty `X-Auth-Token`, or an `Authorization` header
-//! that starts with `SDK-HMAC-SHA256 ` (what every official SDK sends), and refuses a
-//! request with neither: 401 FSS.0401. `off` checks nothing. The control plane under
-//! `/_emulator` is not behind this layer.
+//! - `presence` (default) accepts any non-empty `X-Auth-Token`, or an `Authorization`
+//!   header that starts with `SDK-HMAC-SHA256 ` (what every official SDK sends), and refuses
+//!   a request with neither: 401 FSS.0401.
+//! - `verify` checks what is presented:
+//!   - no `X-Auth-Token` and no `SDK-HMAC-SHA256` Authorization: 401 FSS.0401;
+//!   - a signature is verified as the SDKs compute it (see [`super::signature`]); any
+//!     failure (unknown AK, malformed header, missing signed header, missing or stale
+//!     `X-Sdk-Date`, wrong signature) is 401 APIGW.0301, the API gateway's answer, with a
+//!     message naming the check;
+//!   - a token must be one of `[[auth.tokens]]`, else 401 FSS.0401;
+//!   - a token or credential whose `project_ids` is not empty may only be used on those
+//!     projects (the `{project_id}` of `/v2/{project_id}/...`): 403 FSS.0403.
+//!
+//!   When a request carries both a token and a signature (the Python SDK signs even with a
+//!   preset `X-Auth-Token`), both must pass: nothing presented is ignored.
+//! - `off` checks nothing.
+//!
+//! The control plane under `/_emulator` is not behind this layer.
 
-use axum::extract::{Request, State};
+use std::pin::Pin;
+
+use axum::body::{Body, Bytes, HttpBody};
+use axum::extract::{OriginalUri, Request, State};
+use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use percent_encoding::percent_decode_str;
 
+use super::signature::{self, SignatureError, SignedRequest};
 use crate::app::AppState;
-use crate::config::AuthMode;
+use crate::config::{AuthConfig, AuthMode};
 use crate::error::{ApiError, ErrorCode};
 
 /// The prefix of an AK/SK-signed request's Authorization header.
 pub const SDK_HMAC_PREFIX: &str = "SDK-HMAC-SHA256 ";
+
+/// The header that carries an IAM token.
+pub const AUTH_TOKEN_HEADER: &str = "x-auth-token";
 
 /// Refuses unauthenticated requests before any handler or extractor runs (rule 1 of every
 /// operation).
 pub async fn authenticate(State(app): State<AppState>, req: Request, next: Next) -> Response {
     match app.config().auth.mode {
         AuthMode::Off => next.run(req).await,
-        AuthMode::Presence | AuthMode::Verify => {
-            let headers = req.headers();
-            let token = headers
-                .get("x-auth-token")
-                .is_some_and(|v| !v.as_bytes().iter().all(u8::is_ascii_whitespace));
-            let signed = headers
-                .get(axum::http::header::AUTHORIZATION)
-                .is_some_and(|v| v.as_bytes().starts_with(SDK_HMAC_PREFIX.as_bytes()));
-            if token || signed {
+        AuthMode::Presence => {
+            let presented = Presented::of(&req);
+            if presented.token.is_some() || presented.signed {
                 next.run(req).await
             } else {
-                ApiError::with_message(
-                    ErrorCode::Unauthorized,
-                    "Unauthorized access: send X-Auth-Token or an SDK-HMAC-SHA256 Authorization header.",
-                )
-                .into_response()
+                no_credentials().into_response()
             }
         }
+        AuthMode::Verify => match verify(&app, req).await {
+            Ok(req) => next.run(req).await,
+            Err(e) => e.into_response(),
+        },
+    }
+}
+
+/// What credentials a request carries, before any is checked.
+struct Presented {
+    /// A non-blank `X-Auth-Token`, as bytes (a token need not be UTF-8 to be compared).
+    token: Option<Vec<u8>>,
+    /// An `Authorization` header in the SDK-HMAC-SHA256 scheme.
+    signed: bool,
+}
+
+impl Presented {
+    fn of(req: &Request) -> Self {
+        let headers = req.headers();
+        let token = headers
+            .get(AUTH_TOKEN_HEADER)
+            .map(|v| v.as_bytes().trim_ascii())
+            .filter(|v| !v.is_empty())
+            .map(<[u8]>::to_vec);
+        let signed = headers
+            .get(AUTHORIZATION)
+            .is_some_and(|v| v.as_bytes().starts_with(SDK_HMAC_PREFIX.as_bytes()));
+        Self { token, signed }
+    }
+}
+
+/// `auth.mode = "verify"`: checks every credential presented and hands back the request,
+/// its body buffered (the signature covers it) and put back for the extractors.
+async fn verify(app: &AppState, req: Request) -> Result<Request, ApiError> {
+    let config = app.config();
+    let auth = &config.auth;
+    let presented = Presented::of(&req);
+    if presented.token.is_none() && !presented.signed {
+        return Err(no_credentials());
+    }
+    // The path as the client sent it: a nested router would have stripped a prefix from
+    // `uri()`, and the signature covers the whole path.
+    let uri = req
+        .extensions()
+        .get::<OriginalUri>()
+        .map_or_else(|| req.uri().clone(), |o| o.0.clone());
+    let project = project_of(uri.path());
+
+    let req = if presented.signed {
+        let (parts, body) = req.into_parts();
+        let limit = usize::try_from(config.server.max_body_bytes).unwrap_or(usize::MAX);
+        let bytes = read_body(body, limit).await?;
+        let request = SignedRequest {
+            method: parts.method.as_str(),
+            path: uri.path(),
+            query: uri.query(),
+            headers: &parts.headers,
+            body: &bytes,
+        };
+        // Real time, not the emulator's clock: the client signed with its wall clock, and
+        // a test that freezes the emulator's clock must still be able to sign requests.
+        let credential = signature::verify(
+            &request,
+            |ak| auth.credentials.iter().find(|c| c.ak == ak),
+            chrono::Utc::now(),
+        )
+        .map_err(signature_failed)?;
+        allowed_on(
+            &credential.project_ids,
+            project.as_deref(),
+            &format!("access key '{}'", credential.ak),
+        )?;
+        Request::from_parts(parts, Body::from(bytes))
+    } else {
+        req
+    };
+
+    if let Some(token) = &presented.token {
+        let listed = find_token(auth, token).ok_or_else(|| {
+            ApiError::with_message(
+                ErrorCode::Unauthorized,
+                "Unauthorized access: the X-Auth-Token is not one of the configured [[auth.tokens]].",
+            )
+        })?;
+        allowed_on(listed, project.as_deref(), "this X-Auth-Token")?;
+    }
+    Ok(req)
+}
+
+/// The `project_ids` of the configured token equal to `token`. Every listed token is
+/// compared, in constant time, so the answer's timing does not tell how close a guess was.
+fn find_token<'a>(auth: &'a AuthConfig, token: &[u8]) -> Option<&'a [String]> {
+    auth.tokens.iter().fold(None, |found, t| {
+        let equal = signature::constant_time_eq(t.value.as_bytes(), token);
+        found.or(equal.then_some(t.project_ids.as_slice()))
+    })
+}
+
+/// 403 FSS.0403 unless `project_ids` is empty (all projects) or holds `project`.
+fn allowed_on(project_ids: &[String], project: Option<&str>, who: &str) -> Result<(), ApiError> {
+    if project_ids.is_empty() || project.is_some_and(|p| project_ids.iter().any(|id| id == p)) {
+        return Ok(());
+    }
+    Err(ApiError::with_message(
+        ErrorCode::Forbidden,
+        format!(
+            "Forbidden: {who} may not be used for project '{}'; it is limited to {}.",
+            project.unwrap_or_default(),
+            project_ids.join(", ")
+        ),
+    ))
+}
+
+/// The `{project_id}` of `/v2/{project_id}/...` (the path's second segment), decoded.
+fn project_of(path: &str) -> Option<String> {
+    let segment = path.split('/').nth(2).filter(|s| !s.is_empty())?;
+    Some(percent_decode_str(segment).decode_utf8_lossy().into_owned())
+}
+
+/// Reads the whole body, refusing more than `limit` bytes with 413 FSS.0413. The
+/// `body_limit` layer in `app.rs` already refused an over-long `Content-Length`; this
+/// stops a chunked body that grows past the limit.
+async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let mut buf = Vec::new();
+    while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        let frame = frame.map_err(|e| {
+            ApiError::invalid_parameter(format!("The request body could not be read: {e}"))
+        })?;
+        // Trailers are not data and are not signed; only data frames count.
+        if let Ok(data) = frame.into_data() {
+            if buf.len().saturating_add(data.len()) > limit {
+                return Err(ApiError::with_message(
+                    ErrorCode::BodyTooLarge,
+                    format!("The request body is too large: at most {limit} bytes."),
+                ));
+            }
+            buf.extend_from_slice(&data);
+        }
+    }
+    Ok(Bytes::from(buf))
+}
+
+fn no_credentials() -> ApiError {
+    ApiError::with_message(
+        ErrorCode::Unauthorized,
+        "Unauthorized access: send X-Auth-Token or an SDK-HMAC-SHA256 Authorization header.",
+    )
+}
+
+fn signature_failed(e: SignatureError) -> ApiError {
+    // Logged here, once: the client sees the reason too, but a log line helps when the
+    // client is an SDK that hides its error.
+    tracing::info!(reason = %e, "AK/SK signature refused");
+    ApiError::with_message(
+        ErrorCode::ApigSignature,
+        format!("{}: {e}", ErrorCode::ApigSignature.default_message()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TokenConfig;
+
+    #[test]
+    fn the_project_is_the_second_path_segment() {
+        assert_eq!(project_of("/v2/abc/fgs/functions").as_deref(), Some("abc"));
+        assert_eq!(project_of("/v2/%7Bp%7D/fgs").as_deref(), Some("{p}"));
+        assert_eq!(project_of("/v2/").as_deref(), None);
+        assert_eq!(project_of("/").as_deref(), None);
+    }
+
+    #[test]
+    fn project_limits_apply_only_when_listed() {
+        let ids = vec!["a".to_owned()];
+        assert!(allowed_on(&[], Some("b"), "x").is_ok());
+        assert!(allowed_on(&ids, Some("a"), "x").is_ok());
+        let err = allowed_on(&ids, Some("b"), "x").unwrap_err();
+        assert_eq!(err.code(), ErrorCode::Forbidden);
+        assert!(err.message().contains("'b'"), "{}", err.message());
+        assert!(allowed_on(&ids, None, "x").is_err());
+    }
+
+    #[test]
+    fn tokens_are_found_by_value() {
+        let auth = AuthConfig {
+            tokens: vec![
+                TokenConfig {
+                    value: "one".into(),
+                    project_ids: vec![],
+                },
+                TokenConfig {
+                    value: "two".into(),
+                    project_ids: vec!["p".into()],
+                },
+            ],
+            ..AuthConfig::default()
+        };
+        assert_eq!(find_token(&auth, b"one"), Some(&[][..]));
+        assert_eq!(find_token(&auth, b"two"), Some(&["p".to_owned()][..]));
+        assert_eq!(find_token(&auth, b"tw"), None);
+    }
+
+    #[tokio::test]
+    async fn a_body_over_the_limit_is_413() {
+        let err = read_body(Body::from(vec![0u8; 11]), 10).await.unwrap_err();
+        assert_eq!(err.code(), ErrorCode::BodyTooLarge);
+        let ok = read_body(Body::from(vec![7u8; 10]), 10).await.unwrap();
+        assert_eq!(ok.len(), 10);
     }
 }
