@@ -82,6 +82,24 @@ pub enum ErrorCode {
     CodeTooLarge,
     /// 413 FSS.1072: inline code over `limits.max_inline_code_bytes`.
     InlineCodeTooLarge,
+    /// 400 FSS.1014: an alias name that breaks the rule.
+    InvalidAlias,
+    /// 403 FSS.1043: too many aliases on the function.
+    AliasLimit,
+    /// 404 FSS.1053: the alias does not exist.
+    AliasNotFound,
+    /// 409 FSS.1063: an alias with that name already exists.
+    AliasExists,
+    /// 409 FSS.1066: the version is already the major version of another alias.
+    VersionHasAlias,
+    /// 400 FSS.1091: an additional version that does not exist, is latest, or is not alone.
+    InvalidAdditionalVersion,
+    /// 400 FSS.1092: an additional version's weight that is not an integer 0-100.
+    InvalidWeight,
+    /// 400 FSS.1093: the additional version is the major version.
+    SameMajorAndAdditional,
+    /// 403 FSS.1094: the version is an alias's additional version and cannot be deleted.
+    VersionIsAdditional,
     /// 401 APIGW.0301: an AK/SK signature that does not verify (unknown AK, malformed or
     /// stale signature, a missing signed header). The API gateway's code, not FunctionGraph's:
     /// the real service rejects these before FunctionGraph sees the request.
@@ -123,6 +141,15 @@ impl ErrorCode {
             VersionExists => "FSS.1062",
             CodeTooLarge => "FSS.1071",
             InlineCodeTooLarge => "FSS.1072",
+            InvalidAlias => "FSS.1014",
+            AliasLimit => "FSS.1043",
+            AliasNotFound => "FSS.1053",
+            AliasExists => "FSS.1063",
+            VersionHasAlias => "FSS.1066",
+            InvalidAdditionalVersion => "FSS.1091",
+            InvalidWeight => "FSS.1092",
+            SameMajorAndAdditional => "FSS.1093",
+            VersionIsAdditional => "FSS.1094",
             ApigSignature => "APIGW.0301",
         }
     }
@@ -145,12 +172,20 @@ impl ErrorCode {
             | CodeRequired
             | InvalidVersion
             | NothingToPublish
-            | DescriptionTooLong => StatusCode::BAD_REQUEST,
+            | DescriptionTooLong
+            | InvalidAlias
+            | InvalidAdditionalVersion
+            | InvalidWeight
+            | SameMajorAndAdditional => StatusCode::BAD_REQUEST,
             Unauthorized | ApigSignature => StatusCode::UNAUTHORIZED,
-            Forbidden | FunctionLimit | VersionLimit => StatusCode::FORBIDDEN,
-            RouteNotFound | FunctionNotFound | VersionNotFound => StatusCode::NOT_FOUND,
+            Forbidden | FunctionLimit | VersionLimit | AliasLimit | VersionIsAdditional => {
+                StatusCode::FORBIDDEN
+            }
+            RouteNotFound | FunctionNotFound | VersionNotFound | AliasNotFound => {
+                StatusCode::NOT_FOUND
+            }
             RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            FunctionExists | VersionExists => StatusCode::CONFLICT,
+            FunctionExists | VersionExists | AliasExists | VersionHasAlias => StatusCode::CONFLICT,
             BodyTooLarge | CodeTooLarge | InlineCodeTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
             Internal => StatusCode::INTERNAL_SERVER_ERROR,
@@ -193,6 +228,19 @@ impl ErrorCode {
             VersionExists => "The version already exists.",
             CodeTooLarge => "The code package exceeds the maximum allowed size.",
             InlineCodeTooLarge => "The inline code exceeds the maximum allowed size.",
+            InvalidAlias => "Invalid function alias.",
+            AliasLimit => "The number of aliases exceeds the maximum allowed limit.",
+            AliasNotFound => "Not found the function alias",
+            AliasExists => "The alias already exists.",
+            VersionHasAlias => "The version is already in use by another alias.",
+            InvalidAdditionalVersion => "The additional version is invalid.",
+            InvalidWeight => "The weight of the additional version is invalid.",
+            SameMajorAndAdditional => {
+                "The major version and the additional version cannot be the same."
+            }
+            VersionIsAdditional => {
+                "The version cannot be deleted because it has been used as the additional version of an alias."
+            }
             ApigSignature => "Incorrect IAM authentication information: verify aksk signature fail",
         }
     }
@@ -336,6 +384,15 @@ mod tests {
             VersionExists,
             CodeTooLarge,
             InlineCodeTooLarge,
+            InvalidAlias,
+            AliasLimit,
+            AliasNotFound,
+            AliasExists,
+            VersionHasAlias,
+            InvalidAdditionalVersion,
+            InvalidWeight,
+            SameMajorAndAdditional,
+            VersionIsAdditional,
             ApigSignature,
         ];
         for code in all {

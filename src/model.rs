@@ -159,21 +159,31 @@ pub struct VersionRecord {
     pub description: Description,
 }
 
-/// An alias: a name pointing at a major version, with optional weighted routing.
+/// An alias: a name pointing at a major version, with optional weighted or rule-based
+/// routing to one additional version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct AliasRecord {
     /// Its name.
     pub name: AliasName,
-    /// The major version (`latest` or a published version's name).
+    /// The major version: `latest` or a published version's name.
     pub version: String,
     /// Its description.
     pub description: Description,
     /// When it last changed.
     pub last_modified: DateTime<Utc>,
-    /// Additional version and its weight (at most one entry).
-    pub additional_version_weights: Vec<(String, i64)>,
-    /// Additional version and its rule-based routing, kept as given.
-    pub additional_version_strategy: Option<serde_json::Value>,
+    /// The additional version, if traffic is split.
+    pub additional: Option<AdditionalVersion>,
+}
+
+/// An alias's additional version (never `latest`, never the major version).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AdditionalVersion {
+    /// The version.
+    pub version: VersionName,
+    /// Its share of traffic, 0-100, from `additional_version_weights`.
+    pub weight: Option<i64>,
+    /// Its routing rules, from `additional_version_strategy`, kept as given once valid.
+    pub strategy: Option<serde_json::Value>,
 }
 
 /// A function: its working copy (`latest`), published versions and aliases.

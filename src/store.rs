@@ -42,9 +42,9 @@ type Slot = Arc<Mutex<Option<FunctionRecord>>>;
 #[derive(Default)]
 struct FunctionIndex {
     by_key: HashMap<FunctionKey, Slot>,
-    /// Creation order, for stable listing.
-    order: BTreeMap<u64, FunctionKey>,
-    per_project: HashMap<ProjectId, usize>,
+    /// Each project's functions in creation order, for stable listing; the length of a
+    /// project's map is its function count (for `limits.max_functions`).
+    order: HashMap<ProjectId, BTreeMap<u64, FunctionKey>>,
     next_seq: u64,
 }
 
@@ -152,12 +152,15 @@ impl Store {
             .write()
             .unwrap_or_else(|e| e.into_inner());
         let exists = index.by_key.contains_key(&key);
-        let count = index.per_project.get(&key.project).copied().unwrap_or(0);
+        let count = index.order.get(&key.project).map_or(0, BTreeMap::len);
         let seq = index.next_seq;
         let record = make(exists, count, seq)?;
         index.next_seq += 1;
-        *index.per_project.entry(key.project.clone()).or_insert(0) += 1;
-        index.order.insert(seq, key.clone());
+        index
+            .order
+            .entry(key.project.clone())
+            .or_default()
+            .insert(seq, key.clone());
         index
             .by_key
             .insert(key, Arc::new(Mutex::new(Some(record.clone()))));
@@ -204,39 +207,57 @@ impl Store {
         let record = guard.take()?;
         drop(guard);
         index.by_key.remove(key);
-        index.order.remove(&record.seq);
-        if let Some(n) = index.per_project.get_mut(&key.project) {
-            *n = n.saturating_sub(1);
+        if let Some(order) = index.order.get_mut(&key.project) {
+            order.remove(&record.seq);
         }
         Some(Ok(record))
     }
 
-    /// The project's functions in creation order, each read under its own lock, keeping
-    /// those `keep` accepts, mapped by `map`.
+    /// One page of the project's functions in creation order: those `keep` accepts (all
+    /// when `None`), from offset `start`, at most `limit`, each read under its own lock and
+    /// mapped by `map`; and how many are accepted in all. Only the page's functions are
+    /// locked and mapped, and without a filter only the page's keys are visited.
     pub fn list_functions<T>(
         &self,
         project: &ProjectId,
-        mut keep: impl FnMut(&FunctionKey) -> bool,
+        keep: Option<&dyn Fn(&FunctionKey) -> bool>,
+        start: usize,
+        limit: usize,
         mut map: impl FnMut(&FunctionRecord) -> T,
-    ) -> Vec<T> {
-        // Collect the slots under the index lock, then read each without it.
-        let slots: Vec<Slot> = {
+    ) -> (Vec<T>, usize) {
+        // Collect the page's slots under the index lock, then read each without it.
+        let (slots, total): (Vec<Slot>, usize) = {
             let index = self
                 .inner
                 .functions
                 .read()
                 .unwrap_or_else(|e| e.into_inner());
-            index
-                .order
-                .values()
-                .filter(|k| &k.project == project && keep(k))
-                .filter_map(|k| index.by_key.get(k).cloned())
-                .collect()
+            let Some(order) = index.order.get(project) else {
+                return (Vec::new(), 0);
+            };
+            let slot = |key: &FunctionKey| index.by_key.get(key).cloned();
+            match keep {
+                None => (
+                    order
+                        .values()
+                        .skip(start)
+                        .take(limit)
+                        .filter_map(slot)
+                        .collect(),
+                    order.len(),
+                ),
+                Some(keep) => {
+                    let matching: Vec<&FunctionKey> = order.values().filter(|k| keep(k)).collect();
+                    let page = matching.iter().skip(start).take(limit);
+                    (page.filter_map(|k| slot(k)).collect(), matching.len())
+                }
+            }
         };
-        slots
+        let items = slots
             .iter()
             .filter_map(|slot| lock(slot).as_ref().map(&mut map))
-            .collect()
+            .collect();
+        (items, total)
     }
 
     /// Every function, in creation order (for export and invariant checks).
@@ -247,10 +268,11 @@ impl Store {
                 .functions
                 .read()
                 .unwrap_or_else(|e| e.into_inner());
-            index
-                .order
-                .values()
-                .filter_map(|k| index.by_key.get(k).cloned())
+            let mut keys: Vec<(&u64, &FunctionKey)> =
+                index.order.values().flat_map(|o| o.iter()).collect();
+            keys.sort_by_key(|(seq, _)| **seq);
+            keys.iter()
+                .filter_map(|(_, k)| index.by_key.get(k).cloned())
                 .collect()
         };
         slots.iter().filter_map(|s| lock(s).clone()).collect()

@@ -14,10 +14,20 @@ port=$(cat "$dir/port")
 awk '/^```sh$/{n++; next} /^```$/{if (n==3) exit} n==3{print}' README.md |
   sed "s#127.0.0.1:8080#127.0.0.1:$port#g" >"$dir/session.sh"
 bash "$dir/session.sh" >"$dir/answers"
+# The fourth block shows every other endpoint; it runs after the session, in the same shell.
+awk '/^```sh$/{n++; next} /^```$/{if (n==4) exit} n==4{print}' README.md |
+  sed "s#127.0.0.1:8080#127.0.0.1:$port#g" >"$dir/endpoints.sh"
+# It reuses the session's variables (P, API, H: the session's first lines).
+(grep -E '^(P|API|H)=' "$dir/session.sh"; cat "$dir/endpoints.sh") | bash >"$dir/endpoint-answers"
 expect() { grep -q -- "$1" "$dir/answers" || { echo "README session: missing $1"; cat "$dir/answers"; exit 1; }; }
 expect '"func_urn":"urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:latest"'
 expect 'function:default:hello:v1"'
 expect '"error_code":"FSS.1016"'
 expect 'function:default:hello:v10"'
 tail -n 1 "$dir/answers" | grep -q '"error_code":"FSS.1042"' || { echo "README session: the cap was not hit"; cat "$dir/answers"; exit 1; }
+if grep -q '"error_code"' "$dir/endpoint-answers"; then
+  echo "README endpoint examples: an example failed"; cat "$dir/endpoint-answers"; exit 1
+fi
+grep -q '"alias_urn":"urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:!prod"' "$dir/endpoint-answers" ||
+  { echo "README endpoint examples: no alias created"; cat "$dir/endpoint-answers"; exit 1; }
 echo "README curl session: ok ($(wc -l <"$dir/answers") answers)"

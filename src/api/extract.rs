@@ -131,16 +131,75 @@ impl<S: Send + Sync> FromRequestParts<S> for ProjectPath {
     }
 }
 
+/// The path's named parameters, percent-decoded by axum.
+async fn path_params<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+) -> Result<Vec<(String, String)>, ApiError> {
+    let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+        .await
+        .map_err(path_rejection)?;
+    Ok(params)
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Result<&'a str, ApiError> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .ok_or_else(|| ApiError::invalid_parameter(format!("Invalid parameter: {name} is missing")))
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for FunctionPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let Path((project_id, urn)) = Path::<(String, String)>::from_request_parts(parts, state)
-            .await
-            .map_err(path_rejection)?;
-        let project = parse_project(&project_id)?;
-        let urn = Urn::parse(&urn)
+        let params = path_params(parts, state).await?;
+        let project = parse_project(param(&params, "project_id")?)?;
+        let urn = Urn::parse(param(&params, "function_urn")?)
             .map_err(|e| ApiError::invalid_parameter(format!("Invalid parameter: {e}")))?;
         Ok(Self { project, urn })
+    }
+}
+
+/// `{project_id}`, `{function_urn}` and `{alias_name}` from an alias path. The alias name
+/// stays a string here: the service answers a name that cannot exist with 404 FSS.1053.
+pub struct AliasPath {
+    /// The function part.
+    pub function: FunctionPath,
+    /// The alias name as sent.
+    pub alias: String,
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for AliasPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let function = FunctionPath::from_request_parts(parts, state).await?;
+        let params = path_params(parts, state).await?;
+        Ok(Self {
+            function,
+            alias: param(&params, "alias_name")?.to_owned(),
+        })
+    }
+}
+
+/// A query string, parsed into `T` (all fields strings, checked by the service); a query
+/// that is not valid form encoding is 400 FSS.0400.
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|q| Self(q.0))
+            .map_err(|e| {
+                ApiError::invalid_parameter(format!(
+                    "Invalid parameter: bad query: {}",
+                    e.body_text()
+                ))
+            })
     }
 }

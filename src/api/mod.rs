@@ -1,15 +1,18 @@
 //! The HTTP API: FunctionGraph's routes, mapped onto the service. Handlers stay thin:
 //! extract (parse into domain types), call one service method, render.
 //!
-//! - `functions`: create, show config, update code.
-//! - `versions`: publish.
+//! - `functions`: create, list, show and update config, show and update code, delete.
+//! - `versions`: publish, list.
+//! - `aliases`: create, list, show, update, delete.
 //! - `extract`: extractors that answer in the FSS envelope.
 //! - `auth`: the authentication middleware.
 //! - `view`: the wire form of a function or version.
 
+pub mod aliases;
 pub mod auth;
 pub mod extract;
 pub mod functions;
+pub mod signature;
 pub mod versions;
 pub mod view;
 
@@ -27,6 +30,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .merge(functions::router())
         .merge(versions::router())
+        .merge(aliases::router())
 }
 
 /// A JSON success body. Serialising our own view types cannot fail; should it ever, the

@@ -2,19 +2,23 @@
 
 use axum::Router;
 use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
 use axum::routing::post;
+use serde::Serialize;
 
-use super::FunctionResponse;
-use super::extract::{FunctionPath, OptionalJson};
+use super::extract::{ApiQuery, FunctionPath, OptionalJson};
+use super::view::{CodeInBody, FunctionView};
+use super::{FunctionResponse, json};
 use crate::app::AppState;
 use crate::error::ApiError;
-use crate::service::input::PublishBody;
+use crate::service::input::{ListQuery, PublishBody};
 
 /// The version routes.
 pub fn router() -> Router<AppState> {
     Router::new().route(
         "/v2/{project_id}/fgs/functions/{function_urn}/versions",
-        post(create_function_version),
+        post(create_function_version).get(list_function_versions),
     )
 }
 
@@ -34,4 +38,33 @@ pub async fn create_function_version(
         .service()
         .create_function_version(&path.project, &path.urn, input)?;
     Ok(FunctionResponse::new(&app, snapshot))
+}
+
+#[derive(Serialize)]
+struct VersionList<'a> {
+    versions: Vec<FunctionView<'a>>,
+    next_marker: usize,
+    count: usize,
+}
+
+/// ListFunctionVersions: `GET /v2/{project_id}/fgs/functions/{function_urn}/versions?marker=&maxitems=`.
+/// Answers `{versions, next_marker, count}`, `latest` first, then by publish time.
+pub async fn list_function_versions(
+    State(app): State<AppState>,
+    path: FunctionPath,
+    ApiQuery(query): ApiQuery<ListQuery>,
+) -> Result<Response, ApiError> {
+    let (items, next_marker, count) =
+        app.service()
+            .list_function_versions(&path.project, &path.urn, &query)?;
+    let offset = app.service().settings().utc_offset;
+    let list = VersionList {
+        versions: items
+            .iter()
+            .map(|s| FunctionView::new(s, CodeInBody::Omit, offset))
+            .collect(),
+        next_marker,
+        count,
+    };
+    Ok(json(StatusCode::OK, &list))
 }

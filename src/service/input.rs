@@ -698,3 +698,257 @@ mod tests {
         assert_eq!(e.code().code(), "FSS.1019");
     }
 }
+
+/// The body of `POST .../aliases` (CreateVersionAlias) and `PUT .../aliases/{name}`
+/// (UpdateVersionAlias). Weights and strategy are read as raw JSON so that a bad weight
+/// gets its own code (FSS.1092) rather than a generic type error.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct AliasBody {
+    pub name: Option<String>,
+    pub version: Option<String>,
+    pub description: Option<String>,
+    pub additional_version_weights: Option<Value>,
+    pub additional_version_strategy: Option<Value>,
+}
+
+/// A validated alias body (the parts that need no state; existence is checked under the
+/// function's lock).
+#[derive(Debug, Clone)]
+pub struct AliasInput {
+    /// The major version: `latest` or a version name.
+    pub version: String,
+    /// The description.
+    pub description: Description,
+    /// The additional version, if any.
+    pub additional: Option<crate::model::AdditionalVersion>,
+}
+
+impl AliasBody {
+    /// The alias name of a create body (400 FSS.1014 if missing or invalid).
+    pub fn parse_name(&self) -> Result<crate::domain::AliasName, ApiError> {
+        let name = required("name", self.name.as_deref(), ErrorCode::InvalidAlias)?;
+        crate::domain::AliasName::parse(name).map_err(|e| {
+            err(
+                ErrorCode::InvalidAlias,
+                format!("Invalid function alias: {e}"),
+            )
+        })
+    }
+
+    /// Applies the alias rules that need no state: the major version's shape (400
+    /// FSS.1015), the description (FSS.1019), and the additional version: at most one
+    /// (FSS.1091), not `latest` (FSS.1091), not the major version (FSS.1093), a weight that
+    /// is an integer 0-100 (FSS.1092), well-formed strategy rules (FSS.0400).
+    pub fn parse(self) -> Result<AliasInput, ApiError> {
+        let version = required(
+            "version",
+            self.version.as_deref(),
+            ErrorCode::InvalidVersion,
+        )?;
+        if version != "latest" {
+            VersionName::parse(version).map_err(|e| {
+                err(
+                    ErrorCode::InvalidVersion,
+                    format!("Invalid function version: {e}"),
+                )
+            })?;
+        }
+        let description = parse_description(self.description.as_deref())?;
+        let weight = single_entry(
+            "additional_version_weights",
+            self.additional_version_weights,
+        )?;
+        let strategy = single_entry(
+            "additional_version_strategy",
+            self.additional_version_strategy,
+        )?;
+        let additional_name = match (&weight, &strategy) {
+            (Some((a, _)), Some((b, _))) if a != b => {
+                return Err(err(
+                    ErrorCode::InvalidAdditionalVersion,
+                    format!(
+                        "The additional version is invalid: an alias has one additional version, but weights name '{a}' and the strategy '{b}'"
+                    ),
+                ));
+            }
+            (Some((a, _)), _) | (None, Some((a, _))) => Some(a.clone()),
+            (None, None) => None,
+        };
+        let additional = match additional_name {
+            None => None,
+            Some(name) => {
+                if name == "latest" {
+                    return Err(err(
+                        ErrorCode::InvalidAdditionalVersion,
+                        "The additional version is invalid: latest cannot be an additional version",
+                    ));
+                }
+                if name == version {
+                    return Err(ApiError::new(ErrorCode::SameMajorAndAdditional));
+                }
+                let parsed = VersionName::parse(&name).map_err(|e| {
+                    err(
+                        ErrorCode::InvalidAdditionalVersion,
+                        format!("The additional version is invalid: {e}"),
+                    )
+                })?;
+                let weight = match weight {
+                    None => None,
+                    Some((_, w)) => Some(
+                        w.as_i64()
+                            .filter(|w| (0..=100).contains(w))
+                            .ok_or_else(|| {
+                                err(
+                                    ErrorCode::InvalidWeight,
+                                    format!("The weight of the additional version is invalid: {w} is not an integer from 0 to 100"),
+                                )
+                            })?,
+                    ),
+                };
+                let strategy = match strategy {
+                    None => None,
+                    Some((_, s)) => Some(validate_strategy(s)?),
+                };
+                Some(crate::model::AdditionalVersion {
+                    version: parsed,
+                    weight,
+                    strategy,
+                })
+            }
+        };
+        Ok(AliasInput {
+            version: version.to_owned(),
+            description,
+            additional,
+        })
+    }
+}
+
+/// A `{version: value}` map with at most one entry; `null` and `{}` mean none.
+fn single_entry(field: &str, v: Option<Value>) -> Result<Option<(String, Value)>, ApiError> {
+    let code = if field == "additional_version_weights" {
+        ErrorCode::InvalidWeight
+    } else {
+        ErrorCode::InvalidAdditionalVersion
+    };
+    match v {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Object(map)) => {
+            if map.len() > 1 {
+                return Err(err(
+                    ErrorCode::InvalidAdditionalVersion,
+                    format!(
+                        "The additional version is invalid: {field} names {} versions; an alias has at most one additional version",
+                        map.len()
+                    ),
+                ));
+            }
+            Ok(map.into_iter().next())
+        }
+        Some(_) => Err(err(
+            code,
+            format!(
+                "{}: {field} must be an object of version to value",
+                code.default_message()
+            ),
+        )),
+    }
+}
+
+/// `{"combine_type": "and"|"or", "rules": [{"rule_type": "Header", "param": ..., "op": "="|"in", "value": ...}]}`.
+fn validate_strategy(s: Value) -> Result<Value, ApiError> {
+    let bad = |why: &str| {
+        ApiError::invalid_parameter(format!(
+            "Invalid parameter: additional_version_strategy: {why}"
+        ))
+    };
+    let obj = s
+        .as_object()
+        .ok_or_else(|| bad("each version's strategy must be an object"))?;
+    match obj.get("combine_type").and_then(Value::as_str) {
+        Some("and" | "or") => {}
+        _ => return Err(bad("combine_type must be \"and\" or \"or\"")),
+    }
+    let rules = obj
+        .get("rules")
+        .and_then(Value::as_array)
+        .filter(|r| !r.is_empty())
+        .ok_or_else(|| bad("rules must be a non-empty list"))?;
+    for (i, rule) in rules.iter().enumerate() {
+        let field = |k: &str| rule.get(k).and_then(Value::as_str).unwrap_or("");
+        if !field("rule_type").eq_ignore_ascii_case("header") {
+            return Err(bad(&format!("rules[{i}].rule_type must be \"Header\"")));
+        }
+        if field("param").is_empty() {
+            return Err(bad(&format!("rules[{i}].param must be a non-empty string")));
+        }
+        if !matches!(field("op"), "=" | "in") {
+            return Err(bad(&format!("rules[{i}].op must be \"=\" or \"in\"")));
+        }
+        if rule
+            .get("value")
+            .and_then(Value::as_str)
+            .is_none_or(str::is_empty)
+        {
+            return Err(bad(&format!("rules[{i}].value must be a non-empty string")));
+        }
+    }
+    Ok(s)
+}
+
+/// `marker` and `maxitems` as they arrive in a query string.
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct ListQuery {
+    pub marker: Option<String>,
+    pub maxitems: Option<String>,
+    pub package_name: Option<String>,
+    pub func_name: Option<String>,
+}
+
+/// A validated page request: start at `marker` (an offset), return at most `maxitems`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    /// Offset of the first item.
+    pub marker: usize,
+    /// Most items to return, 1..=400.
+    pub maxitems: usize,
+}
+
+impl Page {
+    /// The default and largest page.
+    pub const MAX_ITEMS: usize = 400;
+
+    /// `marker` is an offset (absent or empty: 0); `maxitems` absent, 0 or over 400 means
+    /// 400; a negative or non-numeric value is 400 FSS.0400.
+    pub fn parse(q: &ListQuery) -> Result<Self, ApiError> {
+        let number = |name: &str, v: &Option<String>| -> Result<Option<u64>, ApiError> {
+            match v.as_deref().map(str::trim) {
+                None | Some("") => Ok(None),
+                Some(s) => s.parse::<u64>().map(Some).map_err(|_| {
+                    ApiError::invalid_parameter(format!(
+                        "Invalid parameter: {name} must be a non-negative integer, got '{}'",
+                        s.chars().take(32).collect::<String>()
+                    ))
+                }),
+            }
+        };
+        let marker = number("marker", &q.marker)?.unwrap_or(0);
+        let maxitems = match number("maxitems", &q.maxitems)? {
+            None | Some(0) => Self::MAX_ITEMS,
+            Some(n) => usize::try_from(n)
+                .unwrap_or(usize::MAX)
+                .min(Self::MAX_ITEMS),
+        };
+        Ok(Self {
+            marker: usize::try_from(marker).unwrap_or(usize::MAX),
+            maxitems,
+        })
+    }
+
+    /// The range of `total` items this page covers, and `next_marker` (0 when none left).
+    pub fn window(self, total: usize) -> (std::ops::Range<usize>, usize) {
+        let start = self.marker.min(total);
+        let end = start.saturating_add(self.maxitems).min(total);
+        (start..end, if end < total { end } else { 0 })
+    }
+}

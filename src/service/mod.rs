@@ -5,6 +5,7 @@
 //! through its lock-scoped methods. It returns [`FunctionSnapshot`]s, owned data the API
 //! layer renders; it never sees HTTP.
 
+pub mod aliases;
 pub mod input;
 
 use std::collections::HashMap;
@@ -22,7 +23,7 @@ use crate::model::{CodeRef, FunctionRecord, FunctionState, ProjectInfo, VersionR
 use crate::random::Rng;
 use crate::store::{FunctionKey, Store};
 
-use input::{CodeInput, CreateFunctionInput, PublishInput};
+use input::{CodeInput, CreateFunctionInput, FunctionBody, ListQuery, Page, PublishInput};
 
 /// What a function-returning operation answers with: one function or version, with its
 /// project, ready to render.
@@ -143,7 +144,11 @@ impl Service {
 
     /// Checks that a URN belongs to the path's project (and its region) and names the
     /// function it points into.
-    fn resolve(&self, project: &ProjectInfo, urn: &Urn) -> Result<FunctionKey, ApiError> {
+    pub(crate) fn resolve(
+        &self,
+        project: &ProjectInfo,
+        urn: &Urn,
+    ) -> Result<FunctionKey, ApiError> {
         if let Some(p) = urn.project()
             && p != &project.id
         {
@@ -350,6 +355,176 @@ impl Service {
             })
             .ok_or_else(ApiError::function_not_found)?
     }
+
+    /// ListFunctions: the project's functions in creation order, paged by `marker` (an
+    /// offset) and `maxitems`, filtered by `package_name` (exact) and `func_name` (a
+    /// substring: the console's fuzzy search). Returns the page, `next_marker` and `count`.
+    pub fn list_functions(
+        &self,
+        project_id: &ProjectId,
+        query: &ListQuery,
+    ) -> Result<(Vec<FunctionSnapshot>, usize, usize), ApiError> {
+        let page = Page::parse(query)?;
+        let project = self.project(project_id);
+        let package = query.package_name.as_deref().filter(|p| !p.is_empty());
+        let name = query.func_name.as_deref().filter(|n| !n.is_empty());
+        let filter = |k: &FunctionKey| {
+            package.is_none_or(|p| k.package.as_str() == p)
+                && name.is_none_or(|n| k.name.as_str().contains(n))
+        };
+        let keep: Option<&dyn Fn(&FunctionKey) -> bool> =
+            (package.is_some() || name.is_some()).then_some(&filter);
+        let (items, total) =
+            self.store
+                .list_functions(&project.id, keep, page.marker, page.maxitems, |f| {
+                    latest_snapshot(project.clone(), f)
+                });
+        let (_, next_marker) = page.window(total);
+        Ok((items, next_marker, total))
+    }
+
+    /// ListFunctionVersions: `latest` first, then the versions in publish order, paged. The
+    /// URN's qualifier is ignored (clients list with a version's `func_urn`, as
+    /// gophertelekomcloud does); `count` includes `latest`.
+    pub fn list_function_versions(
+        &self,
+        project_id: &ProjectId,
+        urn: &Urn,
+        query: &ListQuery,
+    ) -> Result<(Vec<FunctionSnapshot>, usize, usize), ApiError> {
+        let page = Page::parse(query)?;
+        let project = self.project(project_id);
+        let key = self.resolve(&project, urn)?;
+        self.store
+            .with_function(&key, |f| {
+                let total = f.versions.len() + 1;
+                let (range, next_marker) = page.window(total);
+                let items = range
+                    .map(|i| match i {
+                        0 => latest_snapshot(project.clone(), f),
+                        i => version_snapshot(&project, f, &f.versions[i - 1]),
+                    })
+                    .collect();
+                (items, next_marker, total)
+            })
+            .ok_or_else(ApiError::function_not_found)
+    }
+
+    /// UpdateFunctionConfig. On latest it changes the function (which counts as a change
+    /// for the unchanged-publish check); on a version it changes that version's
+    /// configuration and never its code. Omitted optional fields keep their values.
+    pub fn update_function_config(
+        &self,
+        project_id: &ProjectId,
+        urn: &Urn,
+        body: FunctionBody,
+    ) -> Result<FunctionSnapshot, ApiError> {
+        let project = self.project(project_id);
+        let key = self.resolve(&project, urn)?;
+        if let Some(name) = body.func_name.as_deref()
+            && name != urn.function().as_str()
+        {
+            return Err(ApiError::invalid_parameter(format!(
+                "Invalid parameter: func_name '{}' differs from the function in the URN; a function cannot be renamed",
+                name.chars().take(64).collect::<String>()
+            )));
+        }
+        if let Qualifier::Alias(_) = urn.qualifier() {
+            return Err(ApiError::invalid_parameter(
+                "Invalid parameter: update the configuration through latest or a version URN, not an alias",
+            ));
+        }
+        let now = self.clock.now();
+        let image_name = self.image_name("latest", now);
+        self.store
+            .with_function(&key, |f| match urn.qualifier() {
+                Qualifier::Version(name) => {
+                    let v = f
+                        .versions
+                        .iter_mut()
+                        .find(|v| &v.name == name)
+                        .ok_or_else(ApiError::version_not_found)?;
+                    let config = body.parse_config(Some(&v.state.config))?;
+                    v.state.config = Arc::new(config);
+                    v.state.last_modified = now;
+                    let v = v.clone();
+                    Ok(version_snapshot(&project, f, &v))
+                }
+                _ => {
+                    let config = body.parse_config(Some(&f.latest.config))?;
+                    f.latest.config = Arc::new(config);
+                    f.latest.last_modified = now;
+                    f.latest.image_name = image_name;
+                    Ok(latest_snapshot(project.clone(), f))
+                }
+            })
+            .ok_or_else(ApiError::function_not_found)?
+    }
+
+    /// DeleteFunction. Unqualified: the function with every version and alias. A version:
+    /// that version and the aliases whose major version it is (403 FSS.1094 while it is an
+    /// alias's additional version). An alias: the version it points to. `latest` cannot be
+    /// deleted (400 FSS.0400).
+    pub fn delete_function(&self, project_id: &ProjectId, urn: &Urn) -> Result<(), ApiError> {
+        let project = self.project(project_id);
+        let key = self.resolve(&project, urn)?;
+        let cannot_delete_latest = || {
+            ApiError::invalid_parameter(
+                "Invalid parameter: latest cannot be deleted; delete the function with its unqualified URN",
+            )
+        };
+        let version = match urn.explicit_qualifier() {
+            None => {
+                return self
+                    .store
+                    .remove_function(&key, |_| Ok::<(), ApiError>(()))
+                    .ok_or_else(ApiError::function_not_found)?
+                    .map(drop);
+            }
+            Some(Qualifier::Latest) => return Err(cannot_delete_latest()),
+            Some(q) => q.clone(),
+        };
+        self.store
+            .with_function(&key, |f| {
+                let name = match &version {
+                    Qualifier::Alias(alias) => {
+                        let a = f
+                            .aliases
+                            .iter()
+                            .find(|a| &a.name == alias)
+                            .ok_or_else(|| ApiError::new(ErrorCode::AliasNotFound))?;
+                        if a.version == "latest" {
+                            return Err(cannot_delete_latest());
+                        }
+                        a.version.clone()
+                    }
+                    other => other.to_string(),
+                };
+                let index = f
+                    .versions
+                    .iter()
+                    .position(|v| v.name.as_str() == name)
+                    .ok_or_else(ApiError::version_not_found)?;
+                if let Some(a) = f.aliases.iter().find(|a| {
+                    a.additional
+                        .as_ref()
+                        .is_some_and(|x| x.version.as_str() == name)
+                }) {
+                    return Err(ApiError::with_message(
+                        ErrorCode::VersionIsAdditional,
+                        format!(
+                            "{} Version '{name}' is the additional version of alias '{}'.",
+                            ErrorCode::VersionIsAdditional.default_message(),
+                            a.name
+                        ),
+                    ));
+                }
+                f.versions.remove(index);
+                f.aliases.retain(|a| a.version != name);
+                Ok(())
+            })
+            .ok_or_else(ApiError::function_not_found)?
+    }
 }
 
 fn require_latest(urn: &Urn, why: &str) -> Result<(), ApiError> {
@@ -361,7 +536,7 @@ fn require_latest(urn: &Urn, why: &str) -> Result<(), ApiError> {
     }
 }
 
-fn latest_snapshot(project: Arc<ProjectInfo>, f: &FunctionRecord) -> FunctionSnapshot {
+pub(crate) fn latest_snapshot(project: Arc<ProjectInfo>, f: &FunctionRecord) -> FunctionSnapshot {
     FunctionSnapshot {
         project,
         package: f.package.clone(),
@@ -372,7 +547,7 @@ fn latest_snapshot(project: Arc<ProjectInfo>, f: &FunctionRecord) -> FunctionSna
     }
 }
 
-fn version_snapshot(
+pub(crate) fn version_snapshot(
     project: &Arc<ProjectInfo>,
     f: &FunctionRecord,
     v: &VersionRecord,
@@ -389,7 +564,7 @@ fn version_snapshot(
 
 /// The snapshot a read of `qualifier` sees: latest, a version, or the version an alias
 /// points at.
-fn snapshot_of(
+pub(crate) fn snapshot_of(
     project: &Arc<ProjectInfo>,
     f: &FunctionRecord,
     qualifier: &Qualifier,
@@ -406,12 +581,7 @@ fn snapshot_of(
                 .iter()
                 .find(|a| &a.name == alias)
                 .map(|a| a.version.clone())
-                .ok_or_else(|| {
-                    ApiError::with_message(
-                        ErrorCode::VersionNotFound,
-                        format!("Not found the function alias '{alias}'"),
-                    )
-                })?;
+                .ok_or_else(|| ApiError::new(ErrorCode::AliasNotFound))?;
             if target == "latest" {
                 Ok(latest_snapshot(project.clone(), f))
             } else {

@@ -236,6 +236,91 @@ impl TestApp {
     }
 }
 
+impl TestApp {
+    /// A GET/PUT/DELETE/POST under `/functions/{urn}` + `rest`; expects `status`.
+    pub async fn on(
+        &self,
+        method: &str,
+        urn_in_path: &str,
+        rest: &str,
+        body: Option<Value>,
+        status: u16,
+    ) -> Answer {
+        let a = self
+            .call(
+                method,
+                &Self::fgs(&format!("/functions/{urn_in_path}{rest}")),
+                body,
+            )
+            .await;
+        assert_eq!(a.status, status, "{method} {urn_in_path}{rest}: {}", a.text);
+        a
+    }
+
+    /// ListFunctions with a query string (without `?`); expects `status`.
+    pub async fn list_functions(&self, query: &str, status: u16) -> Answer {
+        let a = self
+            .call("GET", &Self::fgs(&format!("/functions?{query}")), None)
+            .await;
+        assert_eq!(a.status, status, "list functions ?{query}: {}", a.text);
+        a
+    }
+
+    /// ListFunctionVersions; expects `status`.
+    pub async fn list_versions(&self, urn_in_path: &str, query: &str, status: u16) -> Answer {
+        self.on(
+            "GET",
+            urn_in_path,
+            &format!("/versions?{query}"),
+            None,
+            status,
+        )
+        .await
+    }
+
+    /// ShowFunctionCode; expects `status`.
+    pub async fn show_code(&self, urn_in_path: &str, status: u16) -> Answer {
+        self.on("GET", urn_in_path, "/code", None, status).await
+    }
+
+    /// UpdateFunctionConfig with `changes` merged over a valid config body; expects `status`.
+    pub async fn update_config(&self, urn_in_path: &str, changes: Value, status: u16) -> Answer {
+        let mut body = json!({
+            "func_name": "hello", "runtime": "Python3.9", "handler": "index.handler",
+            "memory_size": 256, "timeout": 30,
+        });
+        for (k, v) in changes.as_object().unwrap() {
+            body[k] = v.clone();
+        }
+        self.on("PUT", urn_in_path, "/config", Some(body), status)
+            .await
+    }
+
+    /// DeleteFunction; expects `status`.
+    pub async fn delete(&self, urn_in_path: &str, status: u16) -> Answer {
+        self.on("DELETE", urn_in_path, "", None, status).await
+    }
+
+    /// CreateVersionAlias; expects `status`.
+    pub async fn create_alias(&self, function: &str, body: Value, status: u16) -> Answer {
+        self.on("POST", function, "/aliases", Some(body), status)
+            .await
+    }
+
+    /// PUT, GET or DELETE on one alias; expects `status`.
+    pub async fn alias(
+        &self,
+        method: &str,
+        function: &str,
+        alias: &str,
+        body: Option<Value>,
+        status: u16,
+    ) -> Answer {
+        self.on(method, function, &format!("/aliases/{alias}"), body, status)
+            .await
+    }
+}
+
 /// Base64 of a string.
 pub fn b64(s: &str) -> String {
     use base64::Engine as _;

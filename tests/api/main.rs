@@ -1,8 +1,10 @@
 //! Black-box tests: each starts a real emulator on a free port and speaks HTTP to it.
 
+mod aliases;
 mod binary;
 mod concurrency;
 mod errors;
 mod functions;
 mod helpers;
+mod lifecycle;
 mod publish;
