@@ -86,3 +86,30 @@ impl IntoResponse for FunctionResponse {
         )
     }
 }
+
+/// The FunctionGraph operation a matched route serves, by method and route pattern (as
+/// axum's `MatchedPath` gives it). The journal and fault rules name requests by it.
+pub fn operation_name(method: &axum::http::Method, route: &str) -> Option<&'static str> {
+    const F: &str = "/v2/{project_id}/fgs/functions";
+    const FU: &str = "/v2/{project_id}/fgs/functions/{function_urn}";
+    let op = match (method.as_str(), route.strip_prefix(F)?) {
+        ("POST", "") => "CreateFunction",
+        ("GET", "") => "ListFunctions",
+        _ => match (method.as_str(), route.strip_prefix(FU)?) {
+            ("DELETE", "") => "DeleteFunction",
+            ("GET", "/config") => "ShowFunctionConfig",
+            ("PUT", "/config") => "UpdateFunctionConfig",
+            ("GET", "/code") => "ShowFunctionCode",
+            ("PUT", "/code") => "UpdateFunctionCode",
+            ("POST", "/versions") => "CreateFunctionVersion",
+            ("GET", "/versions") => "ListFunctionVersions",
+            ("POST", "/aliases") => "CreateVersionAlias",
+            ("GET", "/aliases") => "ListVersionAliases",
+            ("GET", "/aliases/{alias_name}") => "ShowVersionAlias",
+            ("PUT", "/aliases/{alias_name}") => "UpdateVersionAlias",
+            ("DELETE", "/aliases/{alias_name}") => "DeleteVersionAlias",
+            _ => return None,
+        },
+    };
+    Some(op)
+}

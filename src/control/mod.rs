@@ -12,9 +12,13 @@ use serde::Serialize;
 
 use crate::app::AppState;
 
+pub mod openapi;
+
 /// The control-plane routes, nested under `/_emulator`.
 pub fn router() -> Router<AppState> {
-    Router::new().route("/health", get(health))
+    Router::new()
+        .route("/health", get(health))
+        .route("/openapi.json", get(openapi::openapi_json))
 }
 
 #[derive(Serialize)]
