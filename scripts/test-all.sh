@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite of fgs-emulator. This is the README's test command and what CI runs.
-# It installs what it needs (a Python venv for the SDK suite) and needs only cargo, python3
-# and the package registries.
+# It installs what it needs (a Python venv and npm packages for the SDK suites) and needs
+# only cargo, python3, node/npm and the package registries.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
