@@ -3,19 +3,23 @@
 //! Layers, outermost first (the order requests meet them):
 //!
 //! 1. `request_context`: gives every request an id, answers `X-Request-Id` on every
-//!    response, and turns any error response that is not already our JSON envelope (a
-//!    framework rejection, a 405, a panic) into one. Outermost, so nothing escapes it.
-//! 2. `TraceLayer`: one span per request (`RUST_LOG=tower_http=debug` shows them).
-//! 3. `CatchPanicLayer`: a handler panic becomes 500 FSS.0500 and the server keeps serving.
-//! 4. `body_limit`: a `Content-Length` over `server.max_body_bytes` is answered 413
+//!    response, turns any error response that is not already our JSON envelope (a
+//!    framework rejection, a 405, a panic) into one, and writes the request journal before
+//!    the response leaves. Outermost, so nothing escapes it.
+//! 2. `concurrency_limit`: more than `limits.max_concurrent_requests` in flight get an
+//!    immediate 429 FSS.0429 rather than a queue. Near the top so overload is shed before
+//!    any work, and so a delayed (fault-injected) request counts as in flight.
+//! 3. `CatchPanicLayer`: a panic below becomes 500 FSS.0500 and the server keeps serving.
+//! 4. `inject_faults`: the `/_emulator/faults` rules (error, delay, drop, panic), after the
+//!    request id so injected answers carry one and are journaled, and inside the panic
+//!    layer so an injected panic is caught like any other.
+//! 5. `TraceLayer`: one span per request (`RUST_LOG=tower_http=debug` shows them).
+//! 6. `body_limit`: a `Content-Length` over `server.max_body_bytes` is answered 413
 //!    FSS.0413 before the body is read; `DefaultBodyLimit` stops a chunked body that grows
 //!    past it.
-//! 5. `concurrency_limit`: more than `limits.max_concurrent_requests` in flight get an
-//!    immediate 429 FSS.0429 rather than a queue.
-//! 6. `authenticate` (route layer on the FunctionGraph routes only, see `api::auth`).
+//! 7. `authenticate` (route layer on the FunctionGraph routes only, see `api::auth`).
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -30,13 +34,19 @@ use tower::ServiceBuilder;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::clock::{Clock, ControlledClock};
+use axum::extract::MatchedPath;
+
+use crate::clock::{Clock, ControlledClock, rfc3339};
 use crate::config::Config;
+use crate::control::faults::{Action, Faults, Probe};
+use crate::control::journal::{Entry, Journal};
 use crate::domain::ProjectId;
 use crate::error::{ApiError, EnvelopeWritten, ErrorCode};
+use crate::persist::{StateFile, StateFileError};
 use crate::random::Rng;
 use crate::service::input::{FuncCodeBody, FunctionBody, encode_code};
 use crate::service::{Service, Settings};
+use crate::state::DocumentError;
 use crate::store::Store;
 
 /// The header that carries each request's id, on every response.
@@ -52,8 +62,11 @@ struct AppInner {
     config: Config,
     service: Service,
     clock: Arc<ControlledClock>,
+    rng: Arc<Rng>,
     request_ids: Rng,
     in_flight: Arc<Semaphore>,
+    journal: Journal,
+    faults: Faults,
     started: Instant,
 }
 
@@ -70,14 +83,21 @@ pub enum StartError {
         /// What went wrong.
         message: String,
     },
+    /// The state file could not be read or written.
+    #[error("{0}")]
+    StateFile(#[from] StateFileError),
+    /// The state file holds a document that does not validate.
+    #[error("state file: {0}")]
+    StateDocument(#[from] DocumentError),
     /// The listener could not be bound or served.
     #[error("{0}")]
     Io(#[from] std::io::Error),
 }
 
 impl AppState {
-    /// Builds the state from a validated config and a clock, and creates the seeded
-    /// functions.
+    /// Builds the state from a validated config and a clock. With a state file, the state
+    /// is loaded from it (seeds apply only when it is new or empty) and the file is
+    /// compacted; otherwise the seeded functions are created.
     pub fn new(config: Config, clock: Arc<ControlledClock>) -> Result<Self, StartError> {
         let rng = Arc::new(match config.control.seed {
             Some(seed) => Rng::seeded(seed),
@@ -87,20 +107,79 @@ impl AppState {
             Store::new(),
             clock.clone() as Arc<dyn Clock>,
             Settings::from_config(&config),
-            rng,
+            rng.clone(),
         );
+        // Request ids follow control.seed too, so a deterministic run repeats its headers.
+        let request_ids = match config.control.seed {
+            Some(seed) => Rng::seeded(seed ^ 0x05EE_D1D5),
+            None => Rng::from_entropy(),
+        };
         let state = Self {
             inner: Arc::new(AppInner {
                 in_flight: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
+                journal: Journal::new(config.control.journal_size),
+                faults: Faults::default(),
                 config,
                 service,
                 clock,
-                request_ids: Rng::from_entropy(),
+                rng,
+                request_ids,
                 started: Instant::now(),
             }),
         };
-        state.seed()?;
+        let store = state.service().store();
+        match state.config().state.file.clone() {
+            Some(path) => {
+                match crate::persist::load(&path)? {
+                    Some(doc) => store.replace_all(doc.into_records()?)?,
+                    None => seed(state.config(), state.service())?,
+                }
+                let file = StateFile::create(&path, &store.all_functions())?;
+                store.set_persist(Arc::new(file));
+            }
+            None => seed(state.config(), state.service())?,
+        }
+        state.known_projects();
         Ok(state)
+    }
+
+    /// Known projects exist from the start, so their region applies to the first request.
+    fn known_projects(&self) {
+        for id in self.service().settings().projects.keys() {
+            self.service().project(id);
+        }
+    }
+
+    /// Back to the seeded state (`POST /_emulator/reset`): the config's `[[functions]]`
+    /// are built aside, then replace everything in one step (and in the state file). With
+    /// `control.seed`, generated values start their sequence again.
+    pub fn reset(&self) -> Result<usize, ApiError> {
+        if let Some(seed) = self.config().control.seed {
+            self.inner.rng.reseed(seed);
+        }
+        let scratch = Service::new(
+            Store::new(),
+            self.inner.clock.clone() as Arc<dyn Clock>,
+            self.service().settings().clone(),
+            self.inner.rng.clone(),
+        );
+        seed(self.config(), &scratch).map_err(|e| {
+            ApiError::with_message(ErrorCode::Internal, format!("Internal server error: {e}"))
+        })?;
+        let records = scratch.store().all_functions();
+        let n = records.len();
+        self.service().store().replace_all(records)?;
+        Ok(n)
+    }
+
+    /// The request journal.
+    pub fn journal(&self) -> &Journal {
+        &self.inner.journal
+    }
+
+    /// The fault rules.
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
     }
 
     /// The configuration in force.
@@ -131,58 +210,54 @@ impl AppState {
         );
         HeaderValue::from_str(&id).expect("hex is a valid header value")
     }
+}
 
-    /// Creates the `[[functions]]` from config, through the same rules as CreateFunction.
-    fn seed(&self) -> Result<(), StartError> {
-        let config = &self.inner.config;
-        for (index, seed) in config.functions.iter().enumerate() {
-            let fail = |message: String| StartError::Seed {
-                index,
-                name: seed.func_name.clone(),
-                message,
-            };
-            let bytes = match (&seed.code, &seed.code_file) {
-                (Some(text), _) => text.as_bytes().to_vec(),
-                (None, Some(path)) => std::fs::read(path)
-                    .map_err(|e| fail(format!("cannot read code_file {}: {e}", path.display())))?,
-                (None, None) => Vec::new(),
-            };
-            let project = seed
-                .project
-                .clone()
-                .or_else(|| config.projects.first().map(|p| p.id.clone()))
-                .unwrap_or_default();
-            let project = ProjectId::parse(&project).map_err(|e| fail(e.to_string()))?;
-            let body = FunctionBody {
-                func_name: Some(seed.func_name.clone()),
-                package: Some(seed.package.clone()),
-                runtime: Some(seed.runtime.clone()),
-                handler: Some(seed.handler.clone()),
-                memory_size: Some(seed.memory_size),
-                timeout: Some(seed.timeout),
-                code_type: Some(seed.code_type.clone()),
-                code_filename: seed.code_filename.clone(),
-                func_code: Some(FuncCodeBody {
-                    file: Some(encode_code(&bytes)),
-                    link: None,
-                }),
-                description: Some(seed.description.clone()),
-                user_data: Some(seed.user_data.clone()),
-                ..Default::default()
-            };
-            let input = body
-                .parse_create(&config.limits)
-                .map_err(|e| fail(e.to_string()))?;
-            self.service()
-                .create_function(&project, input)
-                .map_err(|e| fail(e.to_string()))?;
-        }
-        // Known projects exist from the start, so their region applies to the first request.
-        for p in &self.service().settings().projects {
-            self.service().project(p.0);
-        }
-        Ok(())
+/// Creates the `[[functions]]` from config in `service`, through the same rules as
+/// CreateFunction.
+fn seed(config: &Config, service: &Service) -> Result<(), StartError> {
+    for (index, seed) in config.functions.iter().enumerate() {
+        let fail = |message: String| StartError::Seed {
+            index,
+            name: seed.func_name.clone(),
+            message,
+        };
+        let bytes = match (&seed.code, &seed.code_file) {
+            (Some(text), _) => text.as_bytes().to_vec(),
+            (None, Some(path)) => std::fs::read(path)
+                .map_err(|e| fail(format!("cannot read code_file {}: {e}", path.display())))?,
+            (None, None) => Vec::new(),
+        };
+        let project = seed
+            .project
+            .clone()
+            .or_else(|| config.projects.first().map(|p| p.id.clone()))
+            .unwrap_or_default();
+        let project = ProjectId::parse(&project).map_err(|e| fail(e.to_string()))?;
+        let body = FunctionBody {
+            func_name: Some(seed.func_name.clone()),
+            package: Some(seed.package.clone()),
+            runtime: Some(seed.runtime.clone()),
+            handler: Some(seed.handler.clone()),
+            memory_size: Some(seed.memory_size),
+            timeout: Some(seed.timeout),
+            code_type: Some(seed.code_type.clone()),
+            code_filename: seed.code_filename.clone(),
+            func_code: Some(FuncCodeBody {
+                file: Some(encode_code(&bytes)),
+                link: None,
+            }),
+            description: Some(seed.description.clone()),
+            user_data: Some(seed.user_data.clone()),
+            ..Default::default()
+        };
+        let input = body
+            .parse_create(&config.limits)
+            .map_err(|e| fail(e.to_string()))?;
+        service
+            .create_function(&project, input)
+            .map_err(|e| fail(e.to_string()))?;
     }
+    Ok(())
 }
 
 /// The whole application: the FunctionGraph routes (behind auth), the control plane, the
@@ -195,7 +270,7 @@ pub fn router(state: AppState) -> Router {
     let max_body = usize::try_from(state.config().server.max_body_bytes).unwrap_or(usize::MAX);
     Router::new()
         .merge(api)
-        .nest("/_emulator", crate::control::router())
+        .nest("/_emulator", crate::control::router(state.clone()))
         .fallback(route_not_found)
         .method_not_allowed_fallback(route_not_found)
         .layer(
@@ -204,14 +279,15 @@ pub fn router(state: AppState) -> Router {
                     state.clone(),
                     request_context,
                 ))
-                .layer(TraceLayer::new_for_http())
-                .layer(CatchPanicLayer::custom(panic_response))
-                .layer(middleware::from_fn_with_state(state.clone(), body_limit))
-                .layer(DefaultBodyLimit::max(max_body))
                 .layer(middleware::from_fn_with_state(
                     state.clone(),
                     concurrency_limit,
-                )),
+                ))
+                .layer(CatchPanicLayer::custom(panic_response))
+                .layer(middleware::from_fn_with_state(state.clone(), inject_faults))
+                .layer(TraceLayer::new_for_http())
+                .layer(middleware::from_fn_with_state(state.clone(), body_limit))
+                .layer(DefaultBodyLimit::max(max_body)),
         )
         .with_state(state)
 }
@@ -229,12 +305,123 @@ fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
     ApiError::new(ErrorCode::Internal).into_response()
 }
 
+/// The operation a request was routed to, if any (from axum's `MatchedPath`).
+fn operation_of(req: &Request) -> Option<&'static str> {
+    let route = req.extensions().get::<MatchedPath>()?;
+    crate::api::operation_name(req.method(), route.as_str())
+}
+
+fn is_control_plane(path: &str) -> bool {
+    path.starts_with("/_emulator")
+}
+
 async fn request_context(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let id = app.next_request_id();
+    let started = Instant::now();
+    let journaled = !is_control_plane(req.uri().path());
+    let arrived = app.clock().now();
+    let (method, path, operation) = (
+        req.method().to_string(),
+        // Bounded: a 100 KB path is refused elsewhere but should not fill the journal.
+        req.uri().path().chars().take(1024).collect::<String>(),
+        operation_of(&req),
+    );
     let response = next.run(req).await;
     let mut response = into_envelope(response).await;
+    if journaled {
+        app.journal().record(Entry {
+            time: rfc3339(arrived, app.service().settings().utc_offset),
+            request_id: id.to_str().unwrap_or_default().to_owned(),
+            method,
+            path,
+            operation,
+            status: response.status().as_u16(),
+            error_code: response.extensions().get::<EnvelopeWritten>().map(|e| e.0),
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        });
+    }
     response.headers_mut().insert(REQUEST_ID, id);
     response
+}
+
+/// Applies the fault rules to FunctionGraph requests (never to the control plane). The
+/// rules' lock is released before a delay starts.
+async fn inject_faults(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let path = req.uri().path();
+    if is_control_plane(path) {
+        return next.run(req).await;
+    }
+    let project = path
+        .strip_prefix("/v2/")
+        .and_then(|rest| rest.split('/').next());
+    let action = app.faults().check(&Probe {
+        operation: operation_of(&req),
+        method: req.method().as_str(),
+        path,
+        project,
+    });
+    match action {
+        None => next.run(req).await,
+        Some(Action::Error {
+            status,
+            error_code,
+            error_msg,
+        }) => injected_error(status, &error_code, &error_msg),
+        Some(Action::Delay { delay_ms }) => {
+            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+            next.run(req).await
+        }
+        Some(Action::Drop) => dropped_connection(),
+        Some(Action::Panic) => panic!("injected fault: panic"),
+    }
+}
+
+/// An injected error: the envelope with the rule's status, code and message.
+fn injected_error(status: u16, code: &str, msg: &str) -> Response {
+    let body = serde_json::json!({"error_code": code, "error_msg": msg}).to_string();
+    let mut response = (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        body,
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    // Leaked once per distinct code a rule names, so the journal can keep a `&'static str`.
+    response
+        .extensions_mut()
+        .insert(EnvelopeWritten(intern_code(code)));
+    response
+}
+
+/// Interns fault codes (a handful per run) as `&'static str`.
+fn intern_code(code: &str) -> &'static str {
+    static CODES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut codes = CODES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = codes.iter().find(|c| **c == code) {
+        return c;
+    }
+    let leaked: &'static str = Box::leak(code.to_owned().into_boxed_str());
+    codes.push(leaked);
+    leaked
+}
+
+/// A response whose body fails at once: hyper then closes the connection without sending
+/// a complete answer, which is what a client sees when a server drops it.
+fn dropped_connection() -> Response {
+    struct Failing;
+    impl http_body::Body for Failing {
+        type Data = axum::body::Bytes;
+        type Error = std::io::Error;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            std::task::Poll::Ready(Some(Err(std::io::Error::other("fault: drop"))))
+        }
+    }
+    Response::new(axum::body::Body::new(Failing))
 }
 
 /// Rewrites an error response that is not our envelope (axum's plain-text rejections, a
@@ -299,17 +486,62 @@ async fn concurrency_limit(State(app): State<AppState>, req: Request, next: Next
     }
 }
 
-/// Serves `state` on `listener` until `shutdown` completes, then finishes in-flight
-/// requests and returns.
+/// Serves `state` on `listener` until `shutdown` completes, then stops accepting, lets
+/// in-flight requests finish (for up to 10 seconds) and returns.
+///
+/// The accept loop is ours rather than `axum::serve` because `axum::serve` cannot bound
+/// how long a client may take to send its headers: here hyper closes a connection whose
+/// headers do not arrive within `server.header_timeout_seconds`, so stalled (slowloris)
+/// connections are dropped instead of held forever. Each connection is its own task, so a
+/// stalled one never delays another.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        router(state).into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
+    use hyper_util::rt::{TokioIo, TokioTimer};
+    use hyper_util::service::TowerToHyperService;
+
+    let header_timeout =
+        std::time::Duration::from_secs(state.config().server.header_timeout_seconds);
+    let router = router(state);
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(true);
+    tokio::pin!(shutdown);
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => {
+                let stream = match accepted {
+                    Ok((stream, _)) => stream,
+                    Err(e) => {
+                        // Out of file descriptors and the like: back off instead of spinning.
+                        tracing::warn!(error = %e, "accept failed");
+                        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                        continue;
+                    }
+                };
+                let _ = stream.set_nodelay(true);
+                let service = TowerToHyperService::new(router.clone());
+                let connection = http.serve_connection(TokioIo::new(stream), service);
+                let connection = graceful.watch(connection);
+                tokio::spawn(async move {
+                    if let Err(e) = connection.await {
+                        tracing::debug!(error = %e, "connection ended with an error");
+                    }
+                });
+            }
+            _ = &mut shutdown => break,
+        }
+    }
+    drop(listener);
+    if tokio::time::timeout(std::time::Duration::from_secs(10), graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after 10 s; stopping anyway");
+    }
+    Ok(())
 }

@@ -49,6 +49,11 @@ pub struct ServerConfig {
     pub port: u16,
     /// Largest request body read; bigger ones get 413 FSS.0413 without being read.
     pub max_body_bytes: u64,
+    /// Seconds a client has to send its request headers before the connection is closed
+    /// (also how long an idle keep-alive connection is kept).
+    pub header_timeout_seconds: u64,
+    /// Seconds a client has to send its request body before 408 FSS.0408.
+    pub body_timeout_seconds: u64,
 }
 
 impl Default for ServerConfig {
@@ -58,6 +63,8 @@ impl Default for ServerConfig {
             port: 8080,
             // A 50 MiB package, base64-encoded (4/3) inside JSON, fits.
             max_body_bytes: 72 * 1024 * 1024,
+            header_timeout_seconds: 30,
+            body_timeout_seconds: 30,
         }
     }
 }
@@ -343,6 +350,18 @@ const ENV_KEYS: &[(&str, &str, &str, EnvKind)] = &[
         "max_body_bytes",
         EnvKind::Int,
     ),
+    (
+        "SERVER_HEADER_TIMEOUT_SECONDS",
+        "server",
+        "header_timeout_seconds",
+        EnvKind::Int,
+    ),
+    (
+        "SERVER_BODY_TIMEOUT_SECONDS",
+        "server",
+        "body_timeout_seconds",
+        EnvKind::Int,
+    ),
     ("CLOCK_UTC_OFFSET", "clock", "utc_offset", EnvKind::Str),
     ("AUTH_MODE", "auth", "mode", EnvKind::Str),
     (
@@ -459,6 +478,14 @@ impl Config {
             ),
             ("control.journal_size", self.control.journal_size),
             ("server.max_body_bytes", self.server.max_body_bytes as usize),
+            (
+                "server.header_timeout_seconds",
+                self.server.header_timeout_seconds as usize,
+            ),
+            (
+                "server.body_timeout_seconds",
+                self.server.body_timeout_seconds as usize,
+            ),
         ];
         for (key, value) in positive {
             if value == 0 {

@@ -336,15 +336,32 @@ impl IntoResponse for ApiError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
-        // Lets the envelope middleware tell our errors from a framework's plain-text ones.
-        response.extensions_mut().insert(EnvelopeWritten);
+        // Lets the envelope middleware tell our errors from a framework's plain-text ones,
+        // and the request journal record the code.
+        response
+            .extensions_mut()
+            .insert(EnvelopeWritten(self.code.code()));
         response
     }
 }
 
-/// Marks a response whose body is already our JSON envelope.
+/// Marks a response whose body is already our JSON envelope, with its `error_code`.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct EnvelopeWritten;
+pub struct EnvelopeWritten(pub &'static str);
+
+impl From<std::io::Error> for ApiError {
+    /// Only the state file does I/O on a request's path: if it cannot be written the change
+    /// was not made (the store rolls it back), and the client is told so.
+    fn from(e: std::io::Error) -> Self {
+        tracing::error!(error = %e, "state file write failed");
+        Self::with_message(
+            ErrorCode::Internal,
+            format!(
+                "Internal server error: the state file could not be written ({e}); nothing was changed."
+            ),
+        )
+    }
+}
 
 #[cfg(test)]
 mod tests {

@@ -8,7 +8,8 @@
 //!
 //! - [`app`]: builds the router and the middleware stack, in order; [`app::serve`].
 //! - [`api`]: HTTP only: one module per resource, extractors, auth, the wire view.
-//! - [`control`]: the `/_emulator/` control plane (health so far).
+//! - [`control`]: the `/_emulator/` control plane: health, reset, state, clock, journal,
+//!   faults, OpenAPI.
 //! - [`service`]: FunctionGraph's rules; [`service::input`] parses request bodies.
 //! - [`store`]: functions and code blobs behind small, lock-scoped methods.
 //! - [`model`]: the records the store keeps.
@@ -17,6 +18,7 @@
 //! - [`config`]: defaults, file, `FGS_EMULATOR_*` env; validated.
 //! - [`error`]: `ErrorCode` (FSS code, status, message) and the JSON envelope.
 //! - [`random`]: seedable generator for image names.
+//! - [`state`]: the state document (export/import); [`persist`]: the state file.
 //!
 //! # In-process use
 //!
@@ -40,8 +42,10 @@ pub mod control;
 pub mod domain;
 pub mod error;
 pub mod model;
+pub mod persist;
 pub mod random;
 pub mod service;
+pub mod state;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -107,6 +111,12 @@ impl Emulator {
     /// The application state (service, store, config), for white-box checks in tests.
     pub fn state(&self) -> &AppState {
         &self.state
+    }
+
+    /// Back to the seeded state, as `POST /_emulator/reset` does; returns how many
+    /// functions the seeds made.
+    pub fn reset(&self) -> Result<usize, error::ApiError> {
+        self.state.reset()
     }
 
     /// Stops serving and waits for in-flight requests to finish.

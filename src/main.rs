@@ -110,9 +110,6 @@ fn load_config(cli: &Cli) -> Result<Config, Box<dyn std::error::Error>> {
 }
 
 async fn run(config: Config, port_file: Option<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
-    if config.state.file.is_some() {
-        return Err("--state-file / state.file is not implemented yet".into());
-    }
     let listener = tokio::net::TcpListener::bind((config.server.host.as_str(), config.server.port))
         .await
         .map_err(|e| {

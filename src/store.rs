@@ -19,7 +19,7 @@
 //!   so a panic inside one leaves consistent data; poisoned guards are recovered.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock, Weak};
 
 use bytes::Bytes;
 
@@ -58,11 +58,25 @@ struct BlobPool {
     prune_at: usize,
 }
 
+/// Where changes are made durable (the state file). Called under the lock of the change
+/// it records, so the file sees changes to one function in the order they happened, and a
+/// change is only kept in memory once it is durable.
+pub trait Persist: Send + Sync {
+    /// Records a function as it now is.
+    fn put(&self, record: &FunctionRecord) -> std::io::Result<()>;
+    /// Records that a function is gone.
+    fn delete(&self, key: &FunctionKey) -> std::io::Result<()>;
+    /// Replaces everything recorded with these functions.
+    fn replace_all(&self, records: &[FunctionRecord]) -> std::io::Result<()>;
+}
+
 #[derive(Default)]
 struct Inner {
     projects: RwLock<HashMap<ProjectId, Arc<ProjectInfo>>>,
     functions: RwLock<FunctionIndex>,
     blobs: Mutex<BlobPool>,
+    /// Set once at start-up when there is a state file.
+    persist: OnceLock<Arc<dyn Persist>>,
 }
 
 /// The emulator's state. Cheap to clone: clones share the same state.
@@ -141,7 +155,7 @@ impl Store {
     /// Inserts a function made by `make`, which is told whether the key is taken and how many
     /// functions the project has, and may refuse. Runs under the index lock, so the check and
     /// the insert are one step.
-    pub fn insert_function<E>(
+    pub fn insert_function<E: From<std::io::Error>>(
         &self,
         key: FunctionKey,
         make: impl FnOnce(bool, usize, u64) -> Result<FunctionRecord, E>,
@@ -155,6 +169,9 @@ impl Store {
         let count = index.order.get(&key.project).map_or(0, BTreeMap::len);
         let seq = index.next_seq;
         let record = make(exists, count, seq)?;
+        if let Some(p) = self.inner.persist.get() {
+            p.put(&record)?;
+        }
         index.next_seq += 1;
         index
             .order
@@ -187,8 +204,34 @@ impl Store {
         guard.as_mut().map(f)
     }
 
+    /// Runs a change on the function under its lock; `None` if there is no such function.
+    /// With a state file, the changed record is made durable before the lock is released,
+    /// and if that fails the change is rolled back and the error returned.
+    pub fn update_function<T, E: From<std::io::Error>>(
+        &self,
+        key: &FunctionKey,
+        f: impl FnOnce(&mut FunctionRecord) -> Result<T, E>,
+    ) -> Option<Result<T, E>> {
+        let slot = self.slot(key)?;
+        let mut guard = lock(&slot);
+        let record = guard.as_mut()?;
+        let Some(persist) = self.inner.persist.get() else {
+            return Some(f(record));
+        };
+        let before = record.clone();
+        let result = f(record);
+        if result.is_ok()
+            && *record != before
+            && let Err(e) = persist.put(record)
+        {
+            *record = before;
+            return Some(Err(E::from(e)));
+        }
+        Some(result)
+    }
+
     /// Removes the function if `check` (run under its lock) allows; `None` if there is none.
-    pub fn remove_function<E>(
+    pub fn remove_function<E: From<std::io::Error>>(
         &self,
         key: &FunctionKey,
         check: impl FnOnce(&FunctionRecord) -> Result<(), E>,
@@ -203,6 +246,11 @@ impl Store {
         let record = guard.as_ref()?;
         if let Err(e) = check(record) {
             return Some(Err(e));
+        }
+        if let Some(p) = self.inner.persist.get()
+            && let Err(e) = p.delete(key)
+        {
+            return Some(Err(E::from(e)));
         }
         let record = guard.take()?;
         drop(guard);
@@ -278,22 +326,54 @@ impl Store {
         slots.iter().filter_map(|s| lock(s).clone()).collect()
     }
 
-    /// Forgets every function and project (used by reset).
-    pub fn clear(&self) {
+    /// Makes changes durable from now on (once; later calls are ignored).
+    pub fn set_persist(&self, persist: Arc<dyn Persist>) {
+        let _ = self.inner.persist.set(persist);
+    }
+
+    /// Replaces every function with `records` (in their `seq` order), as one step: reset and
+    /// state import. Their code joins the shared pool. With a state file, the file is
+    /// rewritten first; if that fails nothing changes.
+    pub fn replace_all(&self, mut records: Vec<FunctionRecord>) -> std::io::Result<()> {
+        records.sort_by_key(|r| r.seq);
+        for r in &mut records {
+            let states =
+                std::iter::once(&mut r.latest).chain(r.versions.iter_mut().map(|v| &mut v.state));
+            for s in states {
+                let blob = &s.code.blob;
+                s.code.blob = self.intern_code(blob.digest.clone(), blob.bytes.clone());
+            }
+        }
         let mut index = self
             .inner
             .functions
             .write()
             .unwrap_or_else(|e| e.into_inner());
+        if let Some(p) = self.inner.persist.get() {
+            p.replace_all(&records)?;
+        }
         for slot in index.by_key.values() {
             lock(slot).take();
         }
-        *index = FunctionIndex::default();
-        self.inner
-            .projects
-            .write()
-            .unwrap_or_else(|e| e.into_inner())
-            .clear();
+        let mut fresh = FunctionIndex {
+            next_seq: records.last().map_or(0, |r| r.seq + 1),
+            ..FunctionIndex::default()
+        };
+        for r in records {
+            let key = FunctionKey {
+                project: r.project.clone(),
+                package: r.package.clone(),
+                name: r.name.clone(),
+            };
+            fresh
+                .order
+                .entry(key.project.clone())
+                .or_default()
+                .insert(r.seq, key.clone());
+            fresh.by_key.insert(key, Arc::new(Mutex::new(Some(r))));
+        }
+        *index = fresh;
+        Ok(())
     }
 
     /// How many distinct code blobs are alive (for tests that prove code is shared).

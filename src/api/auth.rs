@@ -102,7 +102,18 @@ async fn verify(app: &AppState, req: Request) -> Result<Request, ApiError> {
     let req = if presented.signed {
         let (parts, body) = req.into_parts();
         let limit = usize::try_from(config.server.max_body_bytes).unwrap_or(usize::MAX);
-        let bytes = read_body(body, limit).await?;
+        let deadline = std::time::Duration::from_secs(config.server.body_timeout_seconds);
+        let bytes = tokio::time::timeout(deadline, read_body(body, limit))
+            .await
+            .map_err(|_| {
+                ApiError::with_message(
+                    ErrorCode::RequestTimeout,
+                    format!(
+                        "Request timeout: the body did not arrive within {} seconds.",
+                        deadline.as_secs()
+                    ),
+                )
+            })??;
         let request = SignedRequest {
             method: parts.method.as_str(),
             path: uri.path(),

@@ -9,6 +9,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
+use crate::app::AppState;
 use crate::domain::{ProjectId, Urn};
 use crate::error::{ApiError, ErrorCode};
 
@@ -19,10 +20,10 @@ pub struct ApiJson<T>(pub T);
 /// Publish takes one: "an absent body, `{}` and `"digest": ""` all mean publish latest".
 pub struct OptionalJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         match read_json(req, state).await? {
             Some(v) => Ok(Self(v)),
             None => Err(ApiError::invalid_parameter(
@@ -32,11 +33,27 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
     }
 }
 
-impl<S: Send + Sync, T: DeserializeOwned + Default> FromRequest<S> for OptionalJson<T> {
+impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         Ok(Self(read_json(req, state).await?.unwrap_or_default()))
+    }
+}
+
+/// Reads the whole body within `server.body_timeout_seconds` (408 FSS.0408 when a client
+/// stalls) and `server.max_body_bytes` (413 FSS.0413).
+pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError> {
+    let limit = std::time::Duration::from_secs(state.config().server.body_timeout_seconds);
+    match tokio::time::timeout(limit, Bytes::from_request(req, state)).await {
+        Ok(read) => read.map_err(bytes_rejection),
+        Err(_) => Err(ApiError::with_message(
+            ErrorCode::RequestTimeout,
+            format!(
+                "Request timeout: the body did not arrive within {} seconds.",
+                limit.as_secs()
+            ),
+        )),
     }
 }
 
@@ -53,9 +70,9 @@ fn bytes_rejection(r: BytesRejection) -> ApiError {
 /// Reads the body; `None` when it is empty. The checks, in order: a JSON content type (when
 /// one is given), an object (serde would otherwise accept an array for a struct), the
 /// fields' types (the error names the field), and nothing after the object.
-async fn read_json<S: Send + Sync, T: DeserializeOwned>(
+async fn read_json<T: DeserializeOwned>(
     req: Request,
-    state: &S,
+    state: &AppState,
 ) -> Result<Option<T>, ApiError> {
     let json_content_type = match req.headers().get(CONTENT_TYPE) {
         None => true,
@@ -67,9 +84,7 @@ async fn read_json<S: Send + Sync, T: DeserializeOwned>(
             })
             .unwrap_or(false),
     };
-    let bytes = Bytes::from_request(req, state)
-        .await
-        .map_err(bytes_rejection)?;
+    let bytes = read_body(req, state).await?;
     let Some(first) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Ok(None);
     };

@@ -1,42 +1,57 @@
 //! Function routes: `/v2/{project_id}/fgs/functions[/{function_urn}[/config|/code]]`.
 
-use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, get};
 use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 use super::extract::{ApiJson, ApiQuery, FunctionPath, ProjectPath};
+use super::openapi::{
+    BadRequest, Conflict, Forbidden, FunctionListParams, FunctionParams, NotFound, OtherError,
+    PayloadTooLarge, ProjectParams, Unauthorized,
+};
 use super::view::{CodeInBody, FunctionView};
 use super::{FunctionResponse, json};
 use crate::app::AppState;
 use crate::error::ApiError;
 use crate::service::input::{CodeBody, FunctionBody, ListQuery};
 
-/// The function routes.
-pub fn router() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v2/{project_id}/fgs/functions",
-            get(list_functions).post(create_function),
-        )
-        .route(
-            "/v2/{project_id}/fgs/functions/{function_urn}",
-            delete(delete_function),
-        )
-        .route(
-            "/v2/{project_id}/fgs/functions/{function_urn}/config",
-            get(show_function_config).put(update_function_config),
-        )
-        .route(
-            "/v2/{project_id}/fgs/functions/{function_urn}/code",
-            get(show_function_code).put(update_function_code),
-        )
+/// The function routes, each at the method and path of its `#[utoipa::path]`. One
+/// `routes!` per path: `routes!` puts all its handlers on every path it names.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_functions, create_function))
+        .routes(routes!(delete_function))
+        .routes(routes!(show_function_config, update_function_config))
+        .routes(routes!(show_function_code, update_function_code))
 }
 
 /// CreateFunction: `POST /v2/{project_id}/fgs/functions`.
 /// Answers 200 with the function object; its `func_urn` ends in `:latest`.
+#[utoipa::path(
+    post,
+    path = "/v2/{project_id}/fgs/functions",
+    operation_id = "CreateFunction",
+    summary = "Create a function",
+    tag = "functions",
+    params(ProjectParams),
+    request_body(content = FunctionBody, content_type = "application/json",
+        description = "func_name, runtime, handler, memory_size, timeout and code_type are \
+            required; func_code.file (base64) for inline and zip code."),
+    responses(
+        (status = 200, description = "The new function; `func_urn` ends in `:latest`.",
+            body = FunctionView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 409, response = Conflict),
+        (status = 413, response = PayloadTooLarge),
+        (status = "default", response = OtherError),
+    )
+)]
 pub async fn create_function(
     State(app): State<AppState>,
     ProjectPath(project): ProjectPath,
@@ -47,15 +62,34 @@ pub async fn create_function(
     Ok(FunctionResponse::new(&app, snapshot))
 }
 
-#[derive(Serialize)]
+/// A page of ListFunctions.
+#[derive(Serialize, ToSchema)]
 struct FunctionList<'a> {
     functions: Vec<FunctionView<'a>>,
+    /// The `marker` of the next page; 0 when this is the last.
     next_marker: usize,
+    /// How many functions match, in all pages.
     count: usize,
 }
 
 /// ListFunctions: `GET /v2/{project_id}/fgs/functions?marker=&maxitems=&package_name=&func_name=`.
 /// Answers `{functions, next_marker, count}`; each item is latest's function object.
+#[utoipa::path(
+    get,
+    path = "/v2/{project_id}/fgs/functions",
+    operation_id = "ListFunctions",
+    summary = "List functions",
+    tag = "functions",
+    params(ProjectParams, FunctionListParams),
+    responses(
+        (status = 200, description = "A page of functions (each latest's function object).",
+            body = FunctionList),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = "default", response = OtherError),
+    )
+)]
 pub async fn list_functions(
     State(app): State<AppState>,
     ProjectPath(project): ProjectPath,
@@ -76,6 +110,23 @@ pub async fn list_functions(
 
 /// ShowFunctionConfig: `GET /v2/{project_id}/fgs/functions/{function_urn}/config`, on
 /// latest, a published version or an alias.
+#[utoipa::path(
+    get,
+    path = "/v2/{project_id}/fgs/functions/{function_urn}/config",
+    operation_id = "ShowFunctionConfig",
+    summary = "Show a function's or version's configuration",
+    tag = "functions",
+    params(FunctionParams),
+    responses(
+        (status = 200, description = "The function, version or aliased version.",
+            body = FunctionView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = "default", response = OtherError),
+    )
+)]
 pub async fn show_function_config(
     State(app): State<AppState>,
     path: FunctionPath,
@@ -89,6 +140,26 @@ pub async fn show_function_config(
 /// UpdateFunctionConfig: `PUT /v2/{project_id}/fgs/functions/{function_urn}/config`. On
 /// latest it changes the function; on a version, that version's configuration (never its
 /// code).
+#[utoipa::path(
+    put,
+    path = "/v2/{project_id}/fgs/functions/{function_urn}/config",
+    operation_id = "UpdateFunctionConfig",
+    summary = "Update a function's or version's configuration",
+    tag = "functions",
+    params(FunctionParams),
+    request_body(content = FunctionBody, content_type = "application/json",
+        description = "runtime, handler, memory_size and timeout are required; omitted \
+            optional fields keep their values. Code fields are ignored."),
+    responses(
+        (status = 200, description = "The updated function or version.", body = FunctionView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = "default", response = OtherError),
+    )
+)]
 pub async fn update_function_config(
     State(app): State<AppState>,
     path: FunctionPath,
@@ -102,6 +173,23 @@ pub async fn update_function_config(
 
 /// ShowFunctionCode: `GET /v2/{project_id}/fgs/functions/{function_urn}/code`, on latest, a
 /// version or an alias: `func_code.file` is that version's code, base64.
+#[utoipa::path(
+    get,
+    path = "/v2/{project_id}/fgs/functions/{function_urn}/code",
+    operation_id = "ShowFunctionCode",
+    summary = "Show a function's or version's code",
+    tag = "functions",
+    params(FunctionParams),
+    responses(
+        (status = 200, description = "The function object with the code, base64, in \
+            `func_code.file`.", body = FunctionView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = "default", response = OtherError),
+    )
+)]
 pub async fn show_function_code(
     State(app): State<AppState>,
     path: FunctionPath,
@@ -114,6 +202,26 @@ pub async fn show_function_code(
 
 /// UpdateFunctionCode: `PUT /v2/{project_id}/fgs/functions/{function_urn}/code`.
 /// Replaces latest's code; answers with the new digest, size and last_modified.
+#[utoipa::path(
+    put,
+    path = "/v2/{project_id}/fgs/functions/{function_urn}/code",
+    operation_id = "UpdateFunctionCode",
+    summary = "Update a function's code",
+    tag = "functions",
+    params(FunctionParams),
+    request_body(content = CodeBody, content_type = "application/json",
+        description = "code_type is required; func_code.file (base64) for inline and zip code."),
+    responses(
+        (status = 200, description = "Latest, with its new digest, code_size and \
+            last_modified.", body = FunctionView),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = 413, response = PayloadTooLarge),
+        (status = "default", response = OtherError),
+    )
+)]
 pub async fn update_function_code(
     State(app): State<AppState>,
     path: FunctionPath,
@@ -128,6 +236,23 @@ pub async fn update_function_code(
 
 /// DeleteFunction: `DELETE /v2/{project_id}/fgs/functions/{function_urn}`. 204 with no
 /// body. Unqualified: the whole function; a version or alias URN: that version.
+#[utoipa::path(
+    delete,
+    path = "/v2/{project_id}/fgs/functions/{function_urn}",
+    operation_id = "DeleteFunction",
+    summary = "Delete a function or a version",
+    tag = "functions",
+    params(FunctionParams),
+    responses(
+        (status = 204, description = "Deleted: the whole function (unqualified URN) or one \
+            version (a version or alias URN). No body."),
+        (status = 400, response = BadRequest),
+        (status = 401, response = Unauthorized),
+        (status = 403, response = Forbidden),
+        (status = 404, response = NotFound),
+        (status = "default", response = OtherError),
+    )
+)]
 pub async fn delete_function(
     State(app): State<AppState>,
     path: FunctionPath,

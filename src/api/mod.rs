@@ -7,19 +7,27 @@
 //! - `extract`: extractors that answer in the FSS envelope.
 //! - `auth`: the authentication middleware.
 //! - `view`: the wire form of a function or version.
+//! - `openapi`: the OpenAPI document, built from the handlers' `#[utoipa::path]`
+//!   annotations together with the router, so the two cannot disagree.
 
 pub mod aliases;
 pub mod auth;
 pub mod extract;
 pub mod functions;
+pub mod openapi;
 pub mod signature;
 pub mod versions;
 pub mod view;
 
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
 use axum::Router;
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
+use utoipa::OpenApi as _;
+use utoipa_axum::router::OpenApiRouter;
 
 use crate::app::AppState;
 use crate::service::FunctionSnapshot;
@@ -27,10 +35,18 @@ use view::{CodeInBody, FunctionView};
 
 /// Every FunctionGraph route, merged from one router per resource.
 pub fn router() -> Router<AppState> {
-    Router::new()
+    build().0
+}
+
+/// The routes and the OpenAPI document, from one set of annotations: each resource's
+/// `OpenApiRouter` routes a handler at exactly the method and path its `#[utoipa::path]`
+/// declares, and records that operation in the document as it does.
+fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
+    OpenApiRouter::with_openapi(openapi::BaseDoc::openapi())
         .merge(functions::router())
         .merge(versions::router())
         .merge(aliases::router())
+        .split_for_parts()
 }
 
 /// A JSON success body. Serialising our own view types cannot fail; should it ever, the
@@ -89,27 +105,120 @@ impl IntoResponse for FunctionResponse {
 
 /// The FunctionGraph operation a matched route serves, by method and route pattern (as
 /// axum's `MatchedPath` gives it). The journal and fault rules name requests by it.
-pub fn operation_name(method: &axum::http::Method, route: &str) -> Option<&'static str> {
-    const F: &str = "/v2/{project_id}/fgs/functions";
-    const FU: &str = "/v2/{project_id}/fgs/functions/{function_urn}";
-    let op = match (method.as_str(), route.strip_prefix(F)?) {
-        ("POST", "") => "CreateFunction",
-        ("GET", "") => "ListFunctions",
-        _ => match (method.as_str(), route.strip_prefix(FU)?) {
-            ("DELETE", "") => "DeleteFunction",
-            ("GET", "/config") => "ShowFunctionConfig",
-            ("PUT", "/config") => "UpdateFunctionConfig",
-            ("GET", "/code") => "ShowFunctionCode",
-            ("PUT", "/code") => "UpdateFunctionCode",
-            ("POST", "/versions") => "CreateFunctionVersion",
-            ("GET", "/versions") => "ListFunctionVersions",
-            ("POST", "/aliases") => "CreateVersionAlias",
-            ("GET", "/aliases") => "ListVersionAliases",
-            ("GET", "/aliases/{alias_name}") => "ShowVersionAlias",
-            ("PUT", "/aliases/{alias_name}") => "UpdateVersionAlias",
-            ("DELETE", "/aliases/{alias_name}") => "DeleteVersionAlias",
-            _ => return None,
-        },
-    };
-    Some(op)
+///
+/// Read from the OpenAPI document's operation ids, so a route and its name cannot drift.
+pub fn operation_name(method: &Method, route: &str) -> Option<&'static str> {
+    type Table = HashMap<&'static str, Vec<(Method, &'static str)>>;
+    static TABLE: OnceLock<Table> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut table = Table::new();
+        for (path, item) in &openapi::openapi().paths.paths {
+            for (method, op) in operations(item) {
+                if let Some(id) = op.operation_id.as_deref() {
+                    table.entry(path.as_str()).or_default().push((method, id));
+                }
+            }
+        }
+        table
+    });
+    table
+        .get(route)?
+        .iter()
+        .find(|(m, _)| m == method)
+        .map(|(_, id)| *id)
+}
+
+/// A path item's operations with their methods.
+pub(crate) fn operations(
+    item: &utoipa::openapi::PathItem,
+) -> impl Iterator<Item = (Method, &utoipa::openapi::path::Operation)> {
+    [
+        (Method::GET, &item.get),
+        (Method::PUT, &item.put),
+        (Method::POST, &item.post),
+        (Method::DELETE, &item.delete),
+        (Method::OPTIONS, &item.options),
+        (Method::HEAD, &item.head),
+        (Method::PATCH, &item.patch),
+        (Method::TRACE, &item.trace),
+    ]
+    .into_iter()
+    .filter_map(|(m, op)| Some((m, op.as_ref()?)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The names the journal and fault rules have always used, by route.
+    const NAMES: [(&str, &str, &str); 14] = [
+        ("POST", "", "CreateFunction"),
+        ("GET", "", "ListFunctions"),
+        ("DELETE", "/{function_urn}", "DeleteFunction"),
+        ("GET", "/{function_urn}/config", "ShowFunctionConfig"),
+        ("PUT", "/{function_urn}/config", "UpdateFunctionConfig"),
+        ("GET", "/{function_urn}/code", "ShowFunctionCode"),
+        ("PUT", "/{function_urn}/code", "UpdateFunctionCode"),
+        ("POST", "/{function_urn}/versions", "CreateFunctionVersion"),
+        ("GET", "/{function_urn}/versions", "ListFunctionVersions"),
+        ("POST", "/{function_urn}/aliases", "CreateVersionAlias"),
+        ("GET", "/{function_urn}/aliases", "ListVersionAliases"),
+        (
+            "GET",
+            "/{function_urn}/aliases/{alias_name}",
+            "ShowVersionAlias",
+        ),
+        (
+            "PUT",
+            "/{function_urn}/aliases/{alias_name}",
+            "UpdateVersionAlias",
+        ),
+        (
+            "DELETE",
+            "/{function_urn}/aliases/{alias_name}",
+            "DeleteVersionAlias",
+        ),
+    ];
+
+    #[test]
+    fn operation_names_by_route() {
+        for (method, suffix, name) in NAMES {
+            let route = format!("/v2/{{project_id}}/fgs/functions{suffix}");
+            let method = Method::from_bytes(method.as_bytes()).unwrap();
+            assert_eq!(
+                operation_name(&method, &route),
+                Some(name),
+                "{method} {route}"
+            );
+        }
+        let route = "/v2/{project_id}/fgs/functions/{function_urn}";
+        assert_eq!(operation_name(&Method::GET, route), None);
+        assert_eq!(operation_name(&Method::POST, "/_emulator/reset"), None);
+        assert_eq!(operation_name(&Method::GET, "/v2/x/fgs/functions"), None);
+    }
+
+    #[test]
+    fn the_document_has_exactly_these_operations() {
+        let mut documented: Vec<(String, String, String)> = openapi::openapi()
+            .paths
+            .paths
+            .iter()
+            .flat_map(|(path, item)| {
+                operations(item).map(move |(m, op)| {
+                    let id = op.operation_id.clone().unwrap_or_default();
+                    (m.to_string(), path.clone(), id)
+                })
+            })
+            .collect();
+        let mut expected: Vec<(String, String, String)> = NAMES
+            .iter()
+            .map(|(m, s, n)| {
+                let path = format!("/v2/{{project_id}}/fgs/functions{s}");
+                (m.to_string(), path, n.to_string())
+            })
+            .collect();
+        documented.sort();
+        expected.sort();
+        assert_eq!(documented, expected);
+    }
 }

@@ -9,6 +9,7 @@
 use chrono::FixedOffset;
 use serde::Serialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
 use crate::clock::rfc3339;
 use crate::domain::{Qualifier, full_urn};
@@ -16,7 +17,8 @@ use crate::service::FunctionSnapshot;
 use crate::service::input::encode_code;
 
 /// `func_code` in a response.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = FuncCode)]
 pub struct FuncCodeView {
     /// The code, base64; empty except in ShowFunctionCode.
     pub file: String,
@@ -25,16 +27,25 @@ pub struct FuncCodeView {
 }
 
 /// `strategy_config` in a response.
-#[derive(Serialize)]
+#[derive(Serialize, ToSchema)]
+#[schema(as = StrategyConfig)]
 pub struct StrategyConfigView {
+    /// -1 enabled, 0 disabled.
     concurrency: i64,
+    /// Concurrent requests per instance.
     concurrent_num: i64,
 }
 
 /// A function or version, as every function-returning operation writes it.
 /// Field order: SPEC section 3's list, then the keys only newer SDK models declare.
-#[derive(Serialize)]
+///
+/// The OpenAPI schema (`ToSchema`) marks every key required, since every key is always
+/// written; the `Option` fields are nullable. The ones the emulator never fills (`Option<()>`)
+/// are always `null` and are declared with the type the SDK models give them.
+#[derive(Serialize, ToSchema)]
+#[schema(as = Function)]
 pub struct FunctionView<'a> {
+    /// The full URN: `urn:fss:<region>:<project>:function:<package>:<name>:<version>`.
     func_urn: String,
     func_name: &'a str,
     domain_id: &'a str,
@@ -43,17 +54,24 @@ pub struct FunctionView<'a> {
     project_name: &'a str,
     package: &'a str,
     runtime: &'a str,
+    /// Seconds, 3 to 900.
     timeout: u32,
     handler: &'a str,
+    /// MB, one of the sizes the service offers.
     memory_size: u32,
+    /// Millicores, derived from the memory size.
     cpu: u32,
     code_type: &'a str,
     code_url: &'a str,
     code_filename: &'a str,
+    /// Bytes of code.
     code_size: u64,
+    /// Environment variables: a JSON object of strings, as a string (or empty).
     user_data: &'a str,
     encrypted_user_data: &'a str,
+    /// SHA-512 of the code, hex.
     digest: &'a str,
+    /// `latest` or the version name.
     version: String,
     image_name: &'a str,
     xrole: &'a str,
@@ -61,13 +79,22 @@ pub struct FunctionView<'a> {
     dependency_pkg: &'a str,
     description: &'a str,
     version_description: &'a str,
+    /// RFC 3339 with the configured offset (`+08:00` by default).
     last_modified: String,
     func_code: FuncCodeView,
+    /// The VPC configuration object, or null.
+    #[schema(required = true, value_type = Option<Object>)]
     func_vpc: Option<&'a Value>,
+    /// The file-system mount configuration object, or null.
+    #[schema(required = true, value_type = Option<Object>)]
     mount_config: Option<&'a Value>,
+    /// Always null: the emulator models no dependencies.
+    #[schema(required = true, value_type = Option<Vec<String>>)]
     depend_list: Option<()>,
     strategy_config: StrategyConfigView,
     extend_config: &'a str,
+    /// Always null.
+    #[schema(required = true, value_type = Option<Vec<Object>>)]
     dependencies: Option<()>,
     initializer_handler: &'a str,
     initializer_timeout: i64,
@@ -80,6 +107,8 @@ pub struct FunctionView<'a> {
     #[serde(rename = "type")]
     func_type: &'a str,
     enable_dynamic_memory: bool,
+    /// Always null.
+    #[schema(required = true, value_type = Option<Object>)]
     function_async_config: Option<()>,
     // Keys declared by newer SDK models (sdk-tests/python/MODELS.md).
     func_id: String,
@@ -88,9 +117,13 @@ pub struct FunctionView<'a> {
     gpu_type: &'static str,
     domain_names: &'static str,
     reserved_instance_count: u32,
+    /// Always null.
+    #[schema(required = true, value_type = Option<Vec<String>>)]
     depend_version_list: Option<()>,
     enable_cloud_debug: &'static str,
     is_stateful_function: bool,
+    /// The custom image configuration object, or null.
+    #[schema(required = true, value_type = Option<Object>)]
     custom_image: Option<&'a Value>,
     is_bridge_function: bool,
     apig_route_enable: bool,
@@ -98,10 +131,14 @@ pub struct FunctionView<'a> {
     enable_class_isolation: bool,
     allow_ephemeral_storage: bool,
     ephemeral_storage: u32,
+    /// Always null.
+    #[schema(required = true, value_type = Option<Object>)]
     network_controller: Option<()>,
     is_return_stream: bool,
     enable_auth_in_header: bool,
     enable_lts_log: bool,
+    /// Always null.
+    #[schema(required = true, value_type = Option<HashMap<String, String>>)]
     lts_custom_tag: Option<()>,
     user_data_encrypt_kms_key_id: &'static str,
     code_encrypt_kms_key_id: &'static str,
@@ -110,9 +147,24 @@ pub struct FunctionView<'a> {
     func_vpc_id: &'a str,
     fail_count: u32,
     #[serde(rename = "bind_bridge_funcUrns")]
+    /// Always null.
+    #[schema(required = true, value_type = Option<Vec<String>>)]
     bind_bridge_func_urns: Option<()>,
     concurrency: i64,
     concurrent_num: i64,
+}
+
+/// The error envelope every failure is answered with, from any layer:
+/// `{"error_code": "FSS.xxxx", "error_msg": "..."}`.
+// `crate::error` writes the envelope; this type only declares it in the OpenAPI document,
+// and tests/openapi.rs checks that real answers match it.
+#[derive(ToSchema)]
+#[schema(as = ErrorEnvelope)]
+pub struct ErrorEnvelopeView {
+    /// The FSS code (`FSS.1051`), or `APIGW.0301` for a signature the gateway refuses.
+    pub error_code: String,
+    /// What went wrong, in words.
+    pub error_msg: String,
 }
 
 /// Whether `func_code.file` carries the code (ShowFunctionCode) or is left empty.

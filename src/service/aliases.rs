@@ -87,6 +87,8 @@ fn alias_name(name: &str) -> Result<AliasName, ApiError> {
 }
 
 impl Service {
+    /// Runs `f` on the function's aliases under its lock; the change (if any) is kept, and
+    /// made durable, only if `f` succeeds.
     fn with_aliases<T>(
         &self,
         project_id: &ProjectId,
@@ -97,7 +99,7 @@ impl Service {
         let key = self.resolve(&project, urn)?;
         let now = self.clock.now();
         self.store
-            .with_function(&key, |record| f(&project, record, now))
+            .update_function(&key, |record| f(&project, record, now))
             .ok_or_else(ApiError::function_not_found)?
     }
 

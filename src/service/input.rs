@@ -19,7 +19,7 @@ use crate::error::{ApiError, ErrorCode};
 use crate::model::{FunctionConfig, StrategyConfig};
 
 /// `func_code` in create and update-code bodies.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct FuncCodeBody {
     /// The code, base64.
     pub file: Option<String>,
@@ -28,7 +28,7 @@ pub struct FuncCodeBody {
 }
 
 /// `strategy_config` in a config body.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct StrategyConfigBody {
     /// -1 enabled, 0 disabled.
     pub concurrency: Option<i64>,
@@ -38,7 +38,7 @@ pub struct StrategyConfigBody {
 
 /// The body of `POST /v2/{project_id}/fgs/functions` (CreateFunction), and of
 /// `PUT .../config` (UpdateFunctionConfig), which takes the same configuration fields.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct FunctionBody {
     pub func_name: Option<String>,
     pub package: Option<String>,
@@ -62,8 +62,11 @@ pub struct FunctionBody {
     pub enterprise_project_id: Option<String>,
     #[serde(rename = "type")]
     pub func_type: Option<String>,
+    #[schema(value_type = Option<Object>)]
     pub func_vpc: Option<Value>,
+    #[schema(value_type = Option<Object>)]
     pub mount_config: Option<Value>,
+    #[schema(value_type = Option<Object>)]
     pub custom_image: Option<Value>,
     pub enable_dynamic_memory: Option<bool>,
     pub strategy_config: Option<StrategyConfigBody>,
@@ -74,18 +77,19 @@ pub struct FunctionBody {
 }
 
 /// The body of `PUT .../code` (UpdateFunctionCode).
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CodeBody {
     pub code_type: Option<String>,
     pub code_url: Option<String>,
     pub code_filename: Option<String>,
     pub func_code: Option<FuncCodeBody>,
+    #[schema(value_type = Option<Object>)]
     pub custom_image: Option<Value>,
 }
 
 /// The body of `POST .../versions` (CreateFunctionVersion). Absent body, `{}` and
 /// `"digest": ""` all mean "publish latest as it is".
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct PublishBody {
     pub digest: Option<String>,
     pub version: Option<String>,
@@ -702,12 +706,16 @@ mod tests {
 /// The body of `POST .../aliases` (CreateVersionAlias) and `PUT .../aliases/{name}`
 /// (UpdateVersionAlias). Weights and strategy are read as raw JSON so that a bad weight
 /// gets its own code (FSS.1092) rather than a generic type error.
-#[derive(Debug, Default, Clone, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct AliasBody {
     pub name: Option<String>,
     pub version: Option<String>,
     pub description: Option<String>,
+    /// `{version: weight}`: at most one additional version, weight an integer 0-100.
+    #[schema(value_type = Option<HashMap<String, i64>>)]
     pub additional_version_weights: Option<Value>,
+    /// `{version: {combine_type, rules: [{rule_type, param, op, value}]}}`.
+    #[schema(value_type = Option<Object>)]
     pub additional_version_strategy: Option<Value>,
 }
 

@@ -264,13 +264,13 @@ impl Service {
         let code = self.code_ref(input);
         let image_name = self.image_name("latest", now);
         self.store
-            .with_function(&key, |f| {
+            .update_function(&key, |f| {
                 f.latest.code = code;
                 f.latest.last_modified = now;
                 f.latest.image_name = image_name;
-                latest_snapshot(project.clone(), f)
+                Ok::<_, ApiError>(latest_snapshot(project.clone(), f))
             })
-            .ok_or_else(ApiError::function_not_found)
+            .ok_or_else(ApiError::function_not_found)?
     }
 
     /// CreateFunctionVersion (publish), SPEC section 2. Rules 3 to 9 run as one step under
@@ -293,7 +293,7 @@ impl Service {
         let reject_unchanged = self.settings.reject_unchanged_publish;
         let max_versions = self.settings.limits.max_versions;
         self.store
-            .with_function(&key, |f| {
+            .update_function(&key, |f| {
                 let input = input?;
                 let latest_digest = f.latest.code.digest();
                 if let Some(expected) = &input.digest
@@ -437,7 +437,7 @@ impl Service {
         let now = self.clock.now();
         let image_name = self.image_name("latest", now);
         self.store
-            .with_function(&key, |f| match urn.qualifier() {
+            .update_function(&key, |f| match urn.qualifier() {
                 Qualifier::Version(name) => {
                     let v = f
                         .versions
@@ -485,7 +485,7 @@ impl Service {
             Some(q) => q.clone(),
         };
         self.store
-            .with_function(&key, |f| {
+            .update_function(&key, |f| {
                 let name = match &version {
                     Qualifier::Alias(alias) => {
                         let a = f

@@ -3,8 +3,11 @@
 mod aliases;
 mod binary;
 mod concurrency;
+mod control;
+mod durability;
 mod errors;
 mod functions;
 mod helpers;
 mod lifecycle;
 mod publish;
+mod resilience;

@@ -1,0 +1,175 @@
+#!/usr/bin/env bash
+# Load benchmark (issue 6): the emulator against a bare axum server answering the same
+# routes with a fixed body of the same size (examples/reference_server.rs), in one run,
+# interleaved A/B, on loopback. Prints rps, p50 and p99 per case and server, and the ratios
+# emulator/reference. Report only: noisy numbers never fail it; a broken harness does (a
+# server that does not start, non-2xx answers the case does not expect).
+#
+# Usage: scripts/bench-load.sh [--quick] [options]
+#   --quick            CI mode: 1 round of 1.5 s per case and server (~15 s after the build)
+#   (default: full)    3 rounds of 8 s (+1 s warm-up) per case and server (~3 minutes)
+#   --rounds N --duration S --warmup S --connections C   override the mode's values
+#   --cases a,b        only these cases (names below)
+#   --no-build         use the binaries already in target/release
+#   --no-startup       skip the start-up measurement (scripts/bench-startup.sh)
+#   --cross-check      also measure show-config with wrk (apt) or oha if on PATH, to check
+#                      the in-repo load generator against an independent one
+#   --out FILE         also write the raw RESULT lines to FILE
+#
+# The load generator is examples/loadgen.rs (unique version names per request, which oha
+# and wrk cannot template); it drives both servers, so its own cost is on both sides.
+set -euo pipefail
+# shellcheck source=scripts/bench/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/bench/lib.sh"
+
+MODE=full
+ROUNDS="" DURATION="" WARMUP="" CONNECTIONS=32
+ONLY="" BUILD=1 STARTUP=1 CROSS=0 OUT=""
+while [[ $# -gt 0 ]]; do
+    case "$1" in
+    --quick) MODE=quick; shift ;;
+    --full) MODE=full; shift ;;
+    --rounds) ROUNDS="$2"; shift 2 ;;
+    --duration) DURATION="$2"; shift 2 ;;
+    --warmup) WARMUP="$2"; shift 2 ;;
+    --connections) CONNECTIONS="$2"; shift 2 ;;
+    --cases) ONLY="$2"; shift 2 ;;
+    --no-build) BUILD=0; shift ;;
+    --no-startup) STARTUP=0; shift ;;
+    --cross-check) CROSS=1; shift ;;
+    --out) OUT="$2"; shift 2 ;;
+    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    *) bench_die "unknown argument: $1 (see --help)" ;;
+    esac
+done
+if [[ $MODE == quick ]]; then
+    : "${ROUNDS:=1}" "${DURATION:=1.5}" "${WARMUP:=0.25}"
+else
+    : "${ROUNDS:=3}" "${DURATION:=8}" "${WARMUP:=1}"
+fi
+
+# --- the cases --------------------------------------------------------------------------
+# One line per case: add_case NAME [--setup 'REQUEST']... --step 'REQUEST'...
+# A REQUEST is `METHOD PATH [JSON BODY]`; {c} = connection, {n} = unique number (10 digits),
+# {tag} = this run (round and server), so names never collide across runs. --setup runs once
+# per connection before the clock starts; the --steps repeat in order, one {n} per pass.
+PRJ=0123456789abcdef0123456789abcdef
+FNS="/v2/$PRJ/fgs/functions"
+urn() { printf 'urn:fss:cn-north-4:%s:function:default:%s:latest' "$PRJ" "$1"; }
+# A realistic create body: inline Python, user_data, a description.
+create() {
+    printf '{"func_name":"%s","package":"default","runtime":"Python3.9","handler":"index.handler","memory_size":256,"timeout":30,"code_type":"inline","code_filename":"index.py","func_code":{"file":"ZGVmIGhhbmRsZXIoZXZlbnQsIGNvbnRleHQpOgogICAgcmV0dXJuICdoZWxsbycK"},"description":"benchmark function","user_data":"{\\"GREETING\\":\\"hello\\"}"}' "$1"
+}
+# New code every pass: a base64 prefix (length divisible by 4) + 10 digits + 2 = valid base64.
+CODE='{"code_type":"inline","code_filename":"index.py","func_code":{"file":"ZGVmIGhhbmRsZXIoZXZlbnQsIGNvbnRleHQpOgogICAgcmV0dXJu{n}AA"}}'
+
+CASE_NAMES=()
+declare -A CASE_ARGS=()
+add_case() {
+    local name="$1"
+    shift
+    CASE_NAMES+=("$name")
+    CASE_ARGS[$name]="$(printf '%q ' "$@")"
+}
+add_case show-config --setup "POST $FNS $(create 'cfg-{tag}-{c}')" --step "GET $FNS/$(urn 'cfg-{tag}-{c}')/config"
+add_case publish --setup "POST $FNS $(create 'pub-{tag}-{c}')" --step "POST $FNS/$(urn 'pub-{tag}-{c}')/versions {\"version\":\"v{n}\",\"description\":\"benchmark\"}"
+add_case create-code-publish --step "POST $FNS $(create 'mix-{tag}-{n}')" --step "PUT $FNS/$(urn 'mix-{tag}-{n}')/code $CODE" --step "POST $FNS/$(urn 'mix-{tag}-{n}')/versions {\"version\":\"v{n}\"}"
+# Later (issue 6 item 5, scale): add cases here, e.g. list functions once it is served:
+# add_case list-functions --setup "POST $FNS $(create 'lst-{tag}-{c}')" --step "GET $FNS?maxitems=400"
+# --------------------------------------------------------------------------------------------
+
+SELECTED=()
+for name in "${CASE_NAMES[@]}"; do
+    if [[ -z "$ONLY" || ",$ONLY," == *",$name,"* ]]; then SELECTED+=("$name"); fi
+done
+[[ ${#SELECTED[@]} -gt 0 ]] || bench_die "no case matches --cases $ONLY (cases: ${CASE_NAMES[*]})"
+
+bench_init
+[[ $BUILD == 1 ]] && bench_build
+bench_require_binaries
+bench_machine
+
+# The emulator as a user runs it (default log level), with the publish cap and the
+# unchanged check lifted and room for the functions the cases create.
+FGS_EMULATOR_LIMITS_MAX_VERSIONS=1000000 \
+    FGS_EMULATOR_LIMITS_MAX_FUNCTIONS=1000000 \
+    FGS_EMULATOR_BEHAVIOR_REJECT_UNCHANGED_PUBLISH=false \
+    bench_start emulator "$EMULATOR_BIN"
+bench_start reference "$REFERENCE_BIN"
+
+RESULTS="$BENCH_TMP/results.txt"
+: >"$RESULTS"
+bench_log "mode $MODE: ${#SELECTED[@]} cases x 2 servers x $ROUNDS rounds x (${WARMUP}s warm-up + ${DURATION}s), $CONNECTIONS connections"
+FAILED=0
+for ((round = 1; round <= ROUNDS; round++)); do
+    # A/B, alternating who goes first, so slow drift (heat, page cache) hits both.
+    if ((round % 2)); then order=(reference emulator); else order=(emulator reference); fi
+    for name in "${SELECTED[@]}"; do
+        eval "args=(${CASE_ARGS[$name]})"
+        for server in "${order[@]}"; do
+            port_var="${server}_PORT" pid_var="${server}_PID"
+            line="$("$LOADGEN_BIN" run --addr "127.0.0.1:${!port_var}" --server-pid "${!pid_var}" \
+                --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" \
+                --tag "r${round}${server:0:1}" --label "$name" \
+                --header 'X-Auth-Token: bench' "${args[@]}" | grep '^RESULT')" ||
+                bench_die "load generator failed on $name/$server"
+            echo "$line server=$server round=$round" | tee -a "$RESULTS" >&2
+            if [[ "$line" =~ non2xx=([0-9]+)\ errors=([0-9]+)\ setup_failures=([0-9]+) ]]; then
+                if ((BASH_REMATCH[1] + BASH_REMATCH[3] > 0)); then
+                    bench_log "error: $name/$server answered non-2xx (see the first problem above)"
+                    FAILED=1
+                fi
+            fi
+        done
+    done
+done
+
+# Median over rounds per case and server; ratios emulator/reference.
+echo
+printf 'load: %s mode, %s rounds x %ss, %s connections, loopback, generator 1 thread\n' \
+    "$MODE" "$ROUNDS" "$DURATION" "$CONNECTIONS"
+awk -v cases="${SELECTED[*]}" '
+function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+{
+    delete f
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+    k = f["label"] SUBSEP f["server"]
+    rps[k] = rps[k] " " f["rps"]; p50[k] = p50[k] " " f["p50_us"]; p99[k] = p99[k] " " f["p99_us"]
+    cpu[k] = cpu[k] " " f["server_cpu_us"]
+}
+END {
+    printf "%-20s %-9s %8s %8s %8s %8s %7s %7s %7s\n", "case", "server", "rps", "p50_ms", "p99_ms", "cpu_us", "rps_x", "p99_x", "cpu_x"
+    n = split(cases, cs, " ")
+    for (c = 1; c <= n; c++) {
+        r = cs[c] SUBSEP "reference"; e = cs[c] SUBSEP "emulator"
+        if (!(r in rps) || !(e in rps)) continue
+        rr = median(rps[r]); rp50 = median(p50[r]); rp99 = median(p99[r]); rc = median(cpu[r])
+        er = median(rps[e]); ep50 = median(p50[e]); ep99 = median(p99[e]); ec = median(cpu[e])
+        printf "%-20s %-9s %8.0f %8.3f %8.3f %8.1f %7s %7s %7s\n", cs[c], "reference", rr, rp50 / 1000, rp99 / 1000, rc, "1.00", "1.00", "1.00"
+        printf "%-20s %-9s %8.0f %8.3f %8.3f %8.1f %7.2f %7.2f %7.2f\n", cs[c], "emulator", er, ep50 / 1000, ep99 / 1000, ec, (rr > 0 ? er / rr : 0), (rp99 > 0 ? ep99 / rp99 : 0), (rc > 0 ? ec / rc : 0)
+    }
+    print "cpu_us: server CPU time per request (user+system, all threads, from /proc); _x: emulator / reference"
+    print "targets (issue 6): show-config and publish rps_x >= 0.90 and p99_x <= 1.50 (reported, not asserted)"
+}' "$RESULTS"
+
+if [[ -n "$OUT" ]]; then
+    cp "$RESULTS" "$OUT"
+fi
+
+if [[ $CROSS == 1 ]]; then
+    bash "$BENCH_ROOT/scripts/bench/cross-check.sh" "$reference_PORT" "$emulator_PORT" \
+        "$FNS/$(urn cfg-r1e-0)/config" "$DURATION" "$CONNECTIONS" || bench_log "cross-check failed (ignored)"
+fi
+
+if [[ $STARTUP == 1 ]]; then
+    echo
+    bash "$BENCH_ROOT/scripts/bench-startup.sh" --no-build --runs 20
+fi
+
+if [[ $FAILED == 1 ]]; then
+    bench_die "some requests were answered non-2xx: the benchmark no longer matches the API"
+fi

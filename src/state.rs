@@ -1,0 +1,428 @@
+//! The state document: everything the emulator holds, as one JSON value with a format
+//! version. `GET /_emulator/state` exports it, `PUT /_emulator/state` imports it, and the
+//! state file (`persist.rs`) stores it as a log of the same pieces.
+//!
+//! The document holds raw strings and numbers; [`StateDocument::into_records`] parses every
+//! field with the same rules the API applies, so importing validates the whole document
+//! before anything is replaced: a bad document changes nothing.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use base64::Engine as _;
+use bytes::Bytes;
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::domain::{
+    AliasName, CodeType, Description, Digest, FunctionName, Handler, MemorySize, PackageName,
+    ProjectId, Runtime, Timeout, VersionName,
+};
+use crate::model::{
+    AdditionalVersion, AliasRecord, CodeRef, FunctionConfig, FunctionRecord, FunctionState,
+    StrategyConfig, VersionRecord,
+};
+use crate::store::FunctionKey;
+
+/// The name in every document's `format` field.
+pub const FORMAT: &str = "fgs-emulator-state";
+/// The document version this build writes and reads.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// All state: functions (with versions and aliases) and the code they hold, by digest.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StateDocument {
+    /// Always [`FORMAT`].
+    pub format: String,
+    /// Always [`FORMAT_VERSION`].
+    pub format_version: u32,
+    /// Functions in creation order.
+    pub functions: Vec<FunctionDoc>,
+    /// Code bytes, base64, by SHA-512 digest.
+    pub code: BTreeMap<String, String>,
+}
+
+/// A function in the document.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct FunctionDoc {
+    pub project: String,
+    pub package: String,
+    pub func_name: String,
+    pub latest: StateDoc,
+    pub versions: Vec<VersionDoc>,
+    pub aliases: Vec<AliasDoc>,
+}
+
+/// Configuration, code and stamps of latest or a version.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct StateDoc {
+    pub config: ConfigDoc,
+    pub code_type: String,
+    pub code_filename: String,
+    pub code_url: String,
+    pub digest: String,
+    pub last_modified: DateTime<Utc>,
+    pub image_name: String,
+}
+
+/// A published version.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct VersionDoc {
+    pub version: String,
+    pub description: String,
+    pub state: StateDoc,
+    pub published_config: ConfigDoc,
+}
+
+/// An alias.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct AliasDoc {
+    pub name: String,
+    pub version: String,
+    pub description: String,
+    pub last_modified: DateTime<Utc>,
+    pub additional_version: Option<String>,
+    pub additional_weight: Option<i64>,
+    pub additional_strategy: Option<Value>,
+}
+
+/// A configuration.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct ConfigDoc {
+    pub runtime: String,
+    pub handler: String,
+    pub memory_size: i64,
+    pub timeout: i64,
+    pub description: String,
+    pub user_data: String,
+    pub encrypted_user_data: String,
+    pub xrole: String,
+    pub app_xrole: String,
+    pub initializer_handler: String,
+    pub initializer_timeout: i64,
+    pub pre_stop_handler: String,
+    pub pre_stop_timeout: i64,
+    pub enterprise_project_id: String,
+    #[serde(rename = "type")]
+    pub func_type: String,
+    pub enable_dynamic_memory: bool,
+    pub concurrency: i64,
+    pub concurrent_num: i64,
+    pub func_vpc: Option<Value>,
+    pub mount_config: Option<Value>,
+    pub custom_image: Option<Value>,
+    pub extend_config: String,
+    pub long_time: bool,
+    pub log_group_id: String,
+    pub log_stream_id: String,
+}
+
+/// Why a document was refused, with where in it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct DocumentError(pub String);
+
+fn bad(at: &str, what: impl std::fmt::Display) -> DocumentError {
+    DocumentError(format!("{at}: {what}"))
+}
+
+impl ConfigDoc {
+    fn of(c: &FunctionConfig) -> Self {
+        Self {
+            runtime: c.runtime.as_str().to_owned(),
+            handler: c.handler.as_str().to_owned(),
+            memory_size: i64::from(c.memory_size.mb()),
+            timeout: i64::from(c.timeout.seconds()),
+            description: c.description.as_str().to_owned(),
+            user_data: c.user_data.clone(),
+            encrypted_user_data: c.encrypted_user_data.clone(),
+            xrole: c.xrole.clone(),
+            app_xrole: c.app_xrole.clone(),
+            initializer_handler: c.initializer_handler.clone(),
+            initializer_timeout: c.initializer_timeout,
+            pre_stop_handler: c.pre_stop_handler.clone(),
+            pre_stop_timeout: c.pre_stop_timeout,
+            enterprise_project_id: c.enterprise_project_id.clone(),
+            func_type: c.func_type.clone(),
+            enable_dynamic_memory: c.enable_dynamic_memory,
+            concurrency: c.strategy_config.concurrency,
+            concurrent_num: c.strategy_config.concurrent_num,
+            func_vpc: c.func_vpc.clone(),
+            mount_config: c.mount_config.clone(),
+            custom_image: c.custom_image.clone(),
+            extend_config: c.extend_config.clone(),
+            long_time: c.long_time,
+            log_group_id: c.log_group_id.clone(),
+            log_stream_id: c.log_stream_id.clone(),
+        }
+    }
+
+    fn parse(&self, at: &str) -> Result<FunctionConfig, DocumentError> {
+        let runtime = Runtime::parse(&self.runtime).ok_or_else(|| bad(at, "unknown runtime"))?;
+        Ok(FunctionConfig {
+            runtime,
+            handler: Handler::parse(&self.handler, runtime)
+                .ok_or_else(|| bad(at, "bad handler"))?,
+            memory_size: MemorySize::new(self.memory_size)
+                .ok_or_else(|| bad(at, "bad memory_size"))?,
+            timeout: Timeout::new(self.timeout).ok_or_else(|| bad(at, "bad timeout"))?,
+            description: Description::parse(&self.description)
+                .ok_or_else(|| bad(at, "description too long"))?,
+            user_data: self.user_data.clone(),
+            encrypted_user_data: self.encrypted_user_data.clone(),
+            xrole: self.xrole.clone(),
+            app_xrole: self.app_xrole.clone(),
+            initializer_handler: self.initializer_handler.clone(),
+            initializer_timeout: self.initializer_timeout,
+            pre_stop_handler: self.pre_stop_handler.clone(),
+            pre_stop_timeout: self.pre_stop_timeout,
+            enterprise_project_id: self.enterprise_project_id.clone(),
+            func_type: self.func_type.clone(),
+            enable_dynamic_memory: self.enable_dynamic_memory,
+            strategy_config: StrategyConfig {
+                concurrency: self.concurrency,
+                concurrent_num: self.concurrent_num,
+            },
+            func_vpc: self.func_vpc.clone(),
+            mount_config: self.mount_config.clone(),
+            custom_image: self.custom_image.clone(),
+            extend_config: self.extend_config.clone(),
+            long_time: self.long_time,
+            log_group_id: self.log_group_id.clone(),
+            log_stream_id: self.log_stream_id.clone(),
+        })
+    }
+}
+
+impl StateDoc {
+    fn of(s: &FunctionState) -> Self {
+        Self {
+            config: ConfigDoc::of(&s.config),
+            code_type: s.code.code_type.as_str().to_owned(),
+            code_filename: s.code.code_filename.clone(),
+            code_url: s.code.code_url.clone(),
+            digest: s.code.digest().as_str().to_owned(),
+            last_modified: s.last_modified,
+            image_name: s.image_name.clone(),
+        }
+    }
+
+    fn parse(&self, at: &str, code: &CodePool) -> Result<FunctionState, DocumentError> {
+        let digest = Digest::parse(&self.digest).ok_or_else(|| bad(at, "bad digest"))?;
+        let blob = code
+            .get(&digest)
+            .ok_or_else(|| bad(at, format!("no code with digest {digest}")))?
+            .clone();
+        Ok(FunctionState {
+            config: Arc::new(self.config.parse(&format!("{at}.config"))?),
+            code: CodeRef {
+                code_type: CodeType::parse(&self.code_type)
+                    .ok_or_else(|| bad(at, "bad code_type"))?,
+                code_filename: self.code_filename.clone(),
+                code_url: self.code_url.clone(),
+                blob,
+            },
+            last_modified: self.last_modified,
+            image_name: self.image_name.clone(),
+        })
+    }
+}
+
+impl FunctionDoc {
+    /// The document form of a record.
+    pub fn of(f: &FunctionRecord) -> Self {
+        Self {
+            project: f.project.to_string(),
+            package: f.package.to_string(),
+            func_name: f.name.to_string(),
+            latest: StateDoc::of(&f.latest),
+            versions: f
+                .versions
+                .iter()
+                .map(|v| VersionDoc {
+                    version: v.name.to_string(),
+                    description: v.description.as_str().to_owned(),
+                    state: StateDoc::of(&v.state),
+                    published_config: ConfigDoc::of(&v.published_config),
+                })
+                .collect(),
+            aliases: f
+                .aliases
+                .iter()
+                .map(|a| AliasDoc {
+                    name: a.name.to_string(),
+                    version: a.version.clone(),
+                    description: a.description.as_str().to_owned(),
+                    last_modified: a.last_modified,
+                    additional_version: a.additional.as_ref().map(|x| x.version.to_string()),
+                    additional_weight: a.additional.as_ref().and_then(|x| x.weight),
+                    additional_strategy: a.additional.as_ref().and_then(|x| x.strategy.clone()),
+                })
+                .collect(),
+        }
+    }
+
+    /// The key this function is stored under, parsed.
+    pub fn key(&self, at: &str) -> Result<FunctionKey, DocumentError> {
+        Ok(FunctionKey {
+            project: ProjectId::parse(&self.project).map_err(|e| bad(at, e))?,
+            package: PackageName::parse(&self.package).map_err(|e| bad(at, e))?,
+            name: FunctionName::parse(&self.func_name).map_err(|e| bad(at, e))?,
+        })
+    }
+
+    /// The record, every field checked; `seq` orders it among the others.
+    pub fn parse(
+        &self,
+        at: &str,
+        seq: u64,
+        code: &CodePool,
+    ) -> Result<FunctionRecord, DocumentError> {
+        let key = self.key(at)?;
+        let mut versions = Vec::with_capacity(self.versions.len());
+        for (i, v) in self.versions.iter().enumerate() {
+            let at = format!("{at}.versions[{i}]");
+            let name = VersionName::parse(&v.version).map_err(|e| bad(&at, e))?;
+            if versions.iter().any(|x: &VersionRecord| x.name == name) {
+                return Err(bad(&at, format!("version {name} appears twice")));
+            }
+            versions.push(VersionRecord {
+                name,
+                state: v.state.parse(&format!("{at}.state"), code)?,
+                published_config: Arc::new(
+                    v.published_config
+                        .parse(&format!("{at}.published_config"))?,
+                ),
+                description: Description::parse(&v.description)
+                    .ok_or_else(|| bad(&at, "description too long"))?,
+            });
+        }
+        let exists =
+            |name: &str| name == "latest" || versions.iter().any(|v| v.name.as_str() == name);
+        let mut aliases: Vec<AliasRecord> = Vec::with_capacity(self.aliases.len());
+        for (i, a) in self.aliases.iter().enumerate() {
+            let at = format!("{at}.aliases[{i}]");
+            let name = AliasName::parse(&a.name).map_err(|e| bad(&at, e))?;
+            if aliases.iter().any(|x| x.name == name) {
+                return Err(bad(&at, format!("alias {name} appears twice")));
+            }
+            if !exists(&a.version) {
+                return Err(bad(&at, format!("points to missing version {}", a.version)));
+            }
+            let additional = match &a.additional_version {
+                None => None,
+                Some(v) => {
+                    let version = VersionName::parse(v).map_err(|e| bad(&at, e))?;
+                    if !exists(v) || v == &a.version {
+                        return Err(bad(&at, format!("bad additional version {v}")));
+                    }
+                    if a.additional_weight.is_some_and(|w| !(0..=100).contains(&w)) {
+                        return Err(bad(&at, "weight outside 0-100"));
+                    }
+                    Some(AdditionalVersion {
+                        version,
+                        weight: a.additional_weight,
+                        strategy: a.additional_strategy.clone(),
+                    })
+                }
+            };
+            aliases.push(AliasRecord {
+                name,
+                version: a.version.clone(),
+                description: Description::parse(&a.description)
+                    .ok_or_else(|| bad(&at, "description too long"))?,
+                last_modified: a.last_modified,
+                additional,
+            });
+        }
+        Ok(FunctionRecord {
+            seq,
+            project: key.project,
+            package: key.package,
+            name: key.name,
+            latest: self.latest.parse(&format!("{at}.latest"), code)?,
+            versions,
+            aliases,
+        })
+    }
+}
+
+/// Code blobs by digest, as a document is read.
+pub type CodePool = HashMap<Digest, Arc<crate::model::CodeBlob>>;
+
+/// Decodes one code entry and checks that its bytes hash to its digest. Code that the
+/// emulator keeps no bytes for (obs, images) is stored empty under the digest of its URL.
+pub fn decode_code(at: &str, digest: &str, base64: &str) -> Result<(Digest, Bytes), DocumentError> {
+    let digest = Digest::parse(digest).ok_or_else(|| bad(at, "bad digest"))?;
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(base64)
+        .map_err(|e| bad(at, e))?;
+    if !bytes.is_empty() && Digest::of(&bytes) != digest {
+        return Err(bad(at, "bytes do not match their digest"));
+    }
+    Ok((digest, Bytes::from(bytes)))
+}
+
+/// Encodes code bytes for a document.
+pub fn encode_code(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+impl StateDocument {
+    /// A document of these records (in the order given).
+    pub fn of(records: &[FunctionRecord]) -> Self {
+        let mut code = BTreeMap::new();
+        for f in records {
+            let states = std::iter::once(&f.latest).chain(f.versions.iter().map(|v| &v.state));
+            for s in states {
+                code.entry(s.code.digest().as_str().to_owned())
+                    .or_insert_with(|| encode_code(&s.code.blob.bytes));
+            }
+        }
+        Self {
+            format: FORMAT.to_owned(),
+            format_version: FORMAT_VERSION,
+            functions: records.iter().map(FunctionDoc::of).collect(),
+            code,
+        }
+    }
+
+    /// Every record, validated; nothing is changed anywhere if this fails.
+    pub fn into_records(self) -> Result<Vec<FunctionRecord>, DocumentError> {
+        if self.format != FORMAT {
+            return Err(DocumentError(format!("format must be \"{FORMAT}\"")));
+        }
+        if self.format_version != FORMAT_VERSION {
+            return Err(DocumentError(format!(
+                "format_version {} is not supported (this build reads {FORMAT_VERSION})",
+                self.format_version
+            )));
+        }
+        let mut pool = CodePool::new();
+        for (digest, b64) in &self.code {
+            let (digest, bytes) = decode_code(&format!("code[{digest}]"), digest, b64)?;
+            pool.insert(
+                digest.clone(),
+                Arc::new(crate::model::CodeBlob { digest, bytes }),
+            );
+        }
+        let mut keys = std::collections::HashSet::new();
+        let mut records = Vec::with_capacity(self.functions.len());
+        for (i, f) in self.functions.iter().enumerate() {
+            let at = format!("functions[{i}]");
+            let record = f.parse(&at, i as u64, &pool)?;
+            if !keys.insert(f.key(&at)?) {
+                return Err(bad(&at, "the same function appears twice"));
+            }
+            records.push(record);
+        }
+        Ok(records)
+    }
+}
