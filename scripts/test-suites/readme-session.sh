@@ -1,33 +1,54 @@
 #!/usr/bin/env bash
-# Runs the README's curl session, as pasted, against a fresh emulator (on a free port instead
-# of 8080) and checks what it prints: the session is documentation that must keep working.
+# Runs the README's curl examples, as pasted, against fresh emulators (on free ports instead
+# of 8080) and checks what they print: these examples are documentation that must keep
+# working. Blocks are the README's ```sh blocks, counted from the top:
+#   3: the curl session (create, update code, publish twice, hit the cap);
+#   4: every other endpoint, run after the session with its variables;
+#   5: the control plane, against an emulator started with config.example.toml.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 cargo build --quiet --locked --bin fgs-emulator
 dir=$(mktemp -d)
-trap 'kill $pid 2>/dev/null || true; rm -rf "$dir"' EXIT
-target/debug/fgs-emulator --port 0 --port-file "$dir/port" >"$dir/out" 2>"$dir/err" &
-pid=$!
-for _ in $(seq 100); do [ -s "$dir/port" ] && break; sleep 0.05; done
-port=$(cat "$dir/port")
-# The third ```sh block of the README is the session.
-awk '/^```sh$/{n++; next} /^```$/{if (n==3) exit} n==3{print}' README.md |
-  sed "s#127.0.0.1:8080#127.0.0.1:$port#g" >"$dir/session.sh"
+pids=()
+trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+
+start() { # start NAME [ARGS...]: an emulator on a free port; prints the port
+  local name=$1; shift
+  target/debug/fgs-emulator --port 0 --port-file "$dir/$name.port" "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
+  pids+=($!)
+  for _ in $(seq 100); do [ -s "$dir/$name.port" ] && break; sleep 0.05; done
+  cat "$dir/$name.port"
+}
+block() { # block N PORT: README ```sh block N with 8080 replaced by PORT
+  awk -v want="$1" '/^```sh$/{n++; next} /^```$/{if (n==want) exit} n==want{print}' README.md |
+    sed "s#127.0.0.1:8080#127.0.0.1:$2#g"
+}
+fail() { echo "README examples: $1"; head -c 3000 "$2"; exit 1; }
+expect() { grep -q -- "$1" "$2" || fail "missing $1" "$2"; }
+
+port=$(start session)
+block 3 "$port" >"$dir/session.sh"
 bash "$dir/session.sh" >"$dir/answers"
-# The fourth block shows every other endpoint; it runs after the session, in the same shell.
-awk '/^```sh$/{n++; next} /^```$/{if (n==4) exit} n==4{print}' README.md |
-  sed "s#127.0.0.1:8080#127.0.0.1:$port#g" >"$dir/endpoints.sh"
-# It reuses the session's variables (P, API, H: the session's first lines).
-(grep -E '^(P|API|H)=' "$dir/session.sh"; cat "$dir/endpoints.sh") | bash >"$dir/endpoint-answers"
-expect() { grep -q -- "$1" "$dir/answers" || { echo "README session: missing $1"; cat "$dir/answers"; exit 1; }; }
-expect '"func_urn":"urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:latest"'
-expect 'function:default:hello:v1"'
-expect '"error_code":"FSS.1016"'
-expect 'function:default:hello:v10"'
-tail -n 1 "$dir/answers" | grep -q '"error_code":"FSS.1042"' || { echo "README session: the cap was not hit"; cat "$dir/answers"; exit 1; }
-if grep -q '"error_code"' "$dir/endpoint-answers"; then
-  echo "README endpoint examples: an example failed"; cat "$dir/endpoint-answers"; exit 1
-fi
-grep -q '"alias_urn":"urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:!prod"' "$dir/endpoint-answers" ||
-  { echo "README endpoint examples: no alias created"; cat "$dir/endpoint-answers"; exit 1; }
-echo "README curl session: ok ($(wc -l <"$dir/answers") answers)"
+expect '"func_urn":"urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:latest"' "$dir/answers"
+expect 'function:default:hello:v1"' "$dir/answers"
+expect '"error_code":"FSS.1016"' "$dir/answers"
+expect 'function:default:hello:v10"' "$dir/answers"
+tail -n 1 "$dir/answers" | grep -q '"error_code":"FSS.1042"' || fail "the cap was not hit" "$dir/answers"
+
+# Block 4 reuses the session's variables (P, API, H: the session's first lines).
+(grep -E '^(P|API|H)=' "$dir/session.sh"; block 4 "$port") | bash >"$dir/endpoints"
+if grep -q '{"error_code":' "$dir/endpoints"; then fail "an endpoint example failed" "$dir/endpoints"; fi
+expect '"alias_urn":"urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:!prod"' "$dir/endpoints"
+
+port=$(start control --config config.example.toml)
+block 5 "$port" >"$dir/control.sh"
+(cd "$dir" && bash control.sh) >"$dir/control"
+if grep -q '{"error_code":' "$dir/control"; then fail "a control-plane example failed" "$dir/control"; fi
+expect '"status":"ok"' "$dir/control"
+expect '"mode":"offset"' "$dir/control"
+expect '"fired":0' "$dir/control"
+expect '"status":"imported","functions":1' "$dir/control"
+expect '"status":"reset","functions":1' "$dir/control"
+expect '"openapi": "3.1.0"' "$dir/control"
+
+echo "README examples: ok (session $(wc -l <"$dir/answers") answers, endpoints, control plane)"
