@@ -744,6 +744,41 @@ mod tests {
     }
 
     #[test]
+    fn the_example_config_documents_every_key() {
+        let text = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml"),
+        )
+        .unwrap();
+        // Every scalar key of every section, and every env-settable key (which covers the
+        // optional ones a default leaves out), appears in the example as `key =`.
+        let defaults = toml::Table::try_from(Config::default()).unwrap();
+        let mut keys: Vec<String> = defaults
+            .values()
+            .filter_map(toml::Value::as_table)
+            .flat_map(|t| {
+                t.iter()
+                    .filter(|(_, v)| !v.is_array())
+                    .map(|(k, _)| k.clone())
+            })
+            .collect();
+        keys.extend(ENV_KEYS.iter().map(|(_, _, key, _)| key.to_string()));
+        for key in keys {
+            assert!(
+                text.contains(&format!("{key} =")),
+                "config.example.toml does not document {key}"
+            );
+        }
+        for section in [
+            "[[auth.tokens]]",
+            "[[auth.credentials]]",
+            "[[projects]]",
+            "[[functions]]",
+        ] {
+            assert!(text.contains(section), "{section}");
+        }
+    }
+
+    #[test]
     fn the_example_config_loads() {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("config.example.toml");
         let c = Config::load(Some(&path), env(&[])).unwrap();

@@ -120,6 +120,7 @@ async fn run(config: Config, port_file: Option<PathBuf>) -> Result<(), Box<dyn s
         })?;
     let addr = listener.local_addr()?;
     let state = AppState::new(config, Arc::new(ControlledClock::system()))?;
+    let shutdown = shutdown_signal()?;
     if let Some(path) = port_file {
         std::fs::write(&path, format!("{}\n", addr.port()))
             .map_err(|e| format!("cannot write port file {}: {e}", path.display()))?;
@@ -127,32 +128,35 @@ async fn run(config: Config, port_file: Option<PathBuf>) -> Result<(), Box<dyn s
     // The one line on stdout that scripts wait for.
     println!("fgs-emulator listening on http://{addr}");
     tracing::info!(%addr, "serving");
-    app::serve(listener, state, shutdown_signal()).await?;
+    app::serve(listener, state, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// Completes on Ctrl-C or SIGTERM.
-async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
+/// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is
+/// called, before the listening line is printed, so a signal sent the moment a script sees
+/// that line still stops the emulator gracefully instead of killing it.
+fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + Send + 'static> {
     #[cfg(unix)]
-    let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
-                s.recv().await;
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        Ok(async move {
+            tokio::select! {
+                _ = term.recv() => {},
+                _ = int.recv() => {},
             }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let term = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = term => {},
+            tracing::info!("shutdown signal received; finishing in-flight requests");
+        })
     }
-    tracing::info!("shutdown signal received; finishing in-flight requests");
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+            tracing::info!("shutdown signal received; finishing in-flight requests");
+        })
+    }
 }
 
 /// Asks `url`/_emulator/health over plain HTTP/1.1; exit 0 only on a 200 with status ok.

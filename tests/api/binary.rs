@@ -104,6 +104,23 @@ async fn port_zero_port_file_and_sigterm() {
 }
 
 #[tokio::test]
+async fn ctrl_c_stops_it_gracefully_too() {
+    let mut cmd = command();
+    cmd.args(["--port", "0"]);
+    let mut running = start(cmd);
+    let pid = running.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-INT", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = wait_exit(&mut running.child, Duration::from_secs(10)).expect("exits on SIGINT");
+    assert!(status.success(), "graceful exit: {status:?}");
+}
+
+#[tokio::test]
 async fn no_arguments_serves_in_memory_on_127_0_0_1_8080() {
     let running = start(command());
     assert_eq!(running.base, "http://127.0.0.1:8080");
