@@ -6,8 +6,8 @@
 # server that does not start, non-2xx answers the case does not expect).
 #
 # Usage: scripts/bench-load.sh [--quick] [options]
-#   --quick            CI mode: 1 round of 1.5 s per case and server (~15 s after the build)
-#   (default: full)    3 rounds of 8 s (+1 s warm-up) per case and server (~3 minutes)
+#   --quick            CI mode: 1 round of 1.5 s per case and server (~20 s after the build)
+#   (default: full)    3 rounds of 8 s (+1 s warm-up) per case and server (~4 minutes)
 #   --rounds N --duration S --warmup S --connections C   override the mode's values
 #   --cases a,b        only these cases (names below)
 #   --no-build         use the binaries already in target/release
@@ -38,7 +38,7 @@ while [[ $# -gt 0 ]]; do
     --no-startup) STARTUP=0; shift ;;
     --cross-check) CROSS=1; shift ;;
     --out) OUT="$2"; shift 2 ;;
-    -h | --help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) bench_die "unknown argument: $1 (see --help)" ;;
     esac
 done
@@ -74,10 +74,17 @@ add_case() {
 add_case show-config --setup "POST $FNS $(create 'cfg-{tag}-{c}')" --step "GET $FNS/$(urn 'cfg-{tag}-{c}')/config"
 add_case publish --setup "POST $FNS $(create 'pub-{tag}-{c}')" --step "POST $FNS/$(urn 'pub-{tag}-{c}')/versions {\"version\":\"v{n}\",\"description\":\"benchmark\"}"
 add_case create-code-publish --step "POST $FNS $(create 'mix-{tag}-{n}')" --step "PUT $FNS/$(urn 'mix-{tag}-{n}')/code $CODE" --step "POST $FNS/$(urn 'mix-{tag}-{n}')/versions {\"version\":\"v{n}\"}"
+# Publish as users with the default cap do: a fresh function, then 10 publishes into it.
+TEN=()
+for i in $(seq 10); do TEN+=(--step "POST $FNS/$(urn 'p10-{tag}-{n}')/versions {\"version\":\"v$i\"}"); done
+add_case publish-10 --step "POST $FNS $(create 'p10-{tag}-{n}')" "${TEN[@]}"
 # Later (issue 6 item 5, scale): add cases here, e.g. list functions once it is served:
 # add_case list-functions --setup "POST $FNS $(create 'lst-{tag}-{c}')" --step "GET $FNS?maxitems=400"
 # --------------------------------------------------------------------------------------------
 
+# bench_start sets these (NAME_PORT, NAME_PID) through printf -v.
+emulator_PORT="" emulator_PID="" reference_PORT="" reference_PID=""
+args=()
 SELECTED=()
 for name in "${CASE_NAMES[@]}"; do
     if [[ -z "$ONLY" || ",$ONLY," == *",$name,"* ]]; then SELECTED+=("$name"); fi
@@ -155,6 +162,9 @@ END {
     print "cpu_us: server CPU time per request (user+system, all threads, from /proc); _x: emulator / reference"
     print "targets (issue 6): show-config and publish rps_x >= 0.90 and p99_x <= 1.50 (reported, not asserted)"
 }' "$RESULTS"
+
+printf 'rss after the load: emulator %s KiB, reference %s KiB (every function and version the cases made is still held)\n' \
+    "$(bench_rss_kb "$emulator_PID")" "$(bench_rss_kb "$reference_PID")"
 
 if [[ -n "$OUT" ]]; then
     cp "$RESULTS" "$OUT"

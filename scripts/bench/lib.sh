@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # Shared by scripts/bench-load.sh and scripts/bench-startup.sh. Source it; do not run it.
 #
 # Servers are started on loopback with --port 0 --port-file and remembered in BENCH_PIDS;
