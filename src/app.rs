@@ -2,22 +2,22 @@
 //!
 //! Layers, outermost first (the order requests meet them):
 //!
-//! 1. `request_context`: gives every request an id, answers `X-Request-Id` on every
-//!    response, turns any error response that is not already our JSON envelope (a
-//!    framework rejection, a 405, a panic) into one, and writes the request journal before
-//!    the response leaves. Outermost, so nothing escapes it.
-//! 2. `concurrency_limit`: more than `limits.max_concurrent_requests` in flight get an
-//!    immediate 429 FSS.0429 rather than a queue. Near the top so overload is shed before
-//!    any work, and so a delayed (fault-injected) request counts as in flight.
-//! 3. `CatchPanicLayer`: a panic below becomes 500 FSS.0500 and the server keeps serving.
-//! 4. `inject_faults`: the `/_emulator/faults` rules (error, delay, drop, panic), after the
-//!    request id so injected answers carry one and are journaled, and inside the panic
-//!    layer so an injected panic is caught like any other.
-//! 5. `TraceLayer`: one span per request (`RUST_LOG=tower_http=debug` shows them).
-//! 6. `body_limit`: a `Content-Length` over `server.max_body_bytes` is answered 413
-//!    FSS.0413 before the body is read; `DefaultBodyLimit` stops a chunked body that grows
-//!    past it.
-//! 7. `authenticate` (route layer on the FunctionGraph routes only, see `api::auth`).
+//! 1. `edge`: gives every request an id and answers `X-Request-Id` on every response;
+//!    answers a `Content-Length` over `server.max_body_bytes` with 413 FSS.0413 before any
+//!    of the body is read; sheds more than `limits.max_concurrent_requests` in flight with
+//!    an immediate 429 FSS.0429 (no queue, and before any work); turns any error response
+//!    that is not already our envelope (a framework rejection, a panic) into one; writes
+//!    the request journal before the response leaves. Outermost, so nothing escapes it.
+//! 2. `CatchPanicLayer`: a panic below becomes 500 FSS.0500 and the server keeps serving.
+//! 3. `inject_faults`: the `/_emulator/faults` rules (error, delay, drop, panic): inside
+//!    `edge`, so injected answers carry a request id, are journaled and count as in
+//!    flight; inside the panic layer, so an injected panic is caught like any other.
+//! 4. `TraceLayer`: one span per request (`RUST_LOG=tower_http=debug` shows them).
+//! 5. `DefaultBodyLimit`: stops a chunked body that grows past `server.max_body_bytes`.
+//! 6. `authenticate` (route layer on the FunctionGraph routes only, see `api::auth`).
+//!
+//! Below them, the router: `api` (FunctionGraph), `control` (`/_emulator`), and a fallback
+//! that answers 404 FSS.0404.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -36,7 +36,7 @@ use tower_http::trace::TraceLayer;
 
 use axum::extract::MatchedPath;
 
-use crate::clock::{Clock, ControlledClock, rfc3339};
+use crate::clock::{Clock, ControlledClock};
 use crate::config::Config;
 use crate::control::faults::{Action, Faults, Probe};
 use crate::control::journal::{Entry, Journal};
@@ -203,12 +203,19 @@ impl AppState {
     }
 
     fn next_request_id(&self) -> HeaderValue {
-        let id = format!(
-            "{:016x}{:016x}",
+        // 32 lowercase hex digits, like the service's request ids; written by hand because
+        // this runs on every request.
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut id = [0u8; 32];
+        let words = [
             self.inner.request_ids.next_u64(),
-            self.inner.request_ids.next_u64()
-        );
-        HeaderValue::from_str(&id).expect("hex is a valid header value")
+            self.inner.request_ids.next_u64(),
+        ];
+        for (i, byte) in id.iter_mut().enumerate() {
+            let word = words[i / 16];
+            *byte = HEX[((word >> (60 - 4 * (i % 16))) & 0xf) as usize];
+        }
+        HeaderValue::from_bytes(&id).expect("hex is a valid header value")
     }
 }
 
@@ -275,18 +282,10 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(route_not_found)
         .layer(
             ServiceBuilder::new()
-                .layer(middleware::from_fn_with_state(
-                    state.clone(),
-                    request_context,
-                ))
-                .layer(middleware::from_fn_with_state(
-                    state.clone(),
-                    concurrency_limit,
-                ))
+                .layer(middleware::from_fn_with_state(state.clone(), edge))
                 .layer(CatchPanicLayer::custom(panic_response))
                 .layer(middleware::from_fn_with_state(state.clone(), inject_faults))
                 .layer(TraceLayer::new_for_http())
-                .layer(middleware::from_fn_with_state(state.clone(), body_limit))
                 .layer(DefaultBodyLimit::max(max_body)),
         )
         .with_state(state)
@@ -315,22 +314,39 @@ fn is_control_plane(path: &str) -> bool {
     path.starts_with("/_emulator")
 }
 
-async fn request_context(State(app): State<AppState>, req: Request, next: Next) -> Response {
+/// The edge of every request (the first layer, see the module docs): request id, the
+/// oversized-body check, the in-flight limit, the envelope for any error, and the journal.
+/// One function rather than a layer each, because each `from_fn` layer costs a boxed
+/// future per request and this runs on every one.
+async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let id = app.next_request_id();
     let started = Instant::now();
-    let journaled = !is_control_plane(req.uri().path());
-    let arrived = app.clock().now();
-    let (method, path, operation) = (
-        req.method().to_string(),
-        // Bounded: a 100 KB path is refused elsewhere but should not fill the journal.
-        req.uri().path().chars().take(1024).collect::<String>(),
-        operation_of(&req),
-    );
-    let response = next.run(req).await;
+    let journal = (!is_control_plane(req.uri().path())).then(|| {
+        (
+            app.clock().now(),
+            req.method().to_string(),
+            // Bounded: a 100 KB path is refused elsewhere but should not fill the journal.
+            req.uri().path().chars().take(1024).collect::<String>(),
+            operation_of(&req),
+        )
+    });
+    let response = if let Some(refused) = oversized(&app, &req) {
+        refused
+    } else {
+        // try_acquire, not acquire: an overloaded emulator answers at once, no queue.
+        match app.inner.in_flight.clone().try_acquire_owned() {
+            Ok(permit) => {
+                let response = next.run(req).await;
+                drop(permit);
+                response
+            }
+            Err(_) => ApiError::new(ErrorCode::TooManyRequests).into_response(),
+        }
+    };
     let mut response = into_envelope(response).await;
-    if journaled {
+    if let Some((arrived, method, path, operation)) = journal {
         app.journal().record(Entry {
-            time: rfc3339(arrived, app.service().settings().utc_offset),
+            time: arrived.with_timezone(&app.service().settings().utc_offset),
             request_id: id.to_str().unwrap_or_default().to_owned(),
             method,
             path,
@@ -342,6 +358,24 @@ async fn request_context(State(app): State<AppState>, req: Request, next: Next) 
     }
     response.headers_mut().insert(REQUEST_ID, id);
     response
+}
+
+/// 413 FSS.0413 for a `Content-Length` over `server.max_body_bytes`, before any of the
+/// body is read. (A chunked body that grows past it is stopped by `DefaultBodyLimit`.)
+fn oversized(app: &AppState, req: &Request) -> Option<Response> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())?;
+    let max = app.config().server.max_body_bytes;
+    (declared > max).then(|| {
+        ApiError::with_message(
+            ErrorCode::BodyTooLarge,
+            format!("The request body is too large: at most {max} bytes."),
+        )
+        .into_response()
+    })
 }
 
 /// Applies the fault rules to FunctionGraph requests (never to the control plane). The
@@ -453,37 +487,6 @@ async fn into_envelope(response: Response) -> Response {
     let mut response = error.into_response();
     *response.status_mut() = status;
     response
-}
-
-async fn body_limit(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    let declared = req
-        .headers()
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > app.config().server.max_body_bytes) {
-        return ApiError::with_message(
-            ErrorCode::BodyTooLarge,
-            format!(
-                "The request body is too large: at most {} bytes.",
-                app.config().server.max_body_bytes
-            ),
-        )
-        .into_response();
-    }
-    next.run(req).await
-}
-
-async fn concurrency_limit(State(app): State<AppState>, req: Request, next: Next) -> Response {
-    // try_acquire, not acquire: an overloaded emulator answers at once instead of queueing.
-    match app.inner.in_flight.clone().try_acquire_owned() {
-        Ok(permit) => {
-            let response = next.run(req).await;
-            drop(permit);
-            response
-        }
-        Err(_) => ApiError::new(ErrorCode::TooManyRequests).into_response(),
-    }
 }
 
 /// Serves `state` on `listener` until `shutdown` completes, then stops accepting, lets

@@ -186,6 +186,83 @@ pub struct AdditionalVersion {
     pub strategy: Option<serde_json::Value>,
 }
 
+/// Published versions in publish order (the last is the newest), with an index by name so
+/// that looking one up, or checking that a name is free, does not scan them all (the cap
+/// can be lifted far above 10 in tests and benchmarks). Reads go through `Deref` to a slice;
+/// changes go through the methods, which keep the index right.
+#[derive(Debug, Clone, Default)]
+pub struct Versions {
+    list: Vec<VersionRecord>,
+    by_name: std::collections::HashMap<VersionName, usize>,
+}
+
+impl PartialEq for Versions {
+    fn eq(&self, other: &Self) -> bool {
+        // The index is derived from the list.
+        self.list == other.list
+    }
+}
+
+impl std::ops::Deref for Versions {
+    type Target = [VersionRecord];
+    fn deref(&self) -> &[VersionRecord] {
+        &self.list
+    }
+}
+
+impl Versions {
+    /// The version with this name.
+    pub fn get(&self, name: &str) -> Option<&VersionRecord> {
+        self.by_name.get(name).map(|&i| &self.list[i])
+    }
+
+    /// The version with this name, to change its configuration.
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut VersionRecord> {
+        self.by_name.get(name).map(|&i| &mut self.list[i])
+    }
+
+    /// Adds a version as the newest. The caller has checked that its name is free.
+    pub fn push(&mut self, v: VersionRecord) {
+        self.by_name.insert(v.name.clone(), self.list.len());
+        self.list.push(v);
+    }
+
+    /// Removes the version with this name, if any (rebuilding the index: deletes are rare).
+    pub fn remove(&mut self, name: &str) -> Option<VersionRecord> {
+        let i = self.by_name.remove(name)?;
+        let removed = self.list.remove(i);
+        for v in &mut self.by_name.values_mut() {
+            if *v > i {
+                *v -= 1;
+            }
+        }
+        Some(removed)
+    }
+
+    /// Every version's state, mutably (to re-point code at the shared pool).
+    pub fn states_mut(&mut self) -> impl Iterator<Item = &mut FunctionState> {
+        self.list.iter_mut().map(|v| &mut v.state)
+    }
+}
+
+impl<'a> IntoIterator for &'a Versions {
+    type Item = &'a VersionRecord;
+    type IntoIter = std::slice::Iter<'a, VersionRecord>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.list.iter()
+    }
+}
+
+impl FromIterator<VersionRecord> for Versions {
+    fn from_iter<I: IntoIterator<Item = VersionRecord>>(iter: I) -> Self {
+        let mut versions = Self::default();
+        for v in iter {
+            versions.push(v);
+        }
+        versions
+    }
+}
+
 /// A function: its working copy (`latest`), published versions and aliases.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FunctionRecord {
@@ -199,8 +276,11 @@ pub struct FunctionRecord {
     pub name: FunctionName,
     /// The working copy.
     pub latest: FunctionState,
+    /// A stable id shaped like the service's UUIDs (`func_id`, `resource_id`), derived
+    /// from project, package and name when the function is made.
+    pub func_id: String,
     /// Published versions, oldest first (publish order; the last is the newest).
-    pub versions: Vec<VersionRecord>,
+    pub versions: Versions,
     /// Aliases, in creation order.
     pub aliases: Vec<AliasRecord>,
 }
@@ -208,6 +288,21 @@ pub struct FunctionRecord {
 impl FunctionRecord {
     /// A published version by name.
     pub fn version(&self, name: &str) -> Option<&VersionRecord> {
-        self.versions.iter().find(|v| v.name.as_str() == name)
+        self.versions.get(name)
     }
+}
+
+/// The `func_id` of a function: the first 128 bits of the SHA-512 of
+/// `project:package:name`, written like a UUID, so it is stable across restarts and runs.
+pub fn derive_func_id(project: &ProjectId, package: &PackageName, name: &FunctionName) -> String {
+    let hash = Digest::of(format!("{project}:{package}:{name}").as_bytes());
+    let h = hash.as_str();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }

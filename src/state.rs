@@ -286,11 +286,11 @@ impl FunctionDoc {
         code: &CodePool,
     ) -> Result<FunctionRecord, DocumentError> {
         let key = self.key(at)?;
-        let mut versions = Vec::with_capacity(self.versions.len());
+        let mut versions = crate::model::Versions::default();
         for (i, v) in self.versions.iter().enumerate() {
             let at = format!("{at}.versions[{i}]");
             let name = VersionName::parse(&v.version).map_err(|e| bad(&at, e))?;
-            if versions.iter().any(|x: &VersionRecord| x.name == name) {
+            if versions.get(name.as_str()).is_some() {
                 return Err(bad(&at, format!("version {name} appears twice")));
             }
             versions.push(VersionRecord {
@@ -304,8 +304,7 @@ impl FunctionDoc {
                     .ok_or_else(|| bad(&at, "description too long"))?,
             });
         }
-        let exists =
-            |name: &str| name == "latest" || versions.iter().any(|v| v.name.as_str() == name);
+        let exists = |name: &str| name == "latest" || versions.get(name).is_some();
         let mut aliases: Vec<AliasRecord> = Vec::with_capacity(self.aliases.len());
         for (i, a) in self.aliases.iter().enumerate() {
             let at = format!("{at}.aliases[{i}]");
@@ -344,6 +343,7 @@ impl FunctionDoc {
         }
         Ok(FunctionRecord {
             seq,
+            func_id: crate::model::derive_func_id(&key.project, &key.package, &key.name),
             project: key.project,
             package: key.package,
             name: key.name,

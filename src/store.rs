@@ -337,8 +337,7 @@ impl Store {
     pub fn replace_all(&self, mut records: Vec<FunctionRecord>) -> std::io::Result<()> {
         records.sort_by_key(|r| r.seq);
         for r in &mut records {
-            let states =
-                std::iter::once(&mut r.latest).chain(r.versions.iter_mut().map(|v| &mut v.state));
+            let states = std::iter::once(&mut r.latest).chain(r.versions.states_mut());
             for s in states {
                 let blob = &s.code.blob;
                 s.code.blob = self.intern_code(blob.digest.clone(), blob.bytes.clone());

@@ -12,7 +12,7 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::clock::rfc3339;
-use crate::domain::{Qualifier, full_urn};
+use crate::domain::full_urn;
 use crate::service::FunctionSnapshot;
 use crate::service::input::encode_code;
 
@@ -111,8 +111,8 @@ pub struct FunctionView<'a> {
     #[schema(required = true, value_type = Option<Object>)]
     function_async_config: Option<()>,
     // Keys declared by newer SDK models (sdk-tests/python/MODELS.md).
-    func_id: String,
-    resource_id: String,
+    func_id: &'a str,
+    resource_id: &'a str,
     gpu_memory: u32,
     gpu_type: &'static str,
     domain_names: &'static str,
@@ -182,19 +182,6 @@ impl<'a> FunctionView<'a> {
         let p = &s.project;
         let c = &*s.state.config;
         let func_urn = full_urn(&p.region, &p.id, &s.package, &s.name, &s.qualifier);
-        // A stable id per function (not per version), shaped like the service's UUIDs.
-        let id_hash = crate::domain::Digest::of(
-            full_urn(&p.region, &p.id, &s.package, &s.name, &Qualifier::Latest).as_bytes(),
-        );
-        let h = id_hash.as_str();
-        let func_id = format!(
-            "{}-{}-{}-{}-{}",
-            &h[0..8],
-            &h[8..12],
-            &h[12..16],
-            &h[16..20],
-            &h[20..32]
-        );
         let vpc_id = c
             .func_vpc
             .as_ref()
@@ -256,8 +243,8 @@ impl<'a> FunctionView<'a> {
             func_type: &c.func_type,
             enable_dynamic_memory: c.enable_dynamic_memory,
             function_async_config: None,
-            resource_id: func_id.clone(),
-            func_id,
+            resource_id: &s.func_id,
+            func_id: &s.func_id,
             gpu_memory: 0,
             gpu_type: "",
             domain_names: "",

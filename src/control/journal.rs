@@ -13,8 +13,9 @@ use serde::{Deserialize, Serialize};
 /// One handled request.
 #[derive(Debug, Clone, Serialize)]
 pub struct Entry {
-    /// When it arrived, RFC 3339 in the configured offset (by the emulator's clock).
-    pub time: String,
+    /// When it arrived, by the emulator's clock, in the configured offset (written as
+    /// RFC 3339 when listed; kept unformatted so recording costs nothing).
+    pub time: chrono::DateTime<chrono::FixedOffset>,
     /// Its `X-Request-Id`.
     pub request_id: String,
     /// The method.
@@ -111,7 +112,7 @@ mod tests {
 
     fn entry(n: u16) -> Entry {
         Entry {
-            time: String::new(),
+            time: chrono::DateTime::UNIX_EPOCH.fixed_offset(),
             request_id: n.to_string(),
             method: "GET".into(),
             path: format!("/p/{n}"),

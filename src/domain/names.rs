@@ -89,6 +89,14 @@ macro_rules! name_type {
                 &self.0
             }
         }
+
+        // Hash and Eq are those of the inner String, so maps keyed by the name can be
+        // looked up with a plain `&str`.
+        impl std::borrow::Borrow<str> for $name {
+            fn borrow(&self) -> &str {
+                &self.0
+            }
+        }
     };
 }
 

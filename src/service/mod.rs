@@ -35,6 +35,8 @@ pub struct FunctionSnapshot {
     pub package: PackageName,
     /// Function name.
     pub name: FunctionName,
+    /// The function's `func_id`.
+    pub func_id: String,
     /// `latest` or the version's name.
     pub qualifier: Qualifier,
     /// Configuration, code and stamps.
@@ -211,6 +213,7 @@ impl Service {
             image_name: self.image_name("latest", now),
         };
         let max = self.settings.limits.max_functions;
+        let func_id = crate::model::derive_func_id(&project.id, &input.package, &input.name);
         let record = self.store.insert_function(key, |exists, count, seq| {
             if exists {
                 return Err(ApiError::new(ErrorCode::FunctionExists));
@@ -229,7 +232,8 @@ impl Service {
                 package: input.package,
                 name: input.name,
                 latest,
-                versions: Vec::new(),
+                func_id,
+                versions: Default::default(),
                 aliases: Vec::new(),
             })
         })?;
@@ -289,7 +293,7 @@ impl Service {
         require_latest(urn, "a version is published from the function's latest")?;
         // One instant for the whole publish: the name, last_modified and image_name agree.
         let now = self.clock.now();
-        let default_name = default_version_name(now, self.settings.utc_offset);
+        let offset = self.settings.utc_offset;
         let reject_unchanged = self.settings.reject_unchanged_publish;
         let max_versions = self.settings.limits.max_versions;
         self.store
@@ -320,7 +324,7 @@ impl Service {
                 }
                 let name = match input.version {
                     Some(name) => name,
-                    None => VersionName::parse(&default_name)
+                    None => VersionName::parse(&default_version_name(now, offset))
                         .expect("a clock-made name follows the version rule"),
                 };
                 if f.version(name.as_str()).is_some() {
@@ -441,8 +445,7 @@ impl Service {
                 Qualifier::Version(name) => {
                     let v = f
                         .versions
-                        .iter_mut()
-                        .find(|v| &v.name == name)
+                        .get_mut(name.as_str())
                         .ok_or_else(ApiError::version_not_found)?;
                     let config = body.parse_config(Some(&v.state.config))?;
                     v.state.config = Arc::new(config);
@@ -500,11 +503,9 @@ impl Service {
                     }
                     other => other.to_string(),
                 };
-                let index = f
-                    .versions
-                    .iter()
-                    .position(|v| v.name.as_str() == name)
-                    .ok_or_else(ApiError::version_not_found)?;
+                if f.version(&name).is_none() {
+                    return Err(ApiError::version_not_found());
+                }
                 if let Some(a) = f.aliases.iter().find(|a| {
                     a.additional
                         .as_ref()
@@ -519,7 +520,7 @@ impl Service {
                         ),
                     ));
                 }
-                f.versions.remove(index);
+                f.versions.remove(&name);
                 f.aliases.retain(|a| a.version != name);
                 Ok(())
             })
@@ -541,6 +542,7 @@ pub(crate) fn latest_snapshot(project: Arc<ProjectInfo>, f: &FunctionRecord) -> 
         project,
         package: f.package.clone(),
         name: f.name.clone(),
+        func_id: f.func_id.clone(),
         qualifier: Qualifier::Latest,
         state: f.latest.clone(),
         version_description: Description::default(),
@@ -556,6 +558,7 @@ pub(crate) fn version_snapshot(
         project: project.clone(),
         package: f.package.clone(),
         name: f.name.clone(),
+        func_id: f.func_id.clone(),
         qualifier: Qualifier::Version(v.name.clone()),
         state: v.state.clone(),
         version_description: v.description.clone(),
