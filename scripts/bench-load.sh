@@ -11,6 +11,7 @@
 #   --rounds N --duration S --warmup S --connections C   override the mode's values
 #   --cases a,b        only these cases (names below)
 #   --no-build         use the binaries already in target/release
+#   --debug            use debug binaries (CI: keeps the harness from rotting; numbers meaningless)
 #   --no-startup       skip the start-up measurement (scripts/bench-startup.sh)
 #   --cross-check      also measure show-config with wrk (apt) or oha if on PATH, to check
 #                      the in-repo load generator against an independent one
@@ -19,6 +20,8 @@
 # The load generator is examples/loadgen.rs (unique version names per request, which oha
 # and wrk cannot template); it drives both servers, so its own cost is on both sides.
 set -euo pipefail
+# --debug: the debug binaries (CI runs the harness this way; the numbers mean nothing).
+for arg in "$@"; do [[ $arg == --debug ]] && export BENCH_PROFILE=debug; done
 # shellcheck source=scripts/bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench/lib.sh"
 
@@ -28,6 +31,7 @@ ONLY="" BUILD=1 STARTUP=1 CROSS=0 OUT=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --quick) MODE=quick; shift ;;
+    --debug) shift ;;
     --full) MODE=full; shift ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;

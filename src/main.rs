@@ -10,6 +10,12 @@ use fgs_emulator::app::{self, AppState};
 use fgs_emulator::clock::ControlledClock;
 use fgs_emulator::config::Config;
 
+/// mimalloc instead of glibc's malloc: the profile (docs/PERFORMANCE.md) showed about an
+/// eighth of the CPU in malloc/free (including `malloc_consolidate` on the freed response
+/// buffers); mimalloc's thread-local free lists make those nearly free.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A local emulator of Huawei Cloud FunctionGraph's function-version API.
 #[derive(Parser, Debug)]
 #[command(version, about)]

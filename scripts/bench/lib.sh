@@ -6,7 +6,10 @@
 # removes the scratch directory. Needs only bash: no curl, no python.
 
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-BENCH_TARGET="${CARGO_TARGET_DIR:-$BENCH_ROOT/target}/release"
+# BENCH_PROFILE=debug uses (and builds) the debug binaries instead: numbers are meaningless
+# then, but CI uses it to run the harness cheaply so it cannot rot.
+BENCH_PROFILE="${BENCH_PROFILE:-release}"
+BENCH_TARGET="${CARGO_TARGET_DIR:-$BENCH_ROOT/target}/$BENCH_PROFILE"
 EMULATOR_BIN="$BENCH_TARGET/fgs-emulator"
 REFERENCE_BIN="$BENCH_TARGET/examples/reference_server"
 LOADGEN_BIN="$BENCH_TARGET/examples/loadgen"
@@ -43,8 +46,10 @@ bench_init() {
 # The release binaries every benchmark uses (the emulator, the reference, the load
 # generator). Cargo makes a second run fast.
 bench_build() {
-    bench_log "building release binaries (cargo build --release --bin fgs-emulator --example reference_server --example loadgen)"
-    (cd "$BENCH_ROOT" && cargo build --release --quiet --bin fgs-emulator \
+    local profile=(--release)
+    [[ $BENCH_PROFILE == debug ]] && profile=()
+    bench_log "building $BENCH_PROFILE binaries (cargo build ${profile[*]} --bin fgs-emulator --example reference_server --example loadgen)"
+    (cd "$BENCH_ROOT" && cargo build "${profile[@]}" --quiet --bin fgs-emulator \
         --example reference_server --example loadgen) || bench_die "build failed"
 }
 
