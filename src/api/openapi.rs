@@ -239,7 +239,7 @@ pub struct AliasParams {
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PageParams {
-    /// Where the page starts: an offset, as `next_marker` gave it. Absent or empty: 0.
+    /// Where the page starts: an offset, as `next_marker` gave it. Absent: 0.
     pub marker: Option<u64>,
     /// The most items to return. Absent, 0 or over 400: 400.
     pub maxitems: Option<u64>,
@@ -249,7 +249,7 @@ pub struct PageParams {
 #[derive(IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct FunctionListParams {
-    /// Where the page starts: an offset, as `next_marker` gave it. Absent or empty: 0.
+    /// Where the page starts: an offset, as `next_marker` gave it. Absent: 0.
     pub marker: Option<u64>,
     /// The most items to return. Absent, 0 or over 400: 400.
     pub maxitems: Option<u64>,

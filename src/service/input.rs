@@ -926,18 +926,25 @@ impl Page {
     /// The default and largest page.
     pub const MAX_ITEMS: usize = 400;
 
-    /// `marker` is an offset (absent or empty: 0); `maxitems` absent, 0 or over 400 means
-    /// 400; a negative or non-numeric value is 400 FSS.0400.
+    /// `marker` is an offset (absent: 0); `maxitems` absent, 0 or over 400 means 400. Each
+    /// must be a whole number from 0 to 2^63-1 (the integer the OpenAPI document declares);
+    /// negative, empty or anything else is 400 FSS.0400.
     pub fn parse(q: &ListQuery) -> Result<Self, ApiError> {
         let number = |name: &str, v: &Option<String>| -> Result<Option<u64>, ApiError> {
-            match v.as_deref().map(str::trim) {
-                None | Some("") => Ok(None),
-                Some(s) => s.parse::<u64>().map(Some).map_err(|_| {
-                    ApiError::invalid_parameter(format!(
-                        "Invalid parameter: {name} must be a non-negative integer, got '{}'",
-                        s.chars().take(32).collect::<String>()
-                    ))
-                }),
+            match v.as_deref() {
+                None => Ok(None),
+                Some(s) => s
+                    .parse::<i64>()
+                    .ok()
+                    .and_then(|n| u64::try_from(n).ok())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        ApiError::invalid_parameter(format!(
+                            "Invalid parameter: {name} must be a whole number from 0 to {}, got '{}'",
+                            i64::MAX,
+                            s.chars().take(32).collect::<String>()
+                        ))
+                    }),
             }
         };
         let marker = number("marker", &q.marker)?.unwrap_or(0);

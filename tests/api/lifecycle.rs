@@ -43,7 +43,6 @@ async fn list_functions_pages_by_offset_in_creation_order() {
         ("marker=10", vec![], 0),
         ("maxitems=0", vec!["f1", "f2", "f3", "f4", "f5"], 0),
         ("maxitems=1000", vec!["f1", "f2", "f3", "f4", "f5"], 0),
-        ("marker=&maxitems=", vec!["f1", "f2", "f3", "f4", "f5"], 0),
     ];
     for (query, expected, next) in pages {
         let a = app.list_functions(query, 200).await;
@@ -55,7 +54,15 @@ async fn list_functions_pages_by_offset_in_creation_order() {
         assert_eq!(a.body["next_marker"], next, "{query}");
         assert_eq!(a.body["count"], 5, "{query}");
     }
-    for bad in ["maxitems=-1", "marker=-1", "maxitems=abc", "marker=1.5"] {
+    for bad in [
+        "maxitems=-1",
+        "marker=-1",
+        "maxitems=abc",
+        "marker=1.5",
+        "marker=",
+        "maxitems= 5",
+        "maxitems=9223372036854775808",
+    ] {
         app.list_functions(bad, 400)
             .await
             .assert_error(400, "FSS.0400");
