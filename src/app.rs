@@ -346,7 +346,7 @@ async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response
     let mut response = into_envelope(response).await;
     if let Some((arrived, method, path, operation)) = journal {
         app.journal().record(Entry {
-            time: arrived.with_timezone(&app.service().settings().utc_offset),
+            time: crate::clock::local(arrived, app.service().settings().utc_offset),
             request_id: id.to_str().unwrap_or_default().to_owned(),
             method,
             path,

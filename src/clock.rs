@@ -95,23 +95,45 @@ impl Clock for ControlledClock {
     }
 }
 
+/// The earliest instant the emulator writes: a day after the Unix epoch, so every offset
+/// still gives a 1970 date.
+pub fn earliest() -> DateTime<Utc> {
+    DateTime::from_timestamp(86_400, 0).expect("in range")
+}
+
+/// The latest instant the emulator writes: a day before the year 10000, so every offset
+/// still gives a four-digit year (a version name must stay `vYYYYMMDD-HHMMSS`).
+pub fn latest() -> DateTime<Utc> {
+    // 9999-12-31T00:00:00Z
+    DateTime::from_timestamp(253_402_214_400, 0).expect("in range")
+}
+
+/// Whether an instant is one the emulator can write (see [`earliest`], [`latest`]). The
+/// control plane and state import refuse others; formatting clamps to them, so no stray
+/// instant can make a response panic.
+pub fn is_supported(at: DateTime<Utc>) -> bool {
+    (earliest()..=latest()).contains(&at)
+}
+
+/// `at` in `offset`, clamped to the instants the emulator writes.
+pub fn local(at: DateTime<Utc>, offset: FixedOffset) -> DateTime<FixedOffset> {
+    at.clamp(earliest(), latest()).with_timezone(&offset)
+}
+
 /// The default version name for a publish at `now`: `v` + `YYYYMMDD-HHMMSS` in `offset`.
 pub fn default_version_name(now: DateTime<Utc>, offset: FixedOffset) -> String {
-    now.with_timezone(&offset)
-        .format("v%Y%m%d-%H%M%S")
-        .to_string()
+    local(now, offset).format("v%Y%m%d-%H%M%S").to_string()
 }
 
 /// `last_modified` as the service writes it: RFC 3339, seconds, at `offset`
 /// (`2018-03-28T11:30:32+08:00`).
 pub fn rfc3339(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    at.with_timezone(&offset)
-        .to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    local(at, offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
 }
 
 /// The `yyMMddHHmmss` stamp inside an `image_name`.
 pub fn image_stamp(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    at.with_timezone(&offset).format("%y%m%d%H%M%S").to_string()
+    local(at, offset).format("%y%m%d%H%M%S").to_string()
 }
 
 /// Parses a UTC offset such as `+08:00`, `-05:30` or `Z`.
@@ -156,6 +178,20 @@ mod tests {
             default_version_name(at(), parse_offset("-05:30").unwrap()),
             "v20261128-060015"
         );
+    }
+
+    #[test]
+    fn instants_out_of_range_are_clamped_when_written() {
+        let far = DateTime::<Utc>::MAX_UTC;
+        let cst = parse_offset("+08:00").unwrap();
+        assert_eq!(default_version_name(far, cst), "v99991231-080000");
+        assert_eq!(rfc3339(far, cst), "9999-12-31T08:00:00+08:00");
+        let early = DateTime::<Utc>::MIN_UTC;
+        assert_eq!(
+            rfc3339(early, parse_offset("-12:00").unwrap()),
+            "1970-01-01T12:00:00-12:00"
+        );
+        assert!(!is_supported(far) && !is_supported(early) && is_supported(at()));
     }
 
     #[test]

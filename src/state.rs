@@ -129,6 +129,15 @@ pub struct ConfigDoc {
 #[error("{0}")]
 pub struct DocumentError(pub String);
 
+/// A timestamp the emulator can write (years 1970 to 9999), or a refusal.
+fn check_time(at: &str, t: DateTime<Utc>) -> Result<(), DocumentError> {
+    if crate::clock::is_supported(t) {
+        Ok(())
+    } else {
+        Err(bad(at, format!("last_modified {t} is outside 1970-9999")))
+    }
+}
+
 fn bad(at: &str, what: impl std::fmt::Display) -> DocumentError {
     DocumentError(format!("{at}: {what}"))
 }
@@ -215,6 +224,7 @@ impl StateDoc {
     }
 
     fn parse(&self, at: &str, code: &CodePool) -> Result<FunctionState, DocumentError> {
+        check_time(at, self.last_modified)?;
         let digest = Digest::parse(&self.digest).ok_or_else(|| bad(at, "bad digest"))?;
         let blob = code
             .get(&digest)
@@ -309,6 +319,7 @@ impl FunctionDoc {
         for (i, a) in self.aliases.iter().enumerate() {
             let at = format!("{at}.aliases[{i}]");
             let name = AliasName::parse(&a.name).map_err(|e| bad(&at, e))?;
+            check_time(&at, a.last_modified)?;
             if aliases.iter().any(|x| x.name == name) {
                 return Err(bad(&at, format!("alias {name} appears twice")));
             }

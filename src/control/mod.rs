@@ -199,23 +199,33 @@ async fn set_clock(
             })
     };
     let clock = app.clock();
+    let out_of_range = || {
+        ApiError::invalid_parameter(format!(
+            "Invalid parameter: the clock must stay between {} and {}",
+            crate::clock::earliest().to_rfc3339(),
+            crate::clock::latest().to_rfc3339()
+        ))
+    };
+    let supported = |at: Option<DateTime<Utc>>| at.filter(|t| crate::clock::is_supported(*t));
     match (
         change.frozen_at,
         change.advance_seconds,
         change.offset_seconds,
     ) {
-        (Some(at), None, None) => clock.set_mode(ClockMode::Frozen(at.with_timezone(&Utc))),
+        (Some(at), None, None) => {
+            let at = supported(Some(at.with_timezone(&Utc))).ok_or_else(out_of_range)?;
+            clock.set_mode(ClockMode::Frozen(at));
+        }
         (None, Some(s), None) => {
             let by = bounded(s)?;
-            let now = clock.now();
-            if now.checked_add_signed(by).is_none() {
-                return Err(ApiError::invalid_parameter(
-                    "Invalid parameter: out of range",
-                ));
-            }
+            supported(clock.now().checked_add_signed(by)).ok_or_else(out_of_range)?;
             clock.advance(by);
         }
-        (None, None, Some(s)) => clock.set_mode(ClockMode::Offset(bounded(s)?)),
+        (None, None, Some(s)) => {
+            let by = bounded(s)?;
+            supported(Utc::now().checked_add_signed(by)).ok_or_else(out_of_range)?;
+            clock.set_mode(ClockMode::Offset(by));
+        }
         _ => {
             return Err(ApiError::invalid_parameter(
                 "Invalid parameter: give exactly one of frozen_at, advance_seconds, offset_seconds",
