@@ -1224,7 +1224,12 @@ fn path_urns_get_exactly_the_answer_the_rules_give() {
         )
             .prop_map(|(u, q)| format!("{u}{q}")),
     ]
-    .prop_filter("an empty segment is another route", |s| !s.is_empty());
+    // An empty segment is another route; `.` and `..` are dot segments, which the HTTP
+    // client removes from the path (RFC 3986 5.2.4), even percent-encoded, so the request
+    // would reach another route. (Sent raw, the server answers them 400 FSS.0400.)
+    .prop_filter("not a single path segment", |s| {
+        !s.is_empty() && s != "." && s != ".."
+    });
     server.check(
         400,
         &[
