@@ -405,7 +405,14 @@ fn run(args: RunArgs) -> Result<(), Error> {
         } else {
             duration.as_secs_f64()
         };
-        let (server_cpu, client_cpu) = cpu_probe.await?;
+        // The CPU probe reads at the window's end; stopped early, there is no such reading
+        // to wait for (waiting would idle out the whole --duration).
+        let (server_cpu, client_cpu) = if shared.stop.load(Ordering::Relaxed) {
+            cpu_probe.abort();
+            (None, None)
+        } else {
+            cpu_probe.await?
+        };
         report(&args.label, all, measured_secs, server_cpu, client_cpu);
         Ok::<(), Error>(())
     })
