@@ -12,12 +12,13 @@ dir=$(mktemp -d)
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
 
-start() { # start NAME [ARGS...]: an emulator on a free port; prints the port
+start() { # start NAME [ARGS...]: an emulator on a free port; sets $port. Not called in a
+  # $(...) subshell, so its pid reaches the EXIT trap that stops it.
   local name=$1; shift
   target/debug/fgs-emulator --port 0 --port-file "$dir/$name.port" "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
   pids+=($!)
   for _ in $(seq 100); do [ -s "$dir/$name.port" ] && break; sleep 0.05; done
-  cat "$dir/$name.port"
+  port=$(cat "$dir/$name.port")
 }
 block() { # block N PORT: README ```sh block N with 8080 replaced by PORT
   awk -v want="$1" '/^```sh$/{n++; next} /^```$/{if (n==want) exit} n==want{print}' README.md |
@@ -26,7 +27,7 @@ block() { # block N PORT: README ```sh block N with 8080 replaced by PORT
 fail() { echo "README examples: $1"; head -c 3000 "$2"; exit 1; }
 expect() { grep -q -- "$1" "$2" || fail "missing $1" "$2"; }
 
-port=$(start session)
+start session
 block 3 "$port" >"$dir/session.sh"
 bash "$dir/session.sh" >"$dir/answers"
 expect '"func_urn":"urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:latest"' "$dir/answers"
@@ -40,7 +41,7 @@ tail -n 1 "$dir/answers" | grep -q '"error_code":"FSS.1042"' || fail "the cap wa
 if grep -q '{"error_code":' "$dir/endpoints"; then fail "an endpoint example failed" "$dir/endpoints"; fi
 expect '"alias_urn":"urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:!prod"' "$dir/endpoints"
 
-port=$(start control --config config.example.toml)
+start control --config config.example.toml
 block 5 "$port" >"$dir/control.sh"
 (cd "$dir" && bash control.sh) >"$dir/control"
 if grep -q '{"error_code":' "$dir/control"; then fail "a control-plane example failed" "$dir/control"; fi
