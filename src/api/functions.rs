@@ -13,7 +13,7 @@ use super::openapi::{
     BadRequest, Conflict, Forbidden, FunctionListParams, FunctionParams, NotFound, OtherError,
     PayloadTooLarge, ProjectParams, Unauthorized,
 };
-use super::view::{CodeInBody, FunctionView};
+use super::view::FunctionView;
 use super::{FunctionResponse, json};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -96,12 +96,8 @@ pub async fn list_functions(
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
     let (items, next_marker, count) = app.service().list_functions(&project, &query)?;
-    let offset = app.service().settings().utc_offset;
     let list = FunctionList {
-        functions: items
-            .iter()
-            .map(|s| FunctionView::new(s, CodeInBody::Omit, offset))
-            .collect(),
+        functions: super::views(&app, &items),
         next_marker,
         count,
     };

@@ -71,6 +71,15 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
     }
 }
 
+/// The items of a list page (ListFunctions, ListFunctionVersions), without their code.
+pub fn views<'a>(app: &AppState, items: &'a [FunctionSnapshot]) -> Vec<FunctionView<'a>> {
+    let offset = app.service().settings().utc_offset;
+    items
+        .iter()
+        .map(|s| FunctionView::new(s, CodeInBody::Omit, offset))
+        .collect()
+}
+
 /// A function or version, answered 200 with the full object of SPEC section 3.
 pub struct FunctionResponse {
     snapshot: FunctionSnapshot,

@@ -13,7 +13,7 @@ use super::openapi::{
     BadRequest, Conflict, Forbidden, FunctionParams, NotFound, OtherError, PageParams,
     PayloadTooLarge, Unauthorized,
 };
-use super::view::{CodeInBody, FunctionView};
+use super::view::FunctionView;
 use super::{FunctionResponse, json};
 use crate::app::AppState;
 use crate::error::ApiError;
@@ -103,12 +103,8 @@ pub async fn list_function_versions(
     let (items, next_marker, count) =
         app.service()
             .list_function_versions(&path.project, &path.urn, &query)?;
-    let offset = app.service().settings().utc_offset;
     let list = VersionList {
-        versions: items
-            .iter()
-            .map(|s| FunctionView::new(s, CodeInBody::Omit, offset))
-            .collect(),
+        versions: super::views(&app, &items),
         next_marker,
         count,
     };
