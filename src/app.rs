@@ -163,9 +163,7 @@ impl AppState {
             self.service().settings().clone(),
             self.inner.rng.clone(),
         );
-        seed(self.config(), &scratch).map_err(|e| {
-            ApiError::with_message(ErrorCode::Internal, format!("Internal server error: {e}"))
-        })?;
+        seed(self.config(), &scratch).map_err(ApiError::internal)?;
         let records = scratch.store().all_functions();
         let n = records.len();
         self.service().store().replace_all(records)?;
@@ -340,7 +338,7 @@ async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response
                 drop(permit);
                 response
             }
-            Err(_) => ApiError::new(ErrorCode::TooManyRequests).into_response(),
+            Err(_) => ApiError::too_many_requests().into_response(),
         }
     };
     let mut response = into_envelope(response).await;
@@ -369,13 +367,7 @@ fn oversized(app: &AppState, req: &Request) -> Option<Response> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok())?;
     let max = app.config().server.max_body_bytes;
-    (declared > max).then(|| {
-        ApiError::with_message(
-            ErrorCode::BodyTooLarge,
-            format!("The request body is too large: at most {max} bytes."),
-        )
-        .into_response()
-    })
+    (declared > max).then(|| ApiError::body_too_large(max).into_response())
 }
 
 /// Applies the fault rules to FunctionGraph requests (never to the control plane). The
@@ -481,7 +473,7 @@ async fn into_envelope(response: Response) -> Response {
         .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
         .filter(|t| !t.is_empty() && !code.status().is_server_error());
     let error = match text {
-        Some(t) => ApiError::with_message(code, format!("{} {t}", code.default_message())),
+        Some(t) => ApiError::detailed(code, t),
         None => ApiError::new(code),
     };
     let mut response = error.into_response();

@@ -1,7 +1,7 @@
 //! One error type, one envelope.
 //!
 //! Every failure the emulator reports, from any layer, becomes an [`ApiError`]: an
-//! [`ErrorCode`] (which knows its FSS code, HTTP status and default message) plus a message
+//! [`ErrorCode`] (which knows its FSS code, HTTP status and catalogue message) plus a message
 //! for this occurrence. One `IntoResponse` writes the wire form FunctionGraph uses:
 //!
 //! ```json
@@ -9,247 +9,147 @@
 //! ```
 //!
 //! Both keys are always present: the official Python SDK ignores one without the other
-//! (`reference/sdk-signing.md`, section 5). The `X-Request-Id` header is added by the
-//! request-id middleware in `app.rs`, not here, so it is present on every response.
+//! (`reference/sdk-signing.md`, section 5). The `X-Request-Id` header is added by the edge
+//! middleware (`app::middleware`), not here, so it is present on every response.
+//!
+//! **Messages follow one pattern**: the catalogue message alone (`Not found the function`),
+//! or the catalogue message without its final period, a colon, and what this occurrence adds
+//! (`Invalid function memory: 100 is not one of 128, 256, ...`). [`ApiError::detailed`] is the
+//! one place that builds the second form; the constructors named for what happened
+//! ([`ApiError::alias_not_found`], [`ApiError::invalid_field`], [`ApiError::body_too_large`], ...)
+//! build on it. A 5xx never shows internals: [`ApiError::internal`] logs its cause and answers
+//! the catalogue message.
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 
-/// The FunctionGraph error codes the emulator answers with, one variant per code.
-///
-/// Codes and messages come from the FSS catalogue (`reference/functiongraph-api.md` 3.2);
-/// where the catalogue has none (the version cap) the SPEC names the inferred code.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ErrorCode {
-    /// 400 FSS.0400: malformed JSON, wrong field types, a bad URN, a digest mismatch.
-    InvalidParameter,
-    /// 401 FSS.0401: no credentials at all.
-    Unauthorized,
-    /// 403 FSS.0403: credentials that are not allowed for this project.
-    Forbidden,
-    /// 404 FSS.0404: no such route.
-    RouteNotFound,
-    /// 408 FSS.0408: the client was too slow sending its request.
-    RequestTimeout,
-    /// 413 FSS.0413: the body is larger than `server.max_body_bytes`.
-    BodyTooLarge,
-    /// 429 FSS.0429: more than `limits.max_concurrent_requests` in flight.
-    TooManyRequests,
-    /// 500 FSS.0500: never from a request; only from a handler panic or an injected fault.
-    Internal,
-    /// 400 FSS.1001: a bad query parameter (`marker`, `maxitems`).
-    InvalidQueryParameter,
-    /// 400 FSS.1002: `func_name` in a create body does not match the name rule.
-    InvalidFunctionName,
-    /// 400 FSS.1003: a handler that is not `xx.xx`.
-    InvalidHandler,
-    /// 400 FSS.1004: a package (app) name that is not allowed.
-    InvalidPackage,
-    /// 400 FSS.1005: a runtime the service does not offer.
-    InvalidRuntime,
-    /// 400 FSS.1006: a `code_type` that is not one of inline, zip, jar, obs, Custom-Image-Swr.
-    InvalidCodeType,
-    /// 400 FSS.1007: a memory size outside the allowed list.
-    InvalidMemorySize,
-    /// 400 FSS.1008: a timeout outside 3..=900.
-    InvalidTimeout,
-    /// 400 FSS.1009: `user_data` that is not a JSON object of strings.
-    InvalidUserData,
-    /// 400 FSS.1011: code that is not valid base64, or empty where code is required.
-    InvalidCode,
-    /// 400 FSS.1012: no code where the code type needs some.
-    CodeRequired,
-    /// 400 FSS.1015: a version name that breaks the rule, or `latest`.
-    InvalidVersion,
-    /// 400 FSS.1016: nothing changed since the newest published version.
-    NothingToPublish,
-    /// 400 FSS.1019: a description over 512 characters.
-    DescriptionTooLong,
-    /// 403 FSS.1041: too many functions in the project.
-    FunctionLimit,
-    /// 403 FSS.1042: too many published versions (inferred code, SPEC 2 rule 8).
-    VersionLimit,
-    /// 404 FSS.1051: the function does not exist.
-    FunctionNotFound,
-    /// 404 FSS.1052: the version does not exist.
-    VersionNotFound,
-    /// 409 FSS.1061: a function with that name already exists.
-    FunctionExists,
-    /// 409 FSS.1062: a version with that name already exists.
-    VersionExists,
-    /// 413 FSS.1071: a code package over `limits.max_code_bytes`.
-    CodeTooLarge,
-    /// 413 FSS.1072: inline code over `limits.max_inline_code_bytes`.
-    InlineCodeTooLarge,
-    /// 400 FSS.1014: an alias name that breaks the rule.
-    InvalidAlias,
-    /// 403 FSS.1043: too many aliases on the function.
-    AliasLimit,
-    /// 404 FSS.1053: the alias does not exist.
-    AliasNotFound,
-    /// 409 FSS.1063: an alias with that name already exists.
-    AliasExists,
-    /// 409 FSS.1066: the version is already the major version of another alias.
-    VersionHasAlias,
-    /// 400 FSS.1091: an additional version that does not exist, is latest, or is not alone.
-    InvalidAdditionalVersion,
-    /// 400 FSS.1092: an additional version's weight that is not an integer 0-100.
-    InvalidWeight,
-    /// 400 FSS.1093: the additional version is the major version.
-    SameMajorAndAdditional,
-    /// 403 FSS.1094: the version is an alias's additional version and cannot be deleted.
-    VersionIsAdditional,
-    /// 401 APIGW.0301: an AK/SK signature that does not verify (unknown AK, malformed or
-    /// stale signature, a missing signed header). The API gateway's code, not FunctionGraph's:
-    /// the real service rejects these before FunctionGraph sees the request.
-    ApigSignature,
+/// Declares [`ErrorCode`] from one table: variant, wire code, HTTP status, catalogue message.
+macro_rules! error_codes {
+    ($( $(#[$doc:meta])* $variant:ident => $code:literal, $status:ident, $message:literal; )*) => {
+        /// The FunctionGraph error codes the emulator answers with, one variant per code.
+        ///
+        /// Codes and messages come from the FSS catalogue (`reference/functiongraph-api.md`
+        /// 3.2); where the catalogue has none (the version cap) the SPEC names the inferred code.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub enum ErrorCode {
+            $( $(#[$doc])* $variant, )*
+        }
+
+        impl ErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The code as it appears in `error_code`.
+            pub fn code(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $code,)* }
+            }
+
+            /// The HTTP status the real service answers this code with.
+            pub fn status(self) -> StatusCode {
+                match self { $(ErrorCode::$variant => StatusCode::$status,)* }
+            }
+
+            /// The catalogue's message, used when an occurrence has nothing more to say.
+            pub fn default_message(self) -> &'static str {
+                match self { $(ErrorCode::$variant => $message,)* }
+            }
+        }
+    };
 }
 
-impl ErrorCode {
-    /// The code as it appears in `error_code`.
-    pub fn code(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            InvalidParameter => "FSS.0400",
-            Unauthorized => "FSS.0401",
-            Forbidden => "FSS.0403",
-            RouteNotFound => "FSS.0404",
-            RequestTimeout => "FSS.0408",
-            BodyTooLarge => "FSS.0413",
-            TooManyRequests => "FSS.0429",
-            Internal => "FSS.0500",
-            InvalidQueryParameter => "FSS.1001",
-            InvalidFunctionName => "FSS.1002",
-            InvalidHandler => "FSS.1003",
-            InvalidPackage => "FSS.1004",
-            InvalidRuntime => "FSS.1005",
-            InvalidCodeType => "FSS.1006",
-            InvalidMemorySize => "FSS.1007",
-            InvalidTimeout => "FSS.1008",
-            InvalidUserData => "FSS.1009",
-            InvalidCode => "FSS.1011",
-            CodeRequired => "FSS.1012",
-            InvalidVersion => "FSS.1015",
-            NothingToPublish => "FSS.1016",
-            DescriptionTooLong => "FSS.1019",
-            FunctionLimit => "FSS.1041",
-            VersionLimit => "FSS.1042",
-            FunctionNotFound => "FSS.1051",
-            VersionNotFound => "FSS.1052",
-            FunctionExists => "FSS.1061",
-            VersionExists => "FSS.1062",
-            CodeTooLarge => "FSS.1071",
-            InlineCodeTooLarge => "FSS.1072",
-            InvalidAlias => "FSS.1014",
-            AliasLimit => "FSS.1043",
-            AliasNotFound => "FSS.1053",
-            AliasExists => "FSS.1063",
-            VersionHasAlias => "FSS.1066",
-            InvalidAdditionalVersion => "FSS.1091",
-            InvalidWeight => "FSS.1092",
-            SameMajorAndAdditional => "FSS.1093",
-            VersionIsAdditional => "FSS.1094",
-            ApigSignature => "APIGW.0301",
-        }
-    }
-
-    /// The HTTP status the real service answers this code with.
-    pub fn status(self) -> StatusCode {
-        use ErrorCode::*;
-        match self {
-            InvalidParameter
-            | InvalidQueryParameter
-            | InvalidFunctionName
-            | InvalidHandler
-            | InvalidPackage
-            | InvalidRuntime
-            | InvalidCodeType
-            | InvalidMemorySize
-            | InvalidTimeout
-            | InvalidUserData
-            | InvalidCode
-            | CodeRequired
-            | InvalidVersion
-            | NothingToPublish
-            | DescriptionTooLong
-            | InvalidAlias
-            | InvalidAdditionalVersion
-            | InvalidWeight
-            | SameMajorAndAdditional => StatusCode::BAD_REQUEST,
-            Unauthorized | ApigSignature => StatusCode::UNAUTHORIZED,
-            Forbidden | FunctionLimit | VersionLimit | AliasLimit | VersionIsAdditional => {
-                StatusCode::FORBIDDEN
-            }
-            RouteNotFound | FunctionNotFound | VersionNotFound | AliasNotFound => {
-                StatusCode::NOT_FOUND
-            }
-            RequestTimeout => StatusCode::REQUEST_TIMEOUT,
-            FunctionExists | VersionExists | AliasExists | VersionHasAlias => StatusCode::CONFLICT,
-            BodyTooLarge | CodeTooLarge | InlineCodeTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
-            Internal => StatusCode::INTERNAL_SERVER_ERROR,
-        }
-    }
-
-    /// The catalogue's message, used when an occurrence has nothing more specific to say.
-    pub fn default_message(self) -> &'static str {
-        use ErrorCode::*;
-        match self {
-            InvalidParameter => "Invalid parameter.",
-            Unauthorized => "Unauthorized access.",
-            Forbidden => "Forbidden",
-            RouteNotFound => "The specified resource was not found.",
-            RequestTimeout => "Request timeout.",
-            BodyTooLarge => "The request body is too large.",
-            TooManyRequests => "Too many requests.",
-            Internal => "Internal server error.",
-            InvalidQueryParameter => "Invalid query parameter.",
-            InvalidFunctionName => "Invalid function name.",
-            InvalidHandler => "Invalid function handler.",
-            InvalidPackage => "Invalid Package (function app).",
-            InvalidRuntime => "Invalid runtime.",
-            InvalidCodeType => "Invalid function code entry mode.",
-            InvalidMemorySize => "Invalid function memory.",
-            InvalidTimeout => "Invalid function timeout.",
-            InvalidUserData => "Invalid function UserData.",
-            InvalidCode => "Invalid function code.",
-            CodeRequired => "The function code must be configured.",
-            InvalidVersion => "Invalid function version.",
-            NothingToPublish => {
-                "The function cannot be published because no changes have been made since last publication."
-            }
-            DescriptionTooLong => "The description exceeds the maximum allowed limit.",
-            FunctionLimit => "The number of functions exceeds the maximum allowed limit.",
-            VersionLimit => "The number of versions exceeds the maximum allowed limit.",
-            FunctionNotFound => "Not found the function",
-            VersionNotFound => "Not found the function version",
-            FunctionExists => "The function has existed",
-            VersionExists => "The version already exists.",
-            CodeTooLarge => "The code package exceeds the maximum allowed size.",
-            InlineCodeTooLarge => "The inline code exceeds the maximum allowed size.",
-            InvalidAlias => "Invalid function alias.",
-            AliasLimit => "The number of aliases exceeds the maximum allowed limit.",
-            AliasNotFound => "Not found the function alias",
-            AliasExists => "The alias already exists.",
-            VersionHasAlias => "The version is already in use by another alias.",
-            InvalidAdditionalVersion => "The additional version is invalid.",
-            InvalidWeight => "The weight of the additional version is invalid.",
-            SameMajorAndAdditional => {
-                "The major version and the additional version cannot be the same."
-            }
-            VersionIsAdditional => {
-                "The version cannot be deleted because it has been used as the additional version of an alias."
-            }
-            ApigSignature => "Incorrect IAM authentication information: verify aksk signature fail",
-        }
-    }
+error_codes! {
+    /// Malformed JSON, wrong field types, a bad URN or query, a digest mismatch.
+    InvalidParameter => "FSS.0400", BAD_REQUEST, "Invalid parameter.";
+    /// No credentials at all.
+    Unauthorized => "FSS.0401", UNAUTHORIZED, "Unauthorized access.";
+    /// Credentials that are not allowed for this project.
+    Forbidden => "FSS.0403", FORBIDDEN, "Forbidden.";
+    /// No such route.
+    RouteNotFound => "FSS.0404", NOT_FOUND, "The specified resource was not found.";
+    /// The client was too slow sending its request.
+    RequestTimeout => "FSS.0408", REQUEST_TIMEOUT, "Request timeout.";
+    /// The body is larger than `server.max_body_bytes`.
+    BodyTooLarge => "FSS.0413", PAYLOAD_TOO_LARGE, "The request body is too large.";
+    /// More than `limits.max_concurrent_requests` in flight.
+    TooManyRequests => "FSS.0429", TOO_MANY_REQUESTS, "Too many requests.";
+    /// Never from a valid or invalid request: a handler panic, an injected fault, a state
+    /// file that cannot be written.
+    Internal => "FSS.0500", INTERNAL_SERVER_ERROR, "Internal server error.";
+    /// `func_name` in a create body does not match the name rule.
+    InvalidFunctionName => "FSS.1002", BAD_REQUEST, "Invalid function name.";
+    /// A handler that is not `xx.xx`.
+    InvalidHandler => "FSS.1003", BAD_REQUEST, "Invalid function handler.";
+    /// A package (app) name that is not allowed.
+    InvalidPackage => "FSS.1004", BAD_REQUEST, "Invalid Package (function app).";
+    /// A runtime the service does not offer.
+    InvalidRuntime => "FSS.1005", BAD_REQUEST, "Invalid runtime.";
+    /// A `code_type` that is not one of inline, zip, jar, obs, Custom-Image-Swr.
+    InvalidCodeType => "FSS.1006", BAD_REQUEST, "Invalid function code entry mode.";
+    /// A memory size outside the allowed list.
+    InvalidMemorySize => "FSS.1007", BAD_REQUEST, "Invalid function memory.";
+    /// A timeout outside the allowed range.
+    InvalidTimeout => "FSS.1008", BAD_REQUEST, "Invalid function timeout.";
+    /// `user_data` that is not a JSON object of strings.
+    InvalidUserData => "FSS.1009", BAD_REQUEST, "Invalid function UserData.";
+    /// Code that is not valid base64.
+    InvalidCode => "FSS.1011", BAD_REQUEST, "Invalid function code.";
+    /// No code where the code type needs some.
+    CodeRequired => "FSS.1012", BAD_REQUEST, "The function code must be configured.";
+    /// An alias name that breaks the rule.
+    InvalidAlias => "FSS.1014", BAD_REQUEST, "Invalid function alias.";
+    /// A version name that breaks the rule, or `latest`.
+    InvalidVersion => "FSS.1015", BAD_REQUEST, "Invalid function version.";
+    /// Nothing changed since the newest published version.
+    NothingToPublish => "FSS.1016", BAD_REQUEST,
+        "The function cannot be published because no changes have been made since last publication.";
+    /// A description over 512 characters.
+    DescriptionTooLong => "FSS.1019", BAD_REQUEST, "The description exceeds the maximum allowed limit.";
+    /// Too many functions in the project.
+    FunctionLimit => "FSS.1041", FORBIDDEN, "The number of functions exceeds the maximum allowed limit.";
+    /// Too many published versions (inferred code, SPEC 2 rule 8).
+    VersionLimit => "FSS.1042", FORBIDDEN, "The number of versions exceeds the maximum allowed limit.";
+    /// Too many aliases on the function.
+    AliasLimit => "FSS.1043", FORBIDDEN, "The number of aliases exceeds the maximum allowed limit.";
+    /// The function does not exist.
+    FunctionNotFound => "FSS.1051", NOT_FOUND, "Not found the function";
+    /// The version does not exist.
+    VersionNotFound => "FSS.1052", NOT_FOUND, "Not found the function version";
+    /// The alias does not exist.
+    AliasNotFound => "FSS.1053", NOT_FOUND, "Not found the function alias";
+    /// A function with that name already exists.
+    FunctionExists => "FSS.1061", CONFLICT, "The function has existed";
+    /// A version with that name already exists.
+    VersionExists => "FSS.1062", CONFLICT, "The version already exists.";
+    /// An alias with that name already exists.
+    AliasExists => "FSS.1063", CONFLICT, "The alias already exists.";
+    /// The version is already the major version of another alias.
+    VersionHasAlias => "FSS.1066", CONFLICT, "The version is already in use by another alias.";
+    /// A code package over `limits.max_code_bytes`.
+    CodeTooLarge => "FSS.1071", PAYLOAD_TOO_LARGE, "The code package exceeds the maximum allowed size.";
+    /// Inline code over `limits.max_inline_code_bytes`.
+    InlineCodeTooLarge => "FSS.1072", PAYLOAD_TOO_LARGE, "The inline code exceeds the maximum allowed size.";
+    /// An additional version that does not exist, is latest, or is not alone.
+    InvalidAdditionalVersion => "FSS.1091", BAD_REQUEST, "The additional version is invalid.";
+    /// An additional version's weight that is not an integer 0-100.
+    InvalidWeight => "FSS.1092", BAD_REQUEST, "The weight of the additional version is invalid.";
+    /// The additional version is the major version.
+    SameMajorAndAdditional => "FSS.1093", BAD_REQUEST,
+        "The major version and the additional version cannot be the same.";
+    /// The version is an alias's additional version and cannot be deleted.
+    VersionIsAdditional => "FSS.1094", FORBIDDEN,
+        "The version cannot be deleted because it has been used as the additional version of an alias.";
+    /// An AK/SK signature that does not verify (unknown AK, malformed or stale signature, a
+    /// missing signed header). The API gateway's code, not FunctionGraph's: the real service
+    /// rejects these before FunctionGraph sees the request.
+    ApigSignature => "APIGW.0301", UNAUTHORIZED,
+        "Incorrect IAM authentication information: verify aksk signature fail";
 }
 
 /// An error on its way to the client: a code and the message for this occurrence.
 ///
-/// Build it with a constructor named by intent (`ApiError::function_not_found()`) or with
-/// [`ApiError::new`] / [`ApiError::with_message`].
+/// Build it with a constructor named for what happened ([`ApiError::function_not_found`],
+/// [`ApiError::invalid_field`] ...), or with [`ApiError::detailed`] for a field rule's code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{} {}", .code.code(), .message)]
 pub struct ApiError {
@@ -258,7 +158,7 @@ pub struct ApiError {
 }
 
 impl ApiError {
-    /// An error with the code's catalogue message.
+    /// An error with the code's catalogue message and nothing more.
     pub fn new(code: ErrorCode) -> Self {
         Self {
             code,
@@ -266,17 +166,24 @@ impl ApiError {
         }
     }
 
-    /// An error with a message of its own (say which field, which value, what was expected).
-    pub fn with_message(code: ErrorCode, message: impl Into<String>) -> Self {
+    /// The catalogue message without its final period, a colon, and `detail`: the one
+    /// pattern every message with details follows.
+    pub fn detailed(code: ErrorCode, detail: impl std::fmt::Display) -> Self {
+        let base = code.default_message();
         Self {
             code,
-            message: message.into(),
+            message: format!("{}: {detail}", base.strip_suffix('.').unwrap_or(base)),
         }
     }
 
-    /// 400 FSS.0400 with a message naming what is wrong.
-    pub fn invalid_parameter(message: impl Into<String>) -> Self {
-        Self::with_message(ErrorCode::InvalidParameter, message)
+    /// 400 FSS.0400 "{detail}".
+    pub fn invalid_parameter(detail: impl std::fmt::Display) -> Self {
+        Self::detailed(ErrorCode::InvalidParameter, detail)
+    }
+
+    /// 400 FSS.0400 naming the field and what is wrong with it.
+    pub fn invalid_field(field: &str, why: impl std::fmt::Display) -> Self {
+        Self::invalid_parameter(format_args!("{field} {why}"))
     }
 
     /// 404 FSS.1051 "Not found the function": the message the real service sends.
@@ -289,12 +196,62 @@ impl ApiError {
         Self::new(ErrorCode::VersionNotFound)
     }
 
+    /// 404 FSS.1053 "Not found the function alias".
+    pub fn alias_not_found() -> Self {
+        Self::new(ErrorCode::AliasNotFound)
+    }
+
+    /// 409 FSS.1061: a function with that name exists.
+    pub fn function_exists() -> Self {
+        Self::new(ErrorCode::FunctionExists)
+    }
+
     /// 404 FSS.0404 for a request no route answers.
     pub fn route_not_found(method: &str, path: &str) -> Self {
-        Self::with_message(
+        Self::detailed(
             ErrorCode::RouteNotFound,
-            format!("The specified resource was not found: no API answers {method} {path}"),
+            format_args!("no API answers {method} {path}"),
         )
+    }
+
+    /// 413 FSS.0413: the body is over `max` bytes.
+    pub fn body_too_large(max: u64) -> Self {
+        Self::detailed(ErrorCode::BodyTooLarge, format_args!("at most {max} bytes"))
+    }
+
+    /// 408 FSS.0408: the body did not arrive in time.
+    pub fn body_timeout(seconds: u64) -> Self {
+        Self::detailed(
+            ErrorCode::RequestTimeout,
+            format_args!("the body did not arrive within {seconds} seconds"),
+        )
+    }
+
+    /// 429 FSS.0429: too many requests in flight.
+    pub fn too_many_requests() -> Self {
+        Self::new(ErrorCode::TooManyRequests)
+    }
+
+    /// 401 FSS.0401 saying what credentials are expected.
+    pub fn unauthorized(detail: impl std::fmt::Display) -> Self {
+        Self::detailed(ErrorCode::Unauthorized, detail)
+    }
+
+    /// 403 FSS.0403 saying why these credentials may not be used here.
+    pub fn forbidden(detail: impl std::fmt::Display) -> Self {
+        Self::detailed(ErrorCode::Forbidden, detail)
+    }
+
+    /// 401 APIGW.0301: the signature did not verify, and why.
+    pub fn bad_signature(detail: impl std::fmt::Display) -> Self {
+        Self::detailed(ErrorCode::ApigSignature, detail)
+    }
+
+    /// 500 FSS.0500 with the catalogue message only: `cause` is logged (inside the request's
+    /// span, so with its request id), never sent to the client.
+    pub fn internal(cause: impl std::fmt::Display) -> Self {
+        tracing::error!(cause = %cause, "internal error; answered 500 FSS.0500");
+        Self::new(ErrorCode::Internal)
     }
 
     /// The code.
@@ -351,15 +308,9 @@ pub struct EnvelopeWritten(pub &'static str);
 
 impl From<std::io::Error> for ApiError {
     /// Only the state file does I/O on a request's path: if it cannot be written the change
-    /// was not made (the store rolls it back), and the client is told so.
+    /// was not made, and the client gets an opaque 500 (the cause goes to the log).
     fn from(e: std::io::Error) -> Self {
-        tracing::error!(error = %e, "state file write failed");
-        Self::with_message(
-            ErrorCode::Internal,
-            format!(
-                "Internal server error: the state file could not be written ({e}); nothing was changed."
-            ),
-        )
+        Self::internal(format_args!("state file write failed: {e}"))
     }
 }
 
@@ -369,52 +320,9 @@ mod tests {
 
     #[test]
     fn every_code_is_fss_and_matches_its_status_class() {
-        use ErrorCode::*;
-        let all = [
-            InvalidParameter,
-            Unauthorized,
-            Forbidden,
-            RouteNotFound,
-            RequestTimeout,
-            BodyTooLarge,
-            TooManyRequests,
-            Internal,
-            InvalidQueryParameter,
-            InvalidFunctionName,
-            InvalidHandler,
-            InvalidPackage,
-            InvalidRuntime,
-            InvalidCodeType,
-            InvalidMemorySize,
-            InvalidTimeout,
-            InvalidUserData,
-            InvalidCode,
-            CodeRequired,
-            InvalidVersion,
-            NothingToPublish,
-            DescriptionTooLong,
-            FunctionLimit,
-            VersionLimit,
-            FunctionNotFound,
-            VersionNotFound,
-            FunctionExists,
-            VersionExists,
-            CodeTooLarge,
-            InlineCodeTooLarge,
-            InvalidAlias,
-            AliasLimit,
-            AliasNotFound,
-            AliasExists,
-            VersionHasAlias,
-            InvalidAdditionalVersion,
-            InvalidWeight,
-            SameMajorAndAdditional,
-            VersionIsAdditional,
-            ApigSignature,
-        ];
-        for code in all {
+        for &code in ErrorCode::ALL {
             // APIGW.0301 is the one code the API gateway answers in FunctionGraph's stead.
-            if code == ApigSignature {
+            if code == ErrorCode::ApigSignature {
                 assert_eq!(code.code(), "APIGW.0301");
                 assert_eq!(code.status(), StatusCode::UNAUTHORIZED);
             } else {
@@ -426,5 +334,27 @@ mod tests {
                 assert_eq!(rest, code.status().as_str(), "{code:?}");
             }
         }
+        let mut codes: Vec<_> = ErrorCode::ALL.iter().map(|c| c.code()).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        assert_eq!(codes.len(), ErrorCode::ALL.len(), "each code once");
+    }
+
+    #[test]
+    fn messages_follow_one_pattern() {
+        assert_eq!(
+            ApiError::invalid_field("marker", "must be a whole number").message(),
+            "Invalid parameter: marker must be a whole number"
+        );
+        assert_eq!(
+            ApiError::function_not_found().message(),
+            "Not found the function"
+        );
+        assert_eq!(
+            ApiError::body_too_large(10).message(),
+            "The request body is too large: at most 10 bytes"
+        );
+        let e = ApiError::internal("disk full at /secret/path");
+        assert_eq!(e.message(), "Internal server error.");
     }
 }

@@ -31,7 +31,7 @@ use percent_encoding::percent_decode_str;
 use super::signature::{self, SignatureError, SignedRequest};
 use crate::app::AppState;
 use crate::config::{AuthConfig, AuthMode};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 
 /// The prefix of an AK/SK-signed request's Authorization header.
 pub const SDK_HMAC_PREFIX: &str = "SDK-HMAC-SHA256 ";
@@ -105,15 +105,7 @@ async fn verify(app: &AppState, req: Request) -> Result<Request, ApiError> {
         let deadline = std::time::Duration::from_secs(config.server.body_timeout_seconds);
         let bytes = tokio::time::timeout(deadline, read_body(body, limit))
             .await
-            .map_err(|_| {
-                ApiError::with_message(
-                    ErrorCode::RequestTimeout,
-                    format!(
-                        "Request timeout: the body did not arrive within {} seconds.",
-                        deadline.as_secs()
-                    ),
-                )
-            })??;
+            .map_err(|_| ApiError::body_timeout(deadline.as_secs()))??;
         let request = SignedRequest {
             method: parts.method.as_str(),
             path: uri.path(),
@@ -141,10 +133,7 @@ async fn verify(app: &AppState, req: Request) -> Result<Request, ApiError> {
 
     if let Some(token) = &presented.token {
         let listed = find_token(auth, token).ok_or_else(|| {
-            ApiError::with_message(
-                ErrorCode::Unauthorized,
-                "Unauthorized access: the X-Auth-Token is not one of the configured [[auth.tokens]].",
-            )
+            ApiError::unauthorized("the X-Auth-Token is not one of the configured [[auth.tokens]]")
         })?;
         allowed_on(listed, project.as_deref(), "this X-Auth-Token")?;
     }
@@ -165,14 +154,11 @@ fn allowed_on(project_ids: &[String], project: Option<&str>, who: &str) -> Resul
     if project_ids.is_empty() || project.is_some_and(|p| project_ids.iter().any(|id| id == p)) {
         return Ok(());
     }
-    Err(ApiError::with_message(
-        ErrorCode::Forbidden,
-        format!(
-            "Forbidden: {who} may not be used for project '{}'; it is limited to {}.",
-            project.unwrap_or_default(),
-            project_ids.join(", ")
-        ),
-    ))
+    Err(ApiError::forbidden(format_args!(
+        "{who} may not be used for project '{}'; it is limited to {}",
+        project.unwrap_or_default(),
+        project_ids.join(", ")
+    )))
 }
 
 /// The `{project_id}` of `/v2/{project_id}/...` (the path's second segment), decoded.
@@ -187,16 +173,12 @@ fn project_of(path: &str) -> Option<String> {
 async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
     let mut buf = Vec::new();
     while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        let frame = frame.map_err(|e| {
-            ApiError::invalid_parameter(format!("The request body could not be read: {e}"))
-        })?;
+        let frame = frame
+            .map_err(|e| ApiError::invalid_field("body", format_args!("could not be read: {e}")))?;
         // Trailers are not data and are not signed; only data frames count.
         if let Ok(data) = frame.into_data() {
             if buf.len().saturating_add(data.len()) > limit {
-                return Err(ApiError::with_message(
-                    ErrorCode::BodyTooLarge,
-                    format!("The request body is too large: at most {limit} bytes."),
-                ));
+                return Err(ApiError::body_too_large(limit as u64));
             }
             buf.extend_from_slice(&data);
         }
@@ -205,26 +187,21 @@ async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
 }
 
 fn no_credentials() -> ApiError {
-    ApiError::with_message(
-        ErrorCode::Unauthorized,
-        "Unauthorized access: send X-Auth-Token or an SDK-HMAC-SHA256 Authorization header.",
-    )
+    ApiError::unauthorized("send X-Auth-Token or an SDK-HMAC-SHA256 Authorization header")
 }
 
 fn signature_failed(e: SignatureError) -> ApiError {
     // Logged here, once: the client sees the reason too, but a log line helps when the
     // client is an SDK that hides its error.
     tracing::info!(reason = %e, "AK/SK signature refused");
-    ApiError::with_message(
-        ErrorCode::ApigSignature,
-        format!("{}: {e}", ErrorCode::ApigSignature.default_message()),
-    )
+    ApiError::bad_signature(e)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::config::TokenConfig;
+    use crate::error::ErrorCode;
 
     #[test]
     fn the_project_is_the_second_path_segment() {

@@ -27,7 +27,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
         match read_json(req, state).await? {
             Some(v) => Ok(Self(v)),
             None => Err(ApiError::invalid_parameter(
-                "Invalid parameter: the request body is required (a JSON object)",
+                "the request body is required (a JSON object)",
             )),
         }
     }
@@ -47,13 +47,7 @@ pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError
     let limit = std::time::Duration::from_secs(state.config().server.body_timeout_seconds);
     match tokio::time::timeout(limit, Bytes::from_request(req, state)).await {
         Ok(read) => read.map_err(bytes_rejection),
-        Err(_) => Err(ApiError::with_message(
-            ErrorCode::RequestTimeout,
-            format!(
-                "Request timeout: the body did not arrive within {} seconds.",
-                limit.as_secs()
-            ),
-        )),
+        Err(_) => Err(ApiError::body_timeout(limit.as_secs())),
     }
 }
 
@@ -61,9 +55,7 @@ fn bytes_rejection(r: BytesRejection) -> ApiError {
     if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(ErrorCode::BodyTooLarge)
     } else {
-        ApiError::invalid_parameter(format!(
-            "Invalid parameter: the request body could not be read: {r}"
-        ))
+        ApiError::invalid_field("body", format_args!("could not be read: {r}"))
     }
 }
 
@@ -90,12 +82,12 @@ async fn read_json<T: DeserializeOwned>(
     };
     if !json_content_type {
         return Err(ApiError::invalid_parameter(
-            "Invalid parameter: Content-Type must be application/json",
+            "Content-Type must be application/json",
         ));
     }
     if bytes[first] != b'{' {
         return Err(ApiError::invalid_parameter(
-            "Invalid parameter: the request body must be a JSON object",
+            "the request body must be a JSON object",
         ));
     }
     let mut de = serde_json::Deserializer::from_slice(&bytes);
@@ -103,14 +95,13 @@ async fn read_json<T: DeserializeOwned>(
         let path = e.path().to_string();
         let inner = e.into_inner();
         if inner.is_syntax() || inner.is_eof() || path == "." {
-            ApiError::invalid_parameter(format!("Invalid parameter: malformed JSON: {inner}"))
+            ApiError::invalid_parameter(format!("malformed JSON: {inner}"))
         } else {
-            ApiError::invalid_parameter(format!("Invalid parameter: {path}: {inner}"))
+            ApiError::invalid_parameter(format!("{path}: {inner}"))
         }
     })?;
-    de.end().map_err(|e| {
-        ApiError::invalid_parameter(format!("Invalid parameter: malformed JSON: {e}"))
-    })?;
+    de.end()
+        .map_err(|e| ApiError::invalid_parameter(format!("malformed JSON: {e}")))?;
     Ok(Some(value))
 }
 
@@ -128,11 +119,11 @@ pub struct FunctionPath {
 
 /// A path segment that is not valid percent-encoded UTF-8, or a missing parameter.
 fn path_rejection(e: axum::extract::rejection::PathRejection) -> ApiError {
-    ApiError::invalid_parameter(format!("Invalid parameter: bad path: {}", e.body_text()))
+    ApiError::invalid_parameter(format!("bad path: {}", e.body_text()))
 }
 
 fn parse_project(s: &str) -> Result<ProjectId, ApiError> {
-    ProjectId::parse(s).map_err(|e| ApiError::invalid_parameter(format!("Invalid parameter: {e}")))
+    ProjectId::parse(s).map_err(|e| ApiError::invalid_parameter(format!("{e}")))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for ProjectPath {
@@ -162,7 +153,7 @@ fn param<'a>(params: &'a [(String, String)], name: &str) -> Result<&'a str, ApiE
         .iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v.as_str())
-        .ok_or_else(|| ApiError::invalid_parameter(format!("Invalid parameter: {name} is missing")))
+        .ok_or_else(|| ApiError::invalid_parameter(format!("{name} is missing")))
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for FunctionPath {
@@ -172,7 +163,7 @@ impl<S: Send + Sync> FromRequestParts<S> for FunctionPath {
         let params = path_params(parts, state).await?;
         let project = parse_project(param(&params, "project_id")?)?;
         let urn = Urn::parse(param(&params, "function_urn")?)
-            .map_err(|e| ApiError::invalid_parameter(format!("Invalid parameter: {e}")))?;
+            .map_err(|e| ApiError::invalid_parameter(format!("{e}")))?;
         Ok(Self { project, urn })
     }
 }
@@ -210,11 +201,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|q| Self(q.0))
-            .map_err(|e| {
-                ApiError::invalid_parameter(format!(
-                    "Invalid parameter: bad query: {}",
-                    e.body_text()
-                ))
-            })
+            .map_err(|e| ApiError::invalid_parameter(format!("bad query: {}", e.body_text())))
     }
 }

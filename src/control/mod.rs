@@ -63,9 +63,8 @@ async fn require_token(State(app): State<AppState>, req: Request, next: Next) ->
             crate::api::signature::constant_time_eq(p.trim().as_bytes(), token.as_bytes())
         });
         if !ok {
-            return ApiError::with_message(
-                ErrorCode::Unauthorized,
-                "Unauthorized access: the control plane needs Authorization: Bearer <control.token>.",
+            return ApiError::unauthorized(
+                "the control plane needs Authorization: Bearer <control.token>",
             )
             .into_response();
         }
@@ -123,9 +122,9 @@ async fn import_state(
     State(app): State<AppState>,
     ApiJson(doc): ApiJson<StateDocument>,
 ) -> Result<Response, ApiError> {
-    let records = doc.into_records().map_err(|e| {
-        ApiError::invalid_parameter(format!("Invalid parameter: state document: {e}"))
-    })?;
+    let records = doc
+        .into_records()
+        .map_err(|e| ApiError::invalid_parameter(format!("state document: {e}")))?;
     let functions = records.len();
     app.service().store().replace_all(records)?;
     Ok(json(
@@ -193,15 +192,13 @@ async fn set_clock(
         (s.abs() <= MAX_SECONDS)
             .then(|| Duration::seconds(s))
             .ok_or_else(|| {
-                ApiError::invalid_parameter(format!(
-                    "Invalid parameter: at most {MAX_SECONDS} seconds either way"
-                ))
+                ApiError::invalid_parameter(format!("at most {MAX_SECONDS} seconds either way"))
             })
     };
     let clock = app.clock();
     let out_of_range = || {
         ApiError::invalid_parameter(format!(
-            "Invalid parameter: the clock must stay between {} and {}",
+            "the clock must stay between {} and {}",
             crate::clock::earliest().to_rfc3339(),
             crate::clock::latest().to_rfc3339()
         ))
@@ -228,7 +225,7 @@ async fn set_clock(
         }
         _ => {
             return Err(ApiError::invalid_parameter(
-                "Invalid parameter: give exactly one of frozen_at, advance_seconds, offset_seconds",
+                "give exactly one of frozen_at, advance_seconds, offset_seconds",
             ));
         }
     }
@@ -268,7 +265,7 @@ async fn add_fault(
     let rule = app
         .faults()
         .add(spec)
-        .map_err(|e| ApiError::invalid_parameter(format!("Invalid parameter: {e}")))?;
+        .map_err(|e| ApiError::invalid_parameter(format!("{e}")))?;
     Ok(json(StatusCode::OK, &rule))
 }
 
@@ -287,10 +284,10 @@ async fn remove_fault(
     if removed {
         Ok(StatusCode::NO_CONTENT.into_response())
     } else {
-        Err(ApiError::with_message(
+        Err(ApiError::detailed(
             ErrorCode::RouteNotFound,
-            format!(
-                "No fault rule with id '{}'",
+            format_args!(
+                "no fault rule with id '{}'",
                 id.chars().take(32).collect::<String>()
             ),
         ))

@@ -46,10 +46,10 @@ fn check_versions(
     except: Option<&AliasName>,
 ) -> Result<(), ApiError> {
     if input.version != "latest" && f.version(&input.version).is_none() {
-        return Err(ApiError::with_message(
+        return Err(ApiError::detailed(
             ErrorCode::InvalidVersion,
-            format!(
-                "Invalid function version: the alias points to version '{}', which does not exist",
+            format_args!(
+                "the alias points to version '{}', which does not exist",
                 input.version
             ),
         ));
@@ -57,12 +57,9 @@ fn check_versions(
     if let Some(extra) = &input.additional
         && f.version(extra.version.as_str()).is_none()
     {
-        return Err(ApiError::with_message(
+        return Err(ApiError::detailed(
             ErrorCode::InvalidAdditionalVersion,
-            format!(
-                "The additional version is invalid: version '{}' does not exist",
-                extra.version
-            ),
+            format_args!("version '{}' does not exist", extra.version),
         ));
     }
     if let Some(other) = f
@@ -70,12 +67,9 @@ fn check_versions(
         .iter()
         .find(|a| a.version == input.version && Some(&a.name) != except)
     {
-        return Err(ApiError::with_message(
+        return Err(ApiError::detailed(
             ErrorCode::VersionHasAlias,
-            format!(
-                "The version is already in use by another alias: '{}' points to '{}'.",
-                other.name, input.version
-            ),
+            format_args!("'{}' points to '{}'", other.name, input.version),
         ));
     }
     Ok(())
@@ -83,7 +77,7 @@ fn check_versions(
 
 fn alias_name(name: &str) -> Result<AliasName, ApiError> {
     // A name that breaks the rule cannot name an existing alias.
-    AliasName::parse(name).map_err(|_| ApiError::new(ErrorCode::AliasNotFound))
+    AliasName::parse(name).map_err(|_| ApiError::alias_not_found())
 }
 
 impl Service {
@@ -117,18 +111,16 @@ impl Service {
         let input = body.parse()?;
         self.with_aliases(project_id, urn, |project, f, now| {
             if f.aliases.iter().any(|a| a.name == name) {
-                return Err(ApiError::with_message(
+                return Err(ApiError::detailed(
                     ErrorCode::AliasExists,
-                    format!("The alias already exists: '{name}'."),
+                    format_args!("'{name}'"),
                 ));
             }
             check_versions(f, &input, None)?;
             if f.aliases.len() >= max {
-                return Err(ApiError::with_message(
+                return Err(ApiError::detailed(
                     ErrorCode::AliasLimit,
-                    format!(
-                        "The number of aliases exceeds the maximum allowed limit. At most {max} aliases per function."
-                    ),
+                    format_args!("at most {max} aliases per function"),
                 ));
             }
             let alias = AliasRecord {
@@ -167,7 +159,7 @@ impl Service {
                 .iter()
                 .find(|a| a.name == name)
                 .map(|a| snapshot(project, f, a))
-                .ok_or_else(|| ApiError::new(ErrorCode::AliasNotFound))
+                .ok_or_else(|| ApiError::alias_not_found())
         })
     }
 
@@ -184,14 +176,14 @@ impl Service {
         let input = body.parse()?;
         self.with_aliases(project_id, urn, |project, f, now| {
             if !f.aliases.iter().any(|a| a.name == name) {
-                return Err(ApiError::new(ErrorCode::AliasNotFound));
+                return Err(ApiError::alias_not_found());
             }
             check_versions(f, &input, Some(&name))?;
             let alias = f
                 .aliases
                 .iter_mut()
                 .find(|a| a.name == name)
-                .ok_or_else(|| ApiError::new(ErrorCode::AliasNotFound))?;
+                .ok_or_else(|| ApiError::alias_not_found())?;
             alias.version = input.version;
             alias.description = input.description;
             alias.additional = input.additional;
@@ -213,7 +205,7 @@ impl Service {
             let before = f.aliases.len();
             f.aliases.retain(|a| a.name != name);
             if f.aliases.len() == before {
-                Err(ApiError::new(ErrorCode::AliasNotFound))
+                Err(ApiError::alias_not_found())
             } else {
                 Ok(())
             }

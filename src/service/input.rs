@@ -126,8 +126,8 @@ pub struct PublishInput {
     pub description: Description,
 }
 
-fn err(code: ErrorCode, msg: impl Into<String>) -> ApiError {
-    ApiError::with_message(code, msg)
+fn err(code: ErrorCode, detail: impl std::fmt::Display) -> ApiError {
+    ApiError::detailed(code, detail)
 }
 
 impl PublishBody {
@@ -157,7 +157,7 @@ pub fn parse_description(s: Option<&str>) -> Result<Description, ApiError> {
         err(
             ErrorCode::DescriptionTooLong,
             format!(
-                "The description exceeds the maximum allowed limit: {} characters, at most {}.",
+                "{} characters, at most {}.",
                 s.chars().count(),
                 Description::MAX_CHARS
             ),
@@ -264,10 +264,7 @@ impl FunctionBody {
         let runtime = Runtime::parse(runtime_s).ok_or_else(|| {
             err(
                 ErrorCode::InvalidRuntime,
-                format!(
-                    "Invalid runtime: '{}'",
-                    runtime_s.chars().take(64).collect::<String>()
-                ),
+                format!("'{}'", runtime_s.chars().take(64).collect::<String>()),
             )
         })?;
         let memory = self
@@ -277,7 +274,7 @@ impl FunctionBody {
             err(
                 ErrorCode::InvalidMemorySize,
                 format!(
-                    "Invalid function memory: {memory}; one of {:?}",
+                    "{memory}; one of {:?}",
                     crate::domain::function::MEMORY_SIZES
                 ),
             )
@@ -288,11 +285,7 @@ impl FunctionBody {
         let timeout = Timeout::new(t).ok_or_else(|| {
             err(
                 ErrorCode::InvalidTimeout,
-                format!(
-                    "Invalid function timeout: {t}; between {} and {} seconds",
-                    Timeout::MIN,
-                    Timeout::MAX
-                ),
+                format!("{t}; between {} and {} seconds", Timeout::MIN, Timeout::MAX),
             )
         })?;
         let handler_s = required(
@@ -303,7 +296,7 @@ impl FunctionBody {
         let handler = Handler::parse(handler_s, runtime).ok_or_else(|| {
             err(
                 ErrorCode::InvalidHandler,
-                "Invalid function handler: expected file.function (at most 128 characters)",
+                "expected file.function (at most 128 characters)",
             )
         })?;
 
@@ -449,7 +442,7 @@ fn parse_code(
     let code_type = CodeType::parse(code_type_s).ok_or_else(|| {
         err(
             ErrorCode::InvalidCodeType,
-            "Invalid function code entry mode: code_type must be inline, zip, jar, obs or Custom-Image-Swr",
+            "code_type must be inline, zip, jar, obs or Custom-Image-Swr",
         )
     })?;
     let code_filename = code_filename.unwrap_or_default();
@@ -459,9 +452,7 @@ fn parse_code(
             if file.is_empty() && code_type != CodeType::Inline {
                 return Err(err(
                     ErrorCode::CodeRequired,
-                    format!(
-                        "The function code must be configured: func_code.file is required for {code_type} code"
-                    ),
+                    format!("func_code.file is required for {code_type} code"),
                 ));
             }
             let (max, too_large) = if code_type == CodeType::Inline {
@@ -474,26 +465,19 @@ fn parse_code(
             if decoded_estimate > max + 3 {
                 return Err(err(
                     too_large,
-                    format!(
-                        "{}: about {decoded_estimate} bytes, at most {max}",
-                        too_large.default_message()
-                    ),
+                    format!("about {decoded_estimate} bytes, at most {max}"),
                 ));
             }
             let bytes = BASE64.decode(file.as_bytes()).map_err(|e| {
                 err(
                     ErrorCode::InvalidCode,
-                    format!("Invalid function code: func_code.file is not base64 ({e})"),
+                    format!("func_code.file is not base64 ({e})"),
                 )
             })?;
             if bytes.len() > max {
                 return Err(err(
                     too_large,
-                    format!(
-                        "{}: {} bytes, at most {max}",
-                        too_large.default_message(),
-                        bytes.len()
-                    ),
+                    format!("{} bytes, at most {max}", bytes.len()),
                 ));
             }
             let digest = Digest::of(&bytes);
@@ -504,7 +488,7 @@ fn parse_code(
             if url.is_empty() {
                 return Err(err(
                     ErrorCode::CodeRequired,
-                    "The function code must be configured: code_url is required for obs code",
+                    "code_url is required for obs code",
                 ));
             }
             // The emulator does not fetch from OBS: the URL stands for the code.
@@ -519,7 +503,7 @@ fn parse_code(
             if image.is_empty() {
                 return Err(err(
                     ErrorCode::CodeRequired,
-                    "The function code must be configured: custom_image.image is required for Custom-Image-Swr",
+                    "custom_image.image is required for Custom-Image-Swr",
                 ));
             }
             (Bytes::new(), Digest::of(image.as_bytes()), String::new())
@@ -735,12 +719,8 @@ impl AliasBody {
     /// The alias name of a create body (400 FSS.1014 if missing or invalid).
     pub fn parse_name(&self) -> Result<crate::domain::AliasName, ApiError> {
         let name = required("name", self.name.as_deref(), ErrorCode::InvalidAlias)?;
-        crate::domain::AliasName::parse(name).map_err(|e| {
-            err(
-                ErrorCode::InvalidAlias,
-                format!("Invalid function alias: {e}"),
-            )
-        })
+        crate::domain::AliasName::parse(name)
+            .map_err(|e| err(ErrorCode::InvalidAlias, format!("{e}")))
     }
 
     /// Applies the alias rules that need no state: the major version's shape (400
@@ -754,12 +734,8 @@ impl AliasBody {
             ErrorCode::InvalidVersion,
         )?;
         if version != "latest" {
-            VersionName::parse(version).map_err(|e| {
-                err(
-                    ErrorCode::InvalidVersion,
-                    format!("Invalid function version: {e}"),
-                )
-            })?;
+            VersionName::parse(version)
+                .map_err(|e| err(ErrorCode::InvalidVersion, format!("{e}")))?;
         }
         let description = parse_description(self.description.as_deref())?;
         let weight = single_entry(
@@ -775,7 +751,7 @@ impl AliasBody {
                 return Err(err(
                     ErrorCode::InvalidAdditionalVersion,
                     format!(
-                        "The additional version is invalid: an alias has one additional version, but weights name '{a}' and the strategy '{b}'"
+                        "an alias has one additional version, but weights name '{a}' and the strategy '{b}'"
                     ),
                 ));
             }
@@ -788,30 +764,24 @@ impl AliasBody {
                 if name == "latest" {
                     return Err(err(
                         ErrorCode::InvalidAdditionalVersion,
-                        "The additional version is invalid: latest cannot be an additional version",
+                        "latest cannot be an additional version",
                     ));
                 }
                 if name == version {
                     return Err(ApiError::new(ErrorCode::SameMajorAndAdditional));
                 }
-                let parsed = VersionName::parse(&name).map_err(|e| {
-                    err(
-                        ErrorCode::InvalidAdditionalVersion,
-                        format!("The additional version is invalid: {e}"),
-                    )
-                })?;
+                let parsed = VersionName::parse(&name)
+                    .map_err(|e| err(ErrorCode::InvalidAdditionalVersion, format!("{e}")))?;
                 let weight = match weight {
                     None => None,
-                    Some((_, w)) => Some(
-                        w.as_i64()
-                            .filter(|w| (0..=100).contains(w))
-                            .ok_or_else(|| {
-                                err(
-                                    ErrorCode::InvalidWeight,
-                                    format!("The weight of the additional version is invalid: {w} is not an integer from 0 to 100"),
-                                )
-                            })?,
-                    ),
+                    Some((_, w)) => Some(w.as_i64().filter(|w| (0..=100).contains(w)).ok_or_else(
+                        || {
+                            err(
+                                ErrorCode::InvalidWeight,
+                                format!("{w} is not an integer from 0 to 100"),
+                            )
+                        },
+                    )?),
                 };
                 let strategy = match strategy {
                     None => None,
@@ -846,7 +816,7 @@ fn single_entry(field: &str, v: Option<Value>) -> Result<Option<(String, Value)>
                 return Err(err(
                     ErrorCode::InvalidAdditionalVersion,
                     format!(
-                        "The additional version is invalid: {field} names {} versions; an alias has at most one additional version",
+                        "{field} names {} versions; an alias has at most one additional version",
                         map.len()
                     ),
                 ));
@@ -855,21 +825,15 @@ fn single_entry(field: &str, v: Option<Value>) -> Result<Option<(String, Value)>
         }
         Some(_) => Err(err(
             code,
-            format!(
-                "{}: {field} must be an object of version to value",
-                code.default_message()
-            ),
+            format!("{field} must be an object of version to value"),
         )),
     }
 }
 
 /// `{"combine_type": "and"|"or", "rules": [{"rule_type": "Header", "param": ..., "op": "="|"in", "value": ...}]}`.
 fn validate_strategy(s: Value) -> Result<Value, ApiError> {
-    let bad = |why: &str| {
-        ApiError::invalid_parameter(format!(
-            "Invalid parameter: additional_version_strategy: {why}"
-        ))
-    };
+    let bad =
+        |why: &str| ApiError::invalid_parameter(format!("additional_version_strategy: {why}"));
     let obj = s
         .as_object()
         .ok_or_else(|| bad("each version's strategy must be an object"))?;
@@ -940,7 +904,7 @@ impl Page {
                     .map(Some)
                     .ok_or_else(|| {
                         ApiError::invalid_parameter(format!(
-                            "Invalid parameter: {name} must be a whole number from 0 to {}, got '{}'",
+                            "{name} must be a whole number from 0 to {}, got '{}'",
                             i64::MAX,
                             s.chars().take(32).collect::<String>()
                         ))

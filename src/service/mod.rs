@@ -155,7 +155,7 @@ impl Service {
             && p != &project.id
         {
             return Err(ApiError::invalid_parameter(format!(
-                "Invalid parameter: the URN names project '{p}' but the path names '{}'",
+                "the URN names project '{p}' but the path names '{}'",
                 project.id
             )));
         }
@@ -163,7 +163,7 @@ impl Service {
             && r != &project.region
         {
             return Err(ApiError::invalid_parameter(format!(
-                "Invalid parameter: the URN names region '{r}' but project '{}' is in '{}'",
+                "the URN names region '{r}' but project '{}' is in '{}'",
                 project.id, project.region
             )));
         }
@@ -216,14 +216,12 @@ impl Service {
         let func_id = crate::model::derive_func_id(&project.id, &input.package, &input.name);
         let record = self.store.insert_function(key, |exists, count, seq| {
             if exists {
-                return Err(ApiError::new(ErrorCode::FunctionExists));
+                return Err(ApiError::function_exists());
             }
             if count >= max {
-                return Err(ApiError::with_message(
+                return Err(ApiError::detailed(
                     ErrorCode::FunctionLimit,
-                    format!(
-                        "The number of functions exceeds the maximum allowed limit. At most {max} functions per project."
-                    ),
+                    format_args!("at most {max} functions per project"),
                 ));
             }
             Ok(FunctionRecord {
@@ -304,7 +302,7 @@ impl Service {
                     && !expected.eq_ignore_ascii_case(latest_digest.as_str())
                 {
                     return Err(ApiError::invalid_parameter(format!(
-                        "Invalid parameter: digest '{}' does not match the digest of latest's code '{latest_digest}'",
+                        "digest '{}' does not match the digest of latest's code '{latest_digest}'",
                         expected.chars().take(160).collect::<String>()
                     )));
                 }
@@ -313,14 +311,8 @@ impl Service {
                     && newest.state.code.digest() == latest_digest
                     && *newest.published_config == *f.latest.config
                 {
-                    return Err(ApiError::with_message(
-                        ErrorCode::NothingToPublish,
-                        format!(
-                            "{} Latest is the same as version '{}'.",
-                            ErrorCode::NothingToPublish.default_message(),
-                            newest.name
-                        ),
-                    ));
+                    // The exact catalogue text (SPEC 2 rule 6): clients match on it.
+                    return Err(ApiError::new(ErrorCode::NothingToPublish));
                 }
                 let name = match input.version {
                     Some(name) => name,
@@ -328,18 +320,14 @@ impl Service {
                         .expect("a clock-made name follows the version rule"),
                 };
                 if f.version(name.as_str()).is_some() {
-                    return Err(ApiError::with_message(
+                    return Err(ApiError::detailed(
                         ErrorCode::VersionExists,
-                        format!("The version already exists: '{name}'."),
+                        format_args!("'{name}'"),
                     ));
                 }
                 if f.versions.len() >= max_versions {
-                    return Err(ApiError::with_message(
-                        ErrorCode::VersionLimit,
-                        format!(
-                            "The number of versions exceeds the maximum allowed limit. At most {max_versions} versions besides latest."
-                        ),
-                    ));
+                    // The exact catalogue text (SPEC 2 rule 8).
+                    return Err(ApiError::new(ErrorCode::VersionLimit));
                 }
                 let state = FunctionState {
                     config: f.latest.config.clone(),
@@ -429,13 +417,13 @@ impl Service {
             && name != urn.function().as_str()
         {
             return Err(ApiError::invalid_parameter(format!(
-                "Invalid parameter: func_name '{}' differs from the function in the URN; a function cannot be renamed",
+                "func_name '{}' differs from the function in the URN; a function cannot be renamed",
                 name.chars().take(64).collect::<String>()
             )));
         }
         if let Qualifier::Alias(_) = urn.qualifier() {
             return Err(ApiError::invalid_parameter(
-                "Invalid parameter: update the configuration through latest or a version URN, not an alias",
+                "update the configuration through latest or a version URN, not an alias",
             ));
         }
         let now = self.clock.now();
@@ -473,7 +461,7 @@ impl Service {
         let key = self.resolve(&project, urn)?;
         let cannot_delete_latest = || {
             ApiError::invalid_parameter(
-                "Invalid parameter: latest cannot be deleted; delete the function with its unqualified URN",
+                "latest cannot be deleted; delete the function with its unqualified URN",
             )
         };
         let version = match urn.explicit_qualifier() {
@@ -511,11 +499,10 @@ impl Service {
                         .as_ref()
                         .is_some_and(|x| x.version.as_str() == name)
                 }) {
-                    return Err(ApiError::with_message(
+                    return Err(ApiError::detailed(
                         ErrorCode::VersionIsAdditional,
-                        format!(
-                            "{} Version '{name}' is the additional version of alias '{}'.",
-                            ErrorCode::VersionIsAdditional.default_message(),
+                        format_args!(
+                            "version '{name}' is the additional version of alias '{}'",
                             a.name
                         ),
                     ));
@@ -532,7 +519,7 @@ fn require_latest(urn: &Urn, why: &str) -> Result<(), ApiError> {
     match urn.qualifier() {
         Qualifier::Latest => Ok(()),
         other => Err(ApiError::invalid_parameter(format!(
-            "Invalid parameter: {why}; the URN names '{other}', use the function's URN or ':latest'"
+            "{why}; the URN names '{other}', use the function's URN or ':latest'"
         ))),
     }
 }
