@@ -265,7 +265,7 @@ async fn add_fault(
     let rule = app
         .faults()
         .add(spec)
-        .map_err(|e| ApiError::invalid_parameter(format!("{e}")))?;
+        .map_err(ApiError::invalid_parameter)?;
     Ok(json(StatusCode::OK, &rule))
 }
 

@@ -159,7 +159,7 @@ impl Service {
                 .iter()
                 .find(|a| a.name == name)
                 .map(|a| snapshot(project, f, a))
-                .ok_or_else(|| ApiError::alias_not_found())
+                .ok_or_else(ApiError::alias_not_found)
         })
     }
 
@@ -183,7 +183,7 @@ impl Service {
                 .aliases
                 .iter_mut()
                 .find(|a| a.name == name)
-                .ok_or_else(|| ApiError::alias_not_found())?;
+                .ok_or_else(ApiError::alias_not_found)?;
             alias.version = input.version;
             alias.description = input.description;
             alias.additional = input.additional;
