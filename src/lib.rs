@@ -36,11 +36,15 @@
 
 pub mod api;
 pub mod app;
+pub mod app_state;
 pub mod clock;
 pub mod config;
 pub mod control;
 pub mod domain;
 pub mod error;
+pub mod faults;
+pub mod http;
+pub mod journal;
 pub mod model;
 pub mod persist;
 pub mod random;
@@ -51,7 +55,7 @@ pub mod store;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
-use app::{AppState, StartError};
+use app_state::{AppState, StartError};
 use clock::ControlledClock;
 use config::Config;
 

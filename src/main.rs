@@ -6,7 +6,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, Subcommand, ValueEnum};
-use fgs_emulator::app::{self, AppState};
+use fgs_emulator::app;
+use fgs_emulator::app_state::AppState;
 use fgs_emulator::clock::ControlledClock;
 use fgs_emulator::config::Config;
 

@@ -9,16 +9,16 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{AliasPath, ApiJson, FunctionPath};
-use super::json;
 use super::openapi::{
     AliasParams, BadRequest, Conflict, Forbidden, FunctionParams, NotFound, OtherError,
     PayloadTooLarge, Unauthorized,
 };
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::clock::rfc3339;
 use crate::domain::{Qualifier, full_urn};
 use crate::error::ApiError;
+use crate::http::extract::{AliasPath, ApiJson, FunctionPath};
+use crate::http::json;
 use crate::service::aliases::AliasSnapshot;
 use crate::service::input::AliasBody;
 

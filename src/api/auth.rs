@@ -29,7 +29,7 @@ use axum::response::{IntoResponse, Response};
 use percent_encoding::percent_decode_str;
 
 use super::signature::{self, SignatureError, SignedRequest};
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::config::{AuthConfig, AuthMode};
 use crate::error::ApiError;
 

@@ -8,15 +8,16 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{ApiJson, ApiQuery, FunctionPath, ProjectPath};
+use super::FunctionResponse;
 use super::openapi::{
     BadRequest, Conflict, Forbidden, FunctionListParams, FunctionParams, NotFound, OtherError,
     PayloadTooLarge, ProjectParams, Unauthorized,
 };
 use super::view::FunctionView;
-use super::{FunctionResponse, json};
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::ApiError;
+use crate::http::extract::{ApiJson, ApiQuery, FunctionPath, ProjectPath};
+use crate::http::json;
 use crate::service::input::{CodeBody, FunctionBody, ListQuery};
 
 /// The function routes, each at the method and path of its `#[utoipa::path]`. One

@@ -4,7 +4,6 @@
 //! - `functions`: create, list, show and update config, show and update code, delete.
 //! - `versions`: publish, list.
 //! - `aliases`: create, list, show, update, delete.
-//! - `extract`: extractors that answer in the FSS envelope.
 //! - `auth`: the authentication middleware.
 //! - `view`: the wire form of a function or version.
 //! - `openapi`: the OpenAPI document, built from the handlers' `#[utoipa::path]`
@@ -12,7 +11,6 @@
 
 pub mod aliases;
 pub mod auth;
-pub mod extract;
 pub mod functions;
 pub mod openapi;
 pub mod signature;
@@ -23,13 +21,13 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use axum::Router;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::Serialize;
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
+use crate::http::json;
 use crate::service::FunctionSnapshot;
 use view::{CodeInBody, FunctionView};
 
@@ -47,28 +45,6 @@ fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(versions::router())
         .merge(aliases::router())
         .split_for_parts()
-}
-
-/// A JSON success body. Serialising our own view types cannot fail; should it ever, the
-/// client gets the 500 envelope rather than a half-written body.
-pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
-    // A function object is about 2 KB: one allocation up front instead of a string of
-    // doublings while serialising.
-    let mut body = Vec::with_capacity(4096);
-    match serde_json::to_writer(&mut body, value) {
-        Ok(()) => {
-            let mut response = (status, body).into_response();
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            response
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "response serialisation failed");
-            crate::error::ApiError::new(crate::error::ErrorCode::Internal).into_response()
-        }
-    }
 }
 
 /// The items of a list page (ListFunctions, ListFunctionVersions), without their code.

@@ -8,15 +8,15 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::extract::{ApiQuery, FunctionPath, OptionalJson};
 use super::openapi::{
     BadRequest, Conflict, Forbidden, FunctionParams, NotFound, OtherError, PageParams,
     PayloadTooLarge, Unauthorized,
 };
 use super::view::FunctionView;
 use super::{FunctionResponse, json};
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::error::ApiError;
+use crate::http::extract::{ApiQuery, FunctionPath, OptionalJson};
 use crate::service::input::{ListQuery, PublishBody};
 
 /// The version routes, each at the method and path of its `#[utoipa::path]`.

@@ -11,8 +11,6 @@
 //! - `GET|POST|DELETE faults`, `DELETE faults/{id}`: fault injection rules.
 //! - `GET openapi.json`: the OpenAPI document of the FunctionGraph endpoints.
 
-pub mod faults;
-pub mod journal;
 pub mod openapi;
 
 use axum::Router;
@@ -24,11 +22,11 @@ use axum::routing::{delete, get, post};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::api::extract::{ApiJson, ApiQuery};
-use crate::api::json;
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::clock::{Clock, ClockMode, rfc3339};
 use crate::error::{ApiError, ErrorCode};
+use crate::http::extract::{ApiJson, ApiQuery};
+use crate::http::json;
 use crate::state::StateDocument;
 
 /// The control-plane routes, nested under `/_emulator`.
@@ -112,8 +110,7 @@ async fn reset(State(app): State<AppState>) -> Result<Response, ApiError> {
 
 /// `GET /_emulator/state`: the whole state as one document.
 async fn export_state(State(app): State<AppState>) -> Response {
-    let records = app.service().store().all_functions();
-    json(StatusCode::OK, &StateDocument::of(&records))
+    json(StatusCode::OK, &app.service().export())
 }
 
 /// `PUT /_emulator/state`: replaces all state with the document, after validating all of
@@ -122,11 +119,7 @@ async fn import_state(
     State(app): State<AppState>,
     ApiJson(doc): ApiJson<StateDocument>,
 ) -> Result<Response, ApiError> {
-    let records = doc
-        .into_records()
-        .map_err(|e| ApiError::invalid_parameter(format!("state document: {e}")))?;
-    let functions = records.len();
-    app.service().store().replace_all(records)?;
+    let functions = app.service().import(doc)?;
     Ok(json(
         StatusCode::OK,
         &Done {
@@ -241,7 +234,7 @@ async fn system_clock(State(app): State<AppState>) -> Response {
 /// `GET /_emulator/requests?operation=&method=&status=&path=`: journal entries, oldest first.
 async fn list_requests(
     State(app): State<AppState>,
-    ApiQuery(filter): ApiQuery<journal::Filter>,
+    ApiQuery(filter): ApiQuery<crate::journal::Filter>,
 ) -> Response {
     json(StatusCode::OK, &app.journal().list(&filter))
 }
@@ -260,7 +253,7 @@ async fn list_faults(State(app): State<AppState>) -> Response {
 /// `POST /_emulator/faults`: adds a rule; 200 with it as listed.
 async fn add_fault(
     State(app): State<AppState>,
-    ApiJson(spec): ApiJson<faults::RuleSpec>,
+    ApiJson(spec): ApiJson<crate::faults::RuleSpec>,
 ) -> Result<Response, ApiError> {
     let rule = app
         .faults()

@@ -7,6 +7,7 @@
 
 pub mod aliases;
 pub mod input;
+pub mod seed;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -14,7 +15,7 @@ use std::sync::Arc;
 use chrono::{DateTime, FixedOffset, Utc};
 
 use crate::clock::{Clock, default_version_name, image_stamp};
-use crate::config::{Config, LimitsConfig, default_domain_name, default_region};
+use crate::config::{Config, FunctionSeed, LimitsConfig, default_domain_name, default_region};
 use crate::domain::{
     Description, FunctionName, PackageName, ProjectId, Qualifier, Region, Urn, VersionName,
 };
@@ -65,6 +66,12 @@ pub struct Settings {
     pub reject_unchanged_publish: bool,
     /// Projects from config, by id.
     pub projects: HashMap<ProjectId, ProjectInfo>,
+    /// The `[[functions]]` made at start and on reset.
+    pub seeds: Vec<FunctionSeed>,
+    /// The project a seed without one goes to: the first `[[projects]]` entry.
+    pub default_project: Option<String>,
+    /// `control.seed`: generated values repeat from run to run, and start again on reset.
+    pub control_seed: Option<u64>,
 }
 
 impl Settings {
@@ -96,6 +103,9 @@ impl Settings {
             limits: config.limits.clone(),
             reject_unchanged_publish: config.behavior.reject_unchanged_publish,
             projects,
+            seeds: config.functions.clone(),
+            default_project: config.projects.first().map(|p| p.id.clone()),
+            control_seed: config.control.seed,
         }
     }
 }

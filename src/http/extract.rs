@@ -9,7 +9,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::domain::{ProjectId, Urn};
 use crate::error::{ApiError, ErrorCode};
 

@@ -1,0 +1,204 @@
+//! The middleware functions of the stack `app` builds, in the order requests meet them
+//! (see the `app` module docs for why that order).
+
+use std::time::Instant;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use super::REQUEST_ID;
+use crate::app_state::AppState;
+use crate::clock::Clock;
+use crate::error::{ApiError, EnvelopeWritten, ErrorCode};
+use crate::faults::{Action, Probe};
+use crate::journal::Entry;
+
+pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    tracing::error!("a handler panicked; answered 500 FSS.0500");
+    ApiError::new(ErrorCode::Internal).into_response()
+}
+
+/// The operation a request was routed to, if any (from axum's `MatchedPath`).
+fn operation_of(req: &Request) -> Option<&'static str> {
+    let route = req.extensions().get::<MatchedPath>()?;
+    crate::api::operation_name(req.method(), route.as_str())
+}
+
+fn is_control_plane(path: &str) -> bool {
+    path.starts_with("/_emulator")
+}
+
+/// The edge of every request (the first layer, see the module docs): request id, the
+/// oversized-body check, the in-flight limit, the envelope for any error, and the journal.
+/// One function rather than a layer each, because each `from_fn` layer costs a boxed
+/// future per request and this runs on every one.
+pub(crate) async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let id = app.next_request_id();
+    let started = Instant::now();
+    let journal = (!is_control_plane(req.uri().path())).then(|| {
+        (
+            app.clock().now(),
+            req.method().to_string(),
+            // Bounded: a 100 KB path is refused elsewhere but should not fill the journal.
+            req.uri().path().chars().take(1024).collect::<String>(),
+            operation_of(&req),
+        )
+    });
+    let response = if let Some(refused) = oversized(&app, &req) {
+        refused
+    } else {
+        // try_acquire, not acquire: an overloaded emulator answers at once, no queue.
+        match app.in_flight().clone().try_acquire_owned() {
+            Ok(permit) => {
+                let response = next.run(req).await;
+                drop(permit);
+                response
+            }
+            Err(_) => ApiError::too_many_requests().into_response(),
+        }
+    };
+    let mut response = into_envelope(response).await;
+    if let Some((arrived, method, path, operation)) = journal {
+        app.journal().record(Entry {
+            time: crate::clock::local(arrived, app.service().settings().utc_offset),
+            request_id: id.to_str().unwrap_or_default().to_owned(),
+            method,
+            path,
+            operation,
+            status: response.status().as_u16(),
+            error_code: response.extensions().get::<EnvelopeWritten>().map(|e| e.0),
+            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        });
+    }
+    response.headers_mut().insert(REQUEST_ID, id);
+    response
+}
+
+/// 413 FSS.0413 for a `Content-Length` over `server.max_body_bytes`, before any of the
+/// body is read. (A chunked body that grows past it is stopped by `DefaultBodyLimit`.)
+fn oversized(app: &AppState, req: &Request) -> Option<Response> {
+    let declared = req
+        .headers()
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok())?;
+    let max = app.config().server.max_body_bytes;
+    (declared > max).then(|| ApiError::body_too_large(max).into_response())
+}
+
+/// Applies the fault rules to FunctionGraph requests (never to the control plane). The
+/// rules' lock is released before a delay starts.
+pub(crate) async fn inject_faults(
+    State(app): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
+    let path = req.uri().path();
+    if is_control_plane(path) {
+        return next.run(req).await;
+    }
+    let project = path
+        .strip_prefix("/v2/")
+        .and_then(|rest| rest.split('/').next());
+    let action = app.faults().check(&Probe {
+        operation: operation_of(&req),
+        method: req.method().as_str(),
+        path,
+        project,
+    });
+    match action {
+        None => next.run(req).await,
+        Some(Action::Error {
+            status,
+            error_code,
+            error_msg,
+        }) => injected_error(status, &error_code, &error_msg),
+        Some(Action::Delay { delay_ms }) => {
+            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+            next.run(req).await
+        }
+        Some(Action::Drop) => dropped_connection(),
+        Some(Action::Panic) => panic!("injected fault: panic"),
+    }
+}
+
+/// An injected error: the envelope with the rule's status, code and message.
+fn injected_error(status: u16, code: &str, msg: &str) -> Response {
+    let body = serde_json::json!({"error_code": code, "error_msg": msg}).to_string();
+    let mut response = (
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+        body,
+    )
+        .into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    // Leaked once per distinct code a rule names, so the journal can keep a `&'static str`.
+    response
+        .extensions_mut()
+        .insert(EnvelopeWritten(intern_code(code)));
+    response
+}
+
+/// Interns fault codes (a handful per run) as `&'static str`.
+fn intern_code(code: &str) -> &'static str {
+    static CODES: std::sync::Mutex<Vec<&'static str>> = std::sync::Mutex::new(Vec::new());
+    let mut codes = CODES.lock().unwrap_or_else(|e| e.into_inner());
+    if let Some(c) = codes.iter().find(|c| **c == code) {
+        return c;
+    }
+    let leaked: &'static str = Box::leak(code.to_owned().into_boxed_str());
+    codes.push(leaked);
+    leaked
+}
+
+/// A response whose body fails at once: hyper then closes the connection without sending
+/// a complete answer, which is what a client sees when a server drops it.
+fn dropped_connection() -> Response {
+    struct Failing;
+    impl http_body::Body for Failing {
+        type Data = axum::body::Bytes;
+        type Error = std::io::Error;
+        fn poll_frame(
+            self: std::pin::Pin<&mut Self>,
+            _: &mut std::task::Context<'_>,
+        ) -> std::task::Poll<Option<Result<http_body::Frame<Self::Data>, Self::Error>>> {
+            std::task::Poll::Ready(Some(Err(std::io::Error::other("fault: drop"))))
+        }
+    }
+    Response::new(axum::body::Body::new(Failing))
+}
+
+/// Rewrites an error response that is not our envelope (axum's plain-text rejections, a
+/// tower-http 413) into one, keeping its status.
+async fn into_envelope(response: Response) -> Response {
+    let status = response.status();
+    if status.as_u16() < 400 || response.extensions().get::<EnvelopeWritten>().is_some() {
+        return response;
+    }
+    let code = match status {
+        StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => ErrorCode::RouteNotFound,
+        StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::BodyTooLarge,
+        StatusCode::REQUEST_TIMEOUT => ErrorCode::RequestTimeout,
+        StatusCode::TOO_MANY_REQUESTS => ErrorCode::TooManyRequests,
+        StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+        StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+        s if s.is_server_error() => ErrorCode::Internal,
+        _ => ErrorCode::InvalidParameter,
+    };
+    let text = axum::body::to_bytes(response.into_body(), 4096)
+        .await
+        .ok()
+        .map(|b| String::from_utf8_lossy(&b).trim().to_owned())
+        .filter(|t| !t.is_empty() && !code.status().is_server_error());
+    let error = match text {
+        Some(t) => ApiError::detailed(code, t),
+        None => ApiError::new(code),
+    };
+    let mut response = error.into_response();
+    *response.status_mut() = status;
+    response
+}

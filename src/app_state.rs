@@ -1,0 +1,175 @@
+//! What every request handler can reach: the configuration, the service, the clock, the
+//! request journal and the fault rules, behind one cheap-to-clone [`AppState`].
+//!
+//! Its own module, imported by `app` (router, middleware), `http`, `api` and `control`, and
+//! importing none of them, so the state sits below everything that serves HTTP and no
+//! module imports one that imports it back.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::http::HeaderValue;
+use tokio::sync::Semaphore;
+
+use crate::clock::{Clock, ControlledClock};
+use crate::config::Config;
+use crate::error::ApiError;
+use crate::faults::Faults;
+use crate::journal::Journal;
+use crate::persist::{StateFile, StateFileError};
+use crate::random::Rng;
+use crate::service::seed::SeedError;
+use crate::service::{Service, Settings};
+use crate::state::DocumentError;
+use crate::store::Store;
+
+/// What every handler can reach. Cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<AppInner>,
+}
+
+struct AppInner {
+    config: Config,
+    service: Service,
+    clock: Arc<ControlledClock>,
+    request_ids: Rng,
+    in_flight: Arc<Semaphore>,
+    journal: Journal,
+    faults: Faults,
+    started: Instant,
+}
+
+/// Why the emulator could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A `[[functions]]` seed is invalid or its code file cannot be read.
+    #[error("{0}")]
+    Seed(#[from] SeedError),
+    /// The state file could not be read or written.
+    #[error("{0}")]
+    StateFile(#[from] StateFileError),
+    /// The state file holds a document that does not validate.
+    #[error("state file: {0}")]
+    StateDocument(#[from] DocumentError),
+    /// The listener could not be bound or served.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl AppState {
+    /// Builds the state from a validated config and a clock. With a state file, the state
+    /// is loaded from it (seeds apply only when it is new or empty) and the file is
+    /// compacted; otherwise the seeded functions are created.
+    pub fn new(config: Config, clock: Arc<ControlledClock>) -> Result<Self, StartError> {
+        let rng = Arc::new(match config.control.seed {
+            Some(seed) => Rng::seeded(seed),
+            None => Rng::from_entropy(),
+        });
+        let service = Service::new(
+            Store::new(),
+            clock.clone() as Arc<dyn Clock>,
+            Settings::from_config(&config),
+            rng,
+        );
+        // Request ids follow control.seed too, so a deterministic run repeats its headers.
+        let request_ids = match config.control.seed {
+            Some(seed) => Rng::seeded(seed ^ 0x05EE_D1D5),
+            None => Rng::from_entropy(),
+        };
+        let state = Self {
+            inner: Arc::new(AppInner {
+                in_flight: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
+                journal: Journal::new(config.control.journal_size),
+                faults: Faults::default(),
+                config,
+                service,
+                clock,
+                request_ids,
+                started: Instant::now(),
+            }),
+        };
+        let store = state.service().store();
+        match state.config().state.file.clone() {
+            Some(path) => {
+                match crate::persist::load(&path)? {
+                    Some(doc) => store.replace_all(doc.into_records()?)?,
+                    None => {
+                        state.service().seed()?;
+                    }
+                }
+                let file = StateFile::create(&path, &store.all_functions())?;
+                store.set_persist(Arc::new(file));
+            }
+            None => {
+                state.service().seed()?;
+            }
+        }
+        state.known_projects();
+        Ok(state)
+    }
+
+    /// Known projects exist from the start, so their region applies to the first request.
+    fn known_projects(&self) {
+        for id in self.service().settings().projects.keys() {
+            self.service().project(id);
+        }
+    }
+
+    /// Back to the seeded state, as `POST /_emulator/reset` does (see [`Service::reset`]).
+    pub fn reset(&self) -> Result<usize, ApiError> {
+        self.service().reset()
+    }
+
+    /// The request journal.
+    pub fn journal(&self) -> &Journal {
+        &self.inner.journal
+    }
+
+    /// The fault rules.
+    pub fn faults(&self) -> &Faults {
+        &self.inner.faults
+    }
+
+    /// The in-flight limit (`limits.max_concurrent_requests`).
+    pub(crate) fn in_flight(&self) -> &Arc<Semaphore> {
+        &self.inner.in_flight
+    }
+
+    /// The configuration in force.
+    pub fn config(&self) -> &Config {
+        &self.inner.config
+    }
+
+    /// The service (every rule).
+    pub fn service(&self) -> &Service {
+        &self.inner.service
+    }
+
+    /// The emulator's clock.
+    pub fn clock(&self) -> &Arc<ControlledClock> {
+        &self.inner.clock
+    }
+
+    /// How long this emulator has been up.
+    pub fn uptime(&self) -> std::time::Duration {
+        self.inner.started.elapsed()
+    }
+
+    /// A fresh request id (follows `control.seed` when set).
+    pub(crate) fn next_request_id(&self) -> HeaderValue {
+        // 32 lowercase hex digits, like the service's request ids; written by hand because
+        // this runs on every request.
+        const HEX: &[u8; 16] = b"0123456789abcdef";
+        let mut id = [0u8; 32];
+        let words = [
+            self.inner.request_ids.next_u64(),
+            self.inner.request_ids.next_u64(),
+        ];
+        for (i, byte) in id.iter_mut().enumerate() {
+            let word = words[i / 16];
+            *byte = HEX[((word >> (60 - 4 * (i % 16))) & 0xf) as usize];
+        }
+        HeaderValue::from_bytes(&id).expect("hex is a valid header value")
+    }
+}
