@@ -9,9 +9,10 @@ use std::sync::Arc;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 
+pub use crate::domain::config::{FunctionConfig, StrategyConfig};
 use crate::domain::{
-    AliasName, CodeType, Description, Digest, FunctionName, Handler, MemorySize, PackageName,
-    ProjectId, Region, Runtime, Timeout, VersionName,
+    AliasName, CodeType, Description, Digest, FunctionName, PackageName, ProjectId, Region,
+    VersionName,
 };
 
 /// A project: the id from the path, and what responses say about it.
@@ -59,78 +60,6 @@ impl CodeRef {
     pub fn size(&self) -> u64 {
         self.blob.bytes.len() as u64
     }
-}
-
-/// `strategy_config`: `concurrency` -1 enabled (default), 0 disabled.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StrategyConfig {
-    /// -1 (enabled) or 0 (disabled).
-    pub concurrency: i64,
-    /// Concurrent requests per instance.
-    pub concurrent_num: i64,
-}
-
-impl Default for StrategyConfig {
-    fn default() -> Self {
-        Self {
-            concurrency: -1,
-            concurrent_num: 0,
-        }
-    }
-}
-
-/// Everything about a function that is not code: what `PUT .../config` edits, and what
-/// the unchanged-publish check (FSS.1016) compares.
-#[derive(Debug, Clone, PartialEq)]
-pub struct FunctionConfig {
-    /// Runtime.
-    pub runtime: Runtime,
-    /// Entry point.
-    pub handler: Handler,
-    /// Memory in MB.
-    pub memory_size: MemorySize,
-    /// Timeout in seconds.
-    pub timeout: Timeout,
-    /// The function's own description.
-    pub description: Description,
-    /// Environment variables, a JSON object as a string.
-    pub user_data: String,
-    /// Encrypted environment variables, opaque.
-    pub encrypted_user_data: String,
-    /// Agency name.
-    pub xrole: String,
-    /// App agency name.
-    pub app_xrole: String,
-    /// Initializer entry point.
-    pub initializer_handler: String,
-    /// Initializer timeout in seconds (0 = unset).
-    pub initializer_timeout: i64,
-    /// Pre-stop entry point.
-    pub pre_stop_handler: String,
-    /// Pre-stop timeout in seconds (0 = unset).
-    pub pre_stop_timeout: i64,
-    /// Enterprise project.
-    pub enterprise_project_id: String,
-    /// `v1` or `v2`.
-    pub func_type: String,
-    /// Dynamic memory switch.
-    pub enable_dynamic_memory: bool,
-    /// Concurrency settings.
-    pub strategy_config: StrategyConfig,
-    /// VPC settings, kept as given.
-    pub func_vpc: Option<serde_json::Value>,
-    /// Disk mounts, kept as given.
-    pub mount_config: Option<serde_json::Value>,
-    /// Custom image settings, kept as given.
-    pub custom_image: Option<serde_json::Value>,
-    /// Extended configuration, a string.
-    pub extend_config: String,
-    /// Long-running function switch.
-    pub long_time: bool,
-    /// LTS log group.
-    pub log_group_id: String,
-    /// LTS log stream.
-    pub log_stream_id: String,
 }
 
 /// The state shared by latest and published versions: configuration, code, and stamps.

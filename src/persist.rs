@@ -3,7 +3,7 @@
 //! Mechanism: an append-only log of JSON lines, compacted at start-up.
 //!
 //! ```text
-//! {"header":{"format":"fgs-emulator-state","format_version":1}}
+//! {"header":{"format":"fgs-emulator-state","format_version":2}}
 //! {"code":{"digest":"<sha512>","base64":"..."}}      once per code blob, before its first use
 //! {"put":{...a whole function, as in the state document...}}
 //! {"delete":{"project":"...","package":"...","func_name":"..."}}
@@ -120,6 +120,7 @@ pub fn load(path: &Path) -> Result<Option<StateDocument>, StateFileError> {
     let mut code: BTreeMap<String, String> = BTreeMap::new();
     let mut segments = bytes.split(|b| *b == b'\n').peekable();
     let mut n = 0;
+    let mut version = FORMAT_VERSION;
     while let Some(segment) = segments.next() {
         n += 1;
         let complete = segments.peek().is_some();
@@ -137,14 +138,17 @@ pub fn load(path: &Path) -> Result<Option<StateDocument>, StateFileError> {
                 format,
                 format_version,
             } => {
-                if format != FORMAT || format_version != FORMAT_VERSION {
+                // Older formats load (the document reader converts them); the file is
+                // rewritten in the current format when it is compacted at start-up.
+                if format != FORMAT || !(1..=FORMAT_VERSION).contains(&format_version) {
                     return Err(corrupt(
                         n,
                         format!(
-                            "{format} version {format_version} is not {FORMAT} version {FORMAT_VERSION}"
+                            "{format} version {format_version} is not {FORMAT} version 1 to {FORMAT_VERSION}"
                         ),
                     ));
                 }
+                version = format_version;
             }
             Line::Code { digest, base64 } => {
                 code.insert(digest, base64);
@@ -186,7 +190,7 @@ pub fn load(path: &Path) -> Result<Option<StateDocument>, StateFileError> {
     code.retain(|d, _| used.contains(d.as_str()));
     Ok(Some(StateDocument {
         format: FORMAT.to_owned(),
-        format_version: FORMAT_VERSION,
+        format_version: version,
         functions,
         code,
     }))

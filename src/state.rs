@@ -13,22 +13,24 @@ use base64::Engine as _;
 use bytes::Bytes;
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::domain::{
-    AliasName, CodeType, Description, Digest, FunctionName, Handler, MemorySize, PackageName,
-    ProjectId, Runtime, Timeout, VersionName,
+    AliasName, CodeType, Description, Digest, FunctionName, PackageName, ProjectId, VersionName,
 };
 use crate::model::{
     AdditionalVersion, AliasRecord, CodeRef, FunctionConfig, FunctionRecord, FunctionState,
-    StrategyConfig, VersionRecord,
+    VersionRecord,
 };
 use crate::store::FunctionKey;
 
 /// The name in every document's `format` field.
 pub const FORMAT: &str = "fgs-emulator-state";
 /// The document version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+///
+/// 2: a configuration is [`FunctionConfig`]'s own serde form (`strategy_config` nested).
+/// Format 1 documents and state files still load.
+pub const FORMAT_VERSION: u32 = 2;
 
 /// All state: functions (with versions and aliases) and the code they hold, by digest.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -92,37 +94,9 @@ pub struct AliasDoc {
     pub additional_strategy: Option<Value>,
 }
 
-/// A configuration.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-#[serde(deny_unknown_fields)]
-pub struct ConfigDoc {
-    pub runtime: String,
-    pub handler: String,
-    pub memory_size: i64,
-    pub timeout: i64,
-    pub description: String,
-    pub user_data: String,
-    pub encrypted_user_data: String,
-    pub xrole: String,
-    pub app_xrole: String,
-    pub initializer_handler: String,
-    pub initializer_timeout: i64,
-    pub pre_stop_handler: String,
-    pub pre_stop_timeout: i64,
-    pub enterprise_project_id: String,
-    #[serde(rename = "type")]
-    pub func_type: String,
-    pub enable_dynamic_memory: bool,
-    pub concurrency: i64,
-    pub concurrent_num: i64,
-    pub func_vpc: Option<Value>,
-    pub mount_config: Option<Value>,
-    pub custom_image: Option<Value>,
-    pub extend_config: String,
-    pub long_time: bool,
-    pub log_group_id: String,
-    pub log_stream_id: String,
-}
+/// A configuration: [`FunctionConfig`]'s own serde form (the keys of the function object),
+/// read back through [`FunctionConfig::from_map`], the rules the API applies.
+pub type ConfigDoc = Map<String, Value>;
 
 /// Why a document was refused, with where in it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -142,78 +116,33 @@ fn bad(at: &str, what: impl std::fmt::Display) -> DocumentError {
     DocumentError(format!("{at}: {what}"))
 }
 
-impl ConfigDoc {
-    fn of(c: &FunctionConfig) -> Self {
-        Self {
-            runtime: c.runtime.as_str().to_owned(),
-            handler: c.handler.as_str().to_owned(),
-            memory_size: i64::from(c.memory_size.mb()),
-            timeout: i64::from(c.timeout.seconds()),
-            description: c.description.as_str().to_owned(),
-            user_data: c.user_data.clone(),
-            encrypted_user_data: c.encrypted_user_data.clone(),
-            xrole: c.xrole.clone(),
-            app_xrole: c.app_xrole.clone(),
-            initializer_handler: c.initializer_handler.clone(),
-            initializer_timeout: c.initializer_timeout,
-            pre_stop_handler: c.pre_stop_handler.clone(),
-            pre_stop_timeout: c.pre_stop_timeout,
-            enterprise_project_id: c.enterprise_project_id.clone(),
-            func_type: c.func_type.clone(),
-            enable_dynamic_memory: c.enable_dynamic_memory,
-            concurrency: c.strategy_config.concurrency,
-            concurrent_num: c.strategy_config.concurrent_num,
-            func_vpc: c.func_vpc.clone(),
-            mount_config: c.mount_config.clone(),
-            custom_image: c.custom_image.clone(),
-            extend_config: c.extend_config.clone(),
-            long_time: c.long_time,
-            log_group_id: c.log_group_id.clone(),
-            log_stream_id: c.log_stream_id.clone(),
-        }
+fn config_doc(c: &FunctionConfig) -> ConfigDoc {
+    match serde_json::to_value(c) {
+        Ok(Value::Object(map)) => map,
+        // A struct of strings, numbers and objects always serialises to an object.
+        _ => unreachable!("a configuration serialises to a JSON object"),
     }
+}
 
-    fn parse(&self, at: &str) -> Result<FunctionConfig, DocumentError> {
-        let runtime = Runtime::parse(&self.runtime).ok_or_else(|| bad(at, "unknown runtime"))?;
-        Ok(FunctionConfig {
-            runtime,
-            handler: Handler::parse(&self.handler, runtime)
-                .ok_or_else(|| bad(at, "bad handler"))?,
-            memory_size: MemorySize::new(self.memory_size)
-                .ok_or_else(|| bad(at, "bad memory_size"))?,
-            timeout: Timeout::new(self.timeout).ok_or_else(|| bad(at, "bad timeout"))?,
-            description: Description::parse(&self.description)
-                .ok_or_else(|| bad(at, "description too long"))?,
-            user_data: self.user_data.clone(),
-            encrypted_user_data: self.encrypted_user_data.clone(),
-            xrole: self.xrole.clone(),
-            app_xrole: self.app_xrole.clone(),
-            initializer_handler: self.initializer_handler.clone(),
-            initializer_timeout: self.initializer_timeout,
-            pre_stop_handler: self.pre_stop_handler.clone(),
-            pre_stop_timeout: self.pre_stop_timeout,
-            enterprise_project_id: self.enterprise_project_id.clone(),
-            func_type: self.func_type.clone(),
-            enable_dynamic_memory: self.enable_dynamic_memory,
-            strategy_config: StrategyConfig {
-                concurrency: self.concurrency,
-                concurrent_num: self.concurrent_num,
-            },
-            func_vpc: self.func_vpc.clone(),
-            mount_config: self.mount_config.clone(),
-            custom_image: self.custom_image.clone(),
-            extend_config: self.extend_config.clone(),
-            long_time: self.long_time,
-            log_group_id: self.log_group_id.clone(),
-            log_stream_id: self.log_stream_id.clone(),
-        })
+fn parse_config(at: &str, doc: &ConfigDoc, version: u32) -> Result<FunctionConfig, DocumentError> {
+    let mut map = doc.clone();
+    if version == 1 {
+        // Format 1 kept strategy_config's two numbers at the top level.
+        let mut strategy = Map::new();
+        for key in ["concurrency", "concurrent_num"] {
+            if let Some(v) = map.remove(key) {
+                strategy.insert(key.to_owned(), v);
+            }
+        }
+        map.insert("strategy_config".to_owned(), Value::Object(strategy));
     }
+    FunctionConfig::from_map(map).map_err(|e| bad(at, e.message()))
 }
 
 impl StateDoc {
     fn of(s: &FunctionState) -> Self {
         Self {
-            config: ConfigDoc::of(&s.config),
+            config: config_doc(&s.config),
             code_type: s.code.code_type.as_str().to_owned(),
             code_filename: s.code.code_filename.clone(),
             code_url: s.code.code_url.clone(),
@@ -223,7 +152,12 @@ impl StateDoc {
         }
     }
 
-    fn parse(&self, at: &str, code: &CodePool) -> Result<FunctionState, DocumentError> {
+    fn parse(
+        &self,
+        at: &str,
+        code: &CodePool,
+        version: u32,
+    ) -> Result<FunctionState, DocumentError> {
         check_time(at, self.last_modified)?;
         let digest = Digest::parse(&self.digest).ok_or_else(|| bad(at, "bad digest"))?;
         let blob = code
@@ -231,7 +165,11 @@ impl StateDoc {
             .ok_or_else(|| bad(at, format!("no code with digest {digest}")))?
             .clone();
         Ok(FunctionState {
-            config: Arc::new(self.config.parse(&format!("{at}.config"))?),
+            config: Arc::new(parse_config(
+                &format!("{at}.config"),
+                &self.config,
+                version,
+            )?),
             code: CodeRef {
                 code_type: CodeType::parse(&self.code_type)
                     .ok_or_else(|| bad(at, "bad code_type"))?,
@@ -260,7 +198,7 @@ impl FunctionDoc {
                     version: v.name.to_string(),
                     description: v.description.as_str().to_owned(),
                     state: StateDoc::of(&v.state),
-                    published_config: ConfigDoc::of(&v.published_config),
+                    published_config: config_doc(&v.published_config),
                 })
                 .collect(),
             aliases: f
@@ -294,6 +232,7 @@ impl FunctionDoc {
         at: &str,
         seq: u64,
         code: &CodePool,
+        version: u32,
     ) -> Result<FunctionRecord, DocumentError> {
         let key = self.key(at)?;
         let mut versions = crate::model::Versions::default();
@@ -305,11 +244,12 @@ impl FunctionDoc {
             }
             versions.push(VersionRecord {
                 name,
-                state: v.state.parse(&format!("{at}.state"), code)?,
-                published_config: Arc::new(
-                    v.published_config
-                        .parse(&format!("{at}.published_config"))?,
-                ),
+                state: v.state.parse(&format!("{at}.state"), code, version)?,
+                published_config: Arc::new(parse_config(
+                    &format!("{at}.published_config"),
+                    &v.published_config,
+                    version,
+                )?),
                 description: Description::parse(&v.description)
                     .ok_or_else(|| bad(&at, "description too long"))?,
             });
@@ -336,6 +276,10 @@ impl FunctionDoc {
                     if a.additional_weight.is_some_and(|w| !(0..=100).contains(&w)) {
                         return Err(bad(&at, "weight outside 0-100"));
                     }
+                    if let Some(strategy) = &a.additional_strategy {
+                        crate::domain::alias::check_strategy(strategy)
+                            .map_err(|why| bad(&at, format!("additional_strategy: {why}")))?;
+                    }
                     Some(AdditionalVersion {
                         version,
                         weight: a.additional_weight,
@@ -358,7 +302,7 @@ impl FunctionDoc {
             project: key.project,
             package: key.package,
             name: key.name,
-            latest: self.latest.parse(&format!("{at}.latest"), code)?,
+            latest: self.latest.parse(&format!("{at}.latest"), code, version)?,
             versions,
             aliases,
         })
@@ -410,7 +354,7 @@ impl StateDocument {
         if self.format != FORMAT {
             return Err(DocumentError(format!("format must be \"{FORMAT}\"")));
         }
-        if self.format_version != FORMAT_VERSION {
+        if !(1..=FORMAT_VERSION).contains(&self.format_version) {
             return Err(DocumentError(format!(
                 "format_version {} is not supported (this build reads {FORMAT_VERSION})",
                 self.format_version
@@ -428,7 +372,7 @@ impl StateDocument {
         let mut records = Vec::with_capacity(self.functions.len());
         for (i, f) in self.functions.iter().enumerate() {
             let at = format!("functions[{i}]");
-            let record = f.parse(&at, i as u64, &pool)?;
+            let record = f.parse(&at, i as u64, &pool, self.format_version)?;
             if !keys.insert(f.key(&at)?) {
                 return Err(bad(&at, "the same function appears twice"));
             }

@@ -10,7 +10,7 @@ use fgs_emulator::clock::{Clock, ControlledClock};
 use fgs_emulator::config::Config;
 use fgs_emulator::domain::{ProjectId, Urn};
 use fgs_emulator::random::Rng;
-use fgs_emulator::service::input::{FuncCodeBody, FunctionBody, encode_code};
+use fgs_emulator::service::input::{FunctionBody, encode_code};
 use fgs_emulator::service::{Service, Settings};
 use fgs_emulator::store::{FunctionKey, Store};
 
@@ -69,30 +69,20 @@ pub fn create_function_with_code(
     code_type: &str,
     code: &[u8],
 ) -> (Urn, FunctionKey) {
-    let body = FunctionBody {
-        func_name: Some(name.to_owned()),
-        package: Some("default".into()),
-        runtime: Some("Python3.9".into()),
-        handler: Some("index.handler".into()),
-        memory_size: Some(256),
-        timeout: Some(30),
-        code_type: Some(code_type.into()),
-        code_filename: Some(
-            if code_type == "zip" {
-                "code.zip"
-            } else {
-                "index.py"
-            }
-            .into(),
-        ),
-        func_code: Some(FuncCodeBody {
-            file: Some(encode_code(code)),
-            link: None,
-        }),
-        description: Some("benchmark function".into()),
-        user_data: Some(r#"{"GREETING":"hello"}"#.into()),
-        ..Default::default()
-    };
+    let body: FunctionBody = serde_json::from_value(serde_json::json!({
+        "func_name": name,
+        "package": "default",
+        "runtime": "Python3.9",
+        "handler": "index.handler",
+        "memory_size": 256,
+        "timeout": 30,
+        "code_type": code_type,
+        "code_filename": if code_type == "zip" { "code.zip" } else { "index.py" },
+        "func_code": {"file": encode_code(code)},
+        "description": "benchmark function",
+        "user_data": r#"{"GREETING":"hello"}"#,
+    }))
+    .expect("a create body");
     let input = body
         .parse_create(&service.settings().limits)
         .expect("a valid create body");

@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 
 use crate::clock::rfc3339;
 use crate::domain::full_urn;
+use crate::model::FunctionConfig;
 use crate::service::FunctionSnapshot;
 use crate::service::input::encode_code;
 
@@ -26,16 +27,6 @@ pub struct FuncCodeView {
     pub link: &'static str,
 }
 
-/// `strategy_config` in a response.
-#[derive(Serialize, ToSchema)]
-#[schema(as = StrategyConfig)]
-pub struct StrategyConfigView {
-    /// -1 enabled, 0 disabled.
-    concurrency: i64,
-    /// Concurrent requests per instance.
-    concurrent_num: i64,
-}
-
 /// A function or version, as every function-returning operation writes it.
 /// Field order: SPEC section 3's list, then the keys only newer SDK models declare.
 ///
@@ -45,6 +36,9 @@ pub struct StrategyConfigView {
 #[derive(Serialize, ToSchema)]
 #[schema(as = Function)]
 pub struct FunctionView<'a> {
+    /// The configuration settings (see `domain::config`), in their wire form.
+    #[serde(flatten)]
+    config: &'a FunctionConfig,
     /// The full URN: `urn:fss:<region>:<project>:function:<package>:<name>:<version>`.
     func_urn: String,
     func_name: &'a str,
@@ -53,12 +47,6 @@ pub struct FunctionView<'a> {
     namespace: &'a str,
     project_name: &'a str,
     package: &'a str,
-    runtime: &'a str,
-    /// Seconds, 3 to 900.
-    timeout: u32,
-    handler: &'a str,
-    /// MB, one of the sizes the service offers.
-    memory_size: u32,
     /// Millicores, derived from the memory size.
     cpu: u32,
     code_type: &'a str,
@@ -66,47 +54,22 @@ pub struct FunctionView<'a> {
     code_filename: &'a str,
     /// Bytes of code.
     code_size: u64,
-    /// Environment variables: a JSON object of strings, as a string (or empty).
-    user_data: &'a str,
-    encrypted_user_data: &'a str,
     /// SHA-512 of the code, hex.
     digest: &'a str,
     /// `latest` or the version name.
     version: String,
     image_name: &'a str,
-    xrole: &'a str,
-    app_xrole: &'a str,
     dependency_pkg: &'a str,
-    description: &'a str,
     version_description: &'a str,
     /// RFC 3339 with the configured offset (`+08:00` by default).
     last_modified: String,
     func_code: FuncCodeView,
-    /// The VPC configuration object, or null.
-    #[schema(required = true, value_type = Option<Object>)]
-    func_vpc: Option<&'a Value>,
-    /// The file-system mount configuration object, or null.
-    #[schema(required = true, value_type = Option<Object>)]
-    mount_config: Option<&'a Value>,
     /// Always null: the emulator models no dependencies.
     #[schema(required = true, value_type = Option<Vec<String>>)]
     depend_list: Option<()>,
-    strategy_config: StrategyConfigView,
-    extend_config: &'a str,
     /// Always null.
     #[schema(required = true, value_type = Option<Vec<Object>>)]
     dependencies: Option<()>,
-    initializer_handler: &'a str,
-    initializer_timeout: i64,
-    pre_stop_handler: &'a str,
-    pre_stop_timeout: i64,
-    enterprise_project_id: &'a str,
-    long_time: bool,
-    log_group_id: &'a str,
-    log_stream_id: &'a str,
-    #[serde(rename = "type")]
-    func_type: &'a str,
-    enable_dynamic_memory: bool,
     /// Always null.
     #[schema(required = true, value_type = Option<Object>)]
     function_async_config: Option<()>,
@@ -122,9 +85,6 @@ pub struct FunctionView<'a> {
     depend_version_list: Option<()>,
     enable_cloud_debug: &'static str,
     is_stateful_function: bool,
-    /// The custom image configuration object, or null.
-    #[schema(required = true, value_type = Option<Object>)]
-    custom_image: Option<&'a Value>,
     is_bridge_function: bool,
     apig_route_enable: bool,
     heartbeat_handler: &'static str,
@@ -184,11 +144,12 @@ impl<'a> FunctionView<'a> {
         let func_urn = full_urn(&p.region, &p.id, &s.package, &s.name, &s.qualifier);
         let vpc_id = c
             .func_vpc
-            .as_ref()
+            .get()
             .and_then(|v| v.get("vpc_id"))
             .and_then(Value::as_str)
             .unwrap_or("");
         Self {
+            config: c,
             func_urn,
             func_name: s.name.as_str(),
             domain_id: &p.domain_id,
@@ -196,24 +157,15 @@ impl<'a> FunctionView<'a> {
             namespace: p.id.as_str(),
             project_name: p.region.as_str(),
             package: s.package.as_str(),
-            runtime: c.runtime.as_str(),
-            timeout: c.timeout.seconds(),
-            handler: c.handler.as_str(),
-            memory_size: c.memory_size.mb(),
             cpu: c.memory_size.cpu_millicores(),
             code_type: s.state.code.code_type.as_str(),
             code_url: &s.state.code.code_url,
             code_filename: &s.state.code.code_filename,
             code_size: s.state.code.size(),
-            user_data: &c.user_data,
-            encrypted_user_data: &c.encrypted_user_data,
             digest: s.state.code.digest().as_str(),
             version: s.qualifier.to_string(),
             image_name: &s.state.image_name,
-            xrole: &c.xrole,
-            app_xrole: &c.app_xrole,
             dependency_pkg: "",
-            description: c.description.as_str(),
             version_description: s.version_description.as_str(),
             last_modified: rfc3339(s.state.last_modified, offset),
             func_code: FuncCodeView {
@@ -223,25 +175,8 @@ impl<'a> FunctionView<'a> {
                 },
                 link: "",
             },
-            func_vpc: c.func_vpc.as_ref(),
-            mount_config: c.mount_config.as_ref(),
             depend_list: None,
-            strategy_config: StrategyConfigView {
-                concurrency: c.strategy_config.concurrency,
-                concurrent_num: c.strategy_config.concurrent_num,
-            },
-            extend_config: &c.extend_config,
             dependencies: None,
-            initializer_handler: &c.initializer_handler,
-            initializer_timeout: c.initializer_timeout,
-            pre_stop_handler: &c.pre_stop_handler,
-            pre_stop_timeout: c.pre_stop_timeout,
-            enterprise_project_id: &c.enterprise_project_id,
-            long_time: c.long_time,
-            log_group_id: &c.log_group_id,
-            log_stream_id: &c.log_stream_id,
-            func_type: &c.func_type,
-            enable_dynamic_memory: c.enable_dynamic_memory,
             function_async_config: None,
             resource_id: &s.func_id,
             func_id: &s.func_id,
@@ -252,7 +187,6 @@ impl<'a> FunctionView<'a> {
             depend_version_list: None,
             enable_cloud_debug: "",
             is_stateful_function: false,
-            custom_image: c.custom_image.as_ref(),
             is_bridge_function: false,
             apig_route_enable: false,
             heartbeat_handler: "",

@@ -4,6 +4,8 @@
 //! HTTP or the store. The API layer parses raw request strings into these types, so the
 //! service only ever sees values that passed their rule.
 
+pub mod alias;
+pub mod config;
 pub mod function;
 pub mod names;
 pub mod urn;

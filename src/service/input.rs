@@ -8,15 +8,12 @@
 use base64::Engine as _;
 use bytes::Bytes;
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::config::LimitsConfig;
-use crate::domain::{
-    CodeType, Description, Digest, FunctionName, Handler, MemorySize, PackageName, Runtime,
-    Timeout, VersionName,
-};
+use crate::domain::{CodeType, Description, Digest, FunctionName, PackageName, VersionName};
 use crate::error::{ApiError, ErrorCode};
-use crate::model::{FunctionConfig, StrategyConfig};
+use crate::model::FunctionConfig;
 
 /// `func_code` in create and update-code bodies.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
@@ -27,53 +24,24 @@ pub struct FuncCodeBody {
     pub link: Option<String>,
 }
 
-/// `strategy_config` in a config body.
-#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
-pub struct StrategyConfigBody {
-    /// -1 enabled, 0 disabled.
-    pub concurrency: Option<i64>,
-    /// Concurrent requests per instance.
-    pub concurrent_num: Option<i64>,
-}
-
 /// The body of `POST /v2/{project_id}/fgs/functions` (CreateFunction), and of
-/// `PUT .../config` (UpdateFunctionConfig), which takes the same configuration fields.
+/// `PUT .../config` (UpdateFunctionConfig), which takes the same configuration settings.
+///
+/// The function's identity and code are fields here; every other key is kept in
+/// `settings` as sent and read by [`FunctionConfig::parse`], the one place that knows the
+/// configuration's shape and rules.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct FunctionBody {
     pub func_name: Option<String>,
     pub package: Option<String>,
-    pub runtime: Option<String>,
-    pub timeout: Option<i64>,
-    pub handler: Option<String>,
-    pub memory_size: Option<i64>,
     pub code_type: Option<String>,
     pub code_url: Option<String>,
     pub code_filename: Option<String>,
     pub func_code: Option<FuncCodeBody>,
-    pub user_data: Option<String>,
-    pub encrypted_user_data: Option<String>,
-    pub xrole: Option<String>,
-    pub app_xrole: Option<String>,
-    pub description: Option<String>,
-    pub initializer_handler: Option<String>,
-    pub initializer_timeout: Option<i64>,
-    pub pre_stop_handler: Option<String>,
-    pub pre_stop_timeout: Option<i64>,
-    pub enterprise_project_id: Option<String>,
-    #[serde(rename = "type")]
-    pub func_type: Option<String>,
-    #[schema(value_type = Option<Object>)]
-    pub func_vpc: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    pub mount_config: Option<Value>,
-    #[schema(value_type = Option<Object>)]
-    pub custom_image: Option<Value>,
-    pub enable_dynamic_memory: Option<bool>,
-    pub strategy_config: Option<StrategyConfigBody>,
-    pub extend_config: Option<String>,
-    pub long_time: Option<bool>,
-    pub log_group_id: Option<String>,
-    pub log_stream_id: Option<String>,
+    /// The configuration settings (see the `FunctionConfig` schema), and any other key.
+    #[serde(flatten)]
+    #[schema(value_type = FunctionConfig)]
+    pub settings: Map<String, Value>,
 }
 
 /// The body of `PUT .../code` (UpdateFunctionCode).
@@ -150,7 +118,7 @@ impl PublishBody {
     }
 }
 
-/// A description of at most 512 characters (400 FSS.1019 beyond).
+/// A description of at most 512 characters (400 FSS.1019 beyond), for versions and aliases.
 pub fn parse_description(s: Option<&str>) -> Result<Description, ApiError> {
     let s = s.unwrap_or("");
     Description::parse(s).ok_or_else(|| {
@@ -167,54 +135,6 @@ pub fn parse_description(s: Option<&str>) -> Result<Description, ApiError> {
 
 fn required<'a>(field: &str, v: Option<&'a str>, code: ErrorCode) -> Result<&'a str, ApiError> {
     v.ok_or_else(|| err(code, format!("{field} is required")))
-}
-
-/// An optional JSON value that must be an object when present (or null).
-fn object_or_null(field: &str, v: Option<Value>) -> Result<Option<Value>, ApiError> {
-    match v {
-        None | Some(Value::Null) => Ok(None),
-        Some(v @ Value::Object(_)) => Ok(Some(v)),
-        Some(_) => Err(ApiError::invalid_parameter(format!(
-            "{field} must be a JSON object"
-        ))),
-    }
-}
-
-fn ranged(
-    field: &str,
-    v: Option<i64>,
-    range: std::ops::RangeInclusive<i64>,
-) -> Result<i64, ApiError> {
-    match v {
-        None | Some(0) => Ok(0),
-        Some(n) if range.contains(&n) => Ok(n),
-        Some(n) => Err(ApiError::invalid_parameter(format!(
-            "{field} must be between {} and {}, got {n}",
-            range.start(),
-            range.end()
-        ))),
-    }
-}
-
-fn parse_user_data(s: Option<String>) -> Result<String, ApiError> {
-    let s = s.unwrap_or_default();
-    if s.is_empty() {
-        return Ok(s);
-    }
-    // The service stores environment variables as a JSON object of strings, 4 KB at most.
-    if s.len() > 4096 {
-        return Err(err(
-            ErrorCode::InvalidUserData,
-            format!("user_data is {} bytes; at most 4096", s.len()),
-        ));
-    }
-    match serde_json::from_str::<Value>(&s) {
-        Ok(Value::Object(map)) if map.values().all(Value::is_string) => Ok(s),
-        _ => Err(err(
-            ErrorCode::InvalidUserData,
-            "user_data must be a JSON object whose values are strings, e.g. {\"KEY\":\"value\"}",
-        )),
-    }
 }
 
 impl FunctionBody {
@@ -238,7 +158,7 @@ impl FunctionBody {
             self.func_code.clone(),
             self.code_url.clone(),
             self.code_filename.clone(),
-            self.custom_image.as_ref(),
+            self.settings.get("custom_image"),
             limits,
         )?;
         let config = self.parse_config(None)?;
@@ -250,157 +170,13 @@ impl FunctionBody {
         })
     }
 
-    /// The configuration fields. With `current` (an update), omitted optional fields keep
-    /// their current values; at create they take the service's defaults.
+    /// The configuration settings, laid over `current` for an update (omitted settings
+    /// keep their values) or over the service's defaults at create.
     pub fn parse_config(
-        self,
+        &self,
         current: Option<&FunctionConfig>,
     ) -> Result<FunctionConfig, ApiError> {
-        let runtime_s = required(
-            "runtime",
-            self.runtime.as_deref(),
-            ErrorCode::InvalidRuntime,
-        )?;
-        let runtime = Runtime::parse(runtime_s).ok_or_else(|| {
-            err(
-                ErrorCode::InvalidRuntime,
-                format!("'{}'", runtime_s.chars().take(64).collect::<String>()),
-            )
-        })?;
-        let memory = self
-            .memory_size
-            .ok_or_else(|| err(ErrorCode::InvalidMemorySize, "memory_size is required"))?;
-        let memory_size = MemorySize::new(memory).ok_or_else(|| {
-            err(
-                ErrorCode::InvalidMemorySize,
-                format!(
-                    "{memory}; one of {:?}",
-                    crate::domain::function::MEMORY_SIZES
-                ),
-            )
-        })?;
-        let t = self
-            .timeout
-            .ok_or_else(|| err(ErrorCode::InvalidTimeout, "timeout is required"))?;
-        let timeout = Timeout::new(t).ok_or_else(|| {
-            err(
-                ErrorCode::InvalidTimeout,
-                format!("{t}; between {} and {} seconds", Timeout::MIN, Timeout::MAX),
-            )
-        })?;
-        let handler_s = required(
-            "handler",
-            self.handler.as_deref(),
-            ErrorCode::InvalidHandler,
-        )?;
-        let handler = Handler::parse(handler_s, runtime).ok_or_else(|| {
-            err(
-                ErrorCode::InvalidHandler,
-                "expected file.function (at most 128 characters)",
-            )
-        })?;
-
-        let keep = |new: Option<String>, old: fn(&FunctionConfig) -> &String| -> String {
-            new.or_else(|| current.map(|c| old(c).clone()))
-                .unwrap_or_default()
-        };
-        let description = match (&self.description, current) {
-            (None, Some(c)) => c.description.clone(),
-            (d, _) => parse_description(d.as_deref())?,
-        };
-        let user_data = match (self.user_data, current) {
-            (None, Some(c)) => c.user_data.clone(),
-            (u, _) => parse_user_data(u)?,
-        };
-        let func_type = match self.func_type.as_deref() {
-            None => current.map_or_else(|| "v2".to_owned(), |c| c.func_type.clone()),
-            Some(t @ ("v1" | "v2")) => t.to_owned(),
-            Some(other) => {
-                return Err(ApiError::invalid_parameter(format!(
-                    "type must be v1 or v2, got '{}'",
-                    other.chars().take(16).collect::<String>()
-                )));
-            }
-        };
-        let strategy_config = match self.strategy_config {
-            None => current.map(|c| c.strategy_config).unwrap_or_default(),
-            Some(s) => {
-                let concurrency = s.concurrency.unwrap_or(-1);
-                if concurrency != -1 && concurrency != 0 {
-                    return Err(ApiError::invalid_parameter(
-                        "strategy_config.concurrency must be -1 (enabled) or 0 (disabled)",
-                    ));
-                }
-                let concurrent_num = s.concurrent_num.unwrap_or(0);
-                if !(0..=1000).contains(&concurrent_num) {
-                    return Err(ApiError::invalid_parameter(
-                        "strategy_config.concurrent_num must be between 0 and 1000",
-                    ));
-                }
-                StrategyConfig {
-                    concurrency,
-                    concurrent_num,
-                }
-            }
-        };
-        let value_or_current = |field: &str,
-                                new: Option<Value>,
-                                old: Option<&Option<Value>>|
-         -> Result<Option<Value>, ApiError> {
-            match new {
-                None => Ok(old.cloned().flatten()),
-                some => object_or_null(field, some),
-            }
-        };
-        Ok(FunctionConfig {
-            runtime,
-            handler,
-            memory_size,
-            timeout,
-            description,
-            user_data,
-            encrypted_user_data: keep(self.encrypted_user_data, |c| &c.encrypted_user_data),
-            xrole: keep(self.xrole, |c| &c.xrole),
-            app_xrole: keep(self.app_xrole, |c| &c.app_xrole),
-            initializer_handler: keep(self.initializer_handler, |c| &c.initializer_handler),
-            initializer_timeout: match self.initializer_timeout {
-                None => current.map_or(0, |c| c.initializer_timeout),
-                t => ranged("initializer_timeout", t, 1..=300)?,
-            },
-            pre_stop_handler: keep(self.pre_stop_handler, |c| &c.pre_stop_handler),
-            pre_stop_timeout: match self.pre_stop_timeout {
-                None => current.map_or(0, |c| c.pre_stop_timeout),
-                t => ranged("pre_stop_timeout", t, 1..=90)?,
-            },
-            enterprise_project_id: self
-                .enterprise_project_id
-                .or_else(|| current.map(|c| c.enterprise_project_id.clone()))
-                .unwrap_or_else(|| "0".to_owned()),
-            func_type,
-            enable_dynamic_memory: self
-                .enable_dynamic_memory
-                .or_else(|| current.map(|c| c.enable_dynamic_memory))
-                .unwrap_or(false),
-            strategy_config,
-            func_vpc: value_or_current("func_vpc", self.func_vpc, current.map(|c| &c.func_vpc))?,
-            mount_config: value_or_current(
-                "mount_config",
-                self.mount_config,
-                current.map(|c| &c.mount_config),
-            )?,
-            custom_image: value_or_current(
-                "custom_image",
-                self.custom_image,
-                current.map(|c| &c.custom_image),
-            )?,
-            extend_config: keep(self.extend_config, |c| &c.extend_config),
-            long_time: self
-                .long_time
-                .or_else(|| current.map(|c| c.long_time))
-                .unwrap_or(false),
-            log_group_id: keep(self.log_group_id, |c| &c.log_group_id),
-            log_stream_id: keep(self.log_stream_id, |c| &c.log_stream_id),
-        })
+        FunctionConfig::parse(&self.settings, current)
     }
 }
 
@@ -522,20 +298,16 @@ fn parse_code(
 mod tests {
     use super::*;
 
+    fn body_json() -> Value {
+        serde_json::json!({
+            "func_name": "hello", "runtime": "Python3.9", "timeout": 30,
+            "handler": "index.handler", "memory_size": 128, "code_type": "inline",
+            "func_code": {"file": encode_code(b"print(1)")},
+        })
+    }
+
     fn body() -> FunctionBody {
-        FunctionBody {
-            func_name: Some("hello".into()),
-            runtime: Some("Python3.9".into()),
-            timeout: Some(30),
-            handler: Some("index.handler".into()),
-            memory_size: Some(128),
-            code_type: Some("inline".into()),
-            func_code: Some(FuncCodeBody {
-                file: Some(encode_code(b"print(1)")),
-                link: None,
-            }),
-            ..Default::default()
-        }
+        serde_json::from_value(body_json()).unwrap()
     }
 
     fn code_of(r: Result<CreateFunctionInput, ApiError>) -> &'static str {
@@ -546,100 +318,58 @@ mod tests {
     fn create_rules_give_their_codes() {
         let limits = LimitsConfig::default();
         assert_eq!(code_of(body().parse_create(&limits)), "ok");
-        type Change = Box<dyn Fn(&mut FunctionBody)>;
-        let cases: Vec<(&str, Change, &str)> = vec![
-            ("no name", Box::new(|b| b.func_name = None), "FSS.1002"),
-            (
-                "bad name",
-                Box::new(|b| b.func_name = Some("1x".into())),
-                "FSS.1002",
-            ),
-            (
-                "bad package",
-                Box::new(|b| b.package = Some("a:b".into())),
-                "FSS.1004",
-            ),
-            (
-                "bad runtime",
-                Box::new(|b| b.runtime = Some("Cobol".into())),
-                "FSS.1005",
-            ),
-            ("no runtime", Box::new(|b| b.runtime = None), "FSS.1005"),
-            (
-                "bad memory",
-                Box::new(|b| b.memory_size = Some(100)),
-                "FSS.1007",
-            ),
-            (
-                "bad timeout",
-                Box::new(|b| b.timeout = Some(901)),
-                "FSS.1008",
-            ),
-            (
-                "bad handler",
-                Box::new(|b| b.handler = Some("index".into())),
-                "FSS.1003",
-            ),
-            (
-                "bad code type",
-                Box::new(|b| b.code_type = Some("tar".into())),
-                "FSS.1006",
-            ),
-            ("no code type", Box::new(|b| b.code_type = None), "FSS.1006"),
+        // (what, key, new value or null to remove it, expected code)
+        let cases: Vec<(&str, &str, Value, &str)> = vec![
+            ("no name", "func_name", Value::Null, "FSS.1002"),
+            ("bad name", "func_name", "1x".into(), "FSS.1002"),
+            ("bad package", "package", "a:b".into(), "FSS.1004"),
+            ("bad runtime", "runtime", "Cobol".into(), "FSS.1005"),
+            ("no runtime", "runtime", Value::Null, "FSS.1005"),
+            ("bad memory", "memory_size", 100.into(), "FSS.1007"),
+            ("bad timeout", "timeout", 901.into(), "FSS.1008"),
+            ("bad handler", "handler", "index".into(), "FSS.1003"),
+            ("bad code type", "code_type", "tar".into(), "FSS.1006"),
+            ("no code type", "code_type", Value::Null, "FSS.1006"),
             (
                 "bad base64",
-                Box::new(|b| {
-                    b.func_code = Some(FuncCodeBody {
-                        file: Some("***".into()),
-                        link: None,
-                    })
-                }),
+                "func_code",
+                serde_json::json!({"file": "***"}),
                 "FSS.1011",
             ),
             (
-                "zip without code",
-                Box::new(|b| {
-                    b.code_type = Some("zip".into());
-                    b.func_code = None
-                }),
-                "FSS.1012",
-            ),
-            (
                 "inline too big",
-                Box::new(|b| {
-                    b.func_code = Some(FuncCodeBody {
-                        file: Some(encode_code(&[b'x'; 10 * 1024 + 1])),
-                        link: None,
-                    })
-                }),
+                "func_code",
+                serde_json::json!({"file": encode_code(&[b'x'; 10 * 1024 + 1])}),
                 "FSS.1072",
             ),
             (
                 "long description",
-                Box::new(|b| b.description = Some("x".repeat(513))),
+                "description",
+                "x".repeat(513).into(),
                 "FSS.1019",
             ),
-            (
-                "bad user_data",
-                Box::new(|b| b.user_data = Some("[1]".into())),
-                "FSS.1009",
-            ),
-            (
-                "bad type",
-                Box::new(|b| b.func_type = Some("v3".into())),
-                "FSS.0400",
-            ),
-            (
-                "bad vpc",
-                Box::new(|b| b.func_vpc = Some(Value::from(1))),
-                "FSS.0400",
-            ),
+            ("bad user_data", "user_data", "[1]".into(), "FSS.1009"),
+            ("bad type", "type", "v3".into(), "FSS.0400"),
+            ("bad vpc", "func_vpc", 1.into(), "FSS.0400"),
         ];
-        for (what, change, expected) in cases {
-            let mut b = body();
-            change(&mut b);
+        for (what, key, value, expected) in cases {
+            let mut b = body_json();
+            match value {
+                Value::Null => b.as_object_mut().unwrap().remove(key),
+                v => b.as_object_mut().unwrap().insert(key.to_owned(), v),
+            };
+            let b: FunctionBody = serde_json::from_value(b).unwrap();
             assert_eq!(code_of(b.parse_create(&limits)), expected, "{what}");
         }
+        let mut zip = body_json();
+        zip["code_type"] = "zip".into();
+        zip.as_object_mut().unwrap().remove("func_code");
+        let zip: FunctionBody = serde_json::from_value(zip).unwrap();
+        assert_eq!(
+            code_of(zip.parse_create(&limits)),
+            "FSS.1012",
+            "zip without code"
+        );
     }
 
     #[test]
@@ -647,7 +377,7 @@ mod tests {
         let input = body().parse_create(&LimitsConfig::default()).unwrap();
         assert_eq!(&input.code.bytes[..], b"print(1)");
         assert_eq!(input.code.digest, Digest::of(b"print(1)"));
-        assert_eq!(input.config.func_type, "v2");
+        assert_eq!(input.config.func_type.as_str(), "v2");
         assert_eq!(input.config.strategy_config.concurrency, -1);
     }
 
@@ -832,39 +562,8 @@ fn single_entry(field: &str, v: Option<Value>) -> Result<Option<(String, Value)>
 
 /// `{"combine_type": "and"|"or", "rules": [{"rule_type": "Header", "param": ..., "op": "="|"in", "value": ...}]}`.
 fn validate_strategy(s: Value) -> Result<Value, ApiError> {
-    let bad =
-        |why: &str| ApiError::invalid_parameter(format!("additional_version_strategy: {why}"));
-    let obj = s
-        .as_object()
-        .ok_or_else(|| bad("each version's strategy must be an object"))?;
-    match obj.get("combine_type").and_then(Value::as_str) {
-        Some("and" | "or") => {}
-        _ => return Err(bad("combine_type must be \"and\" or \"or\"")),
-    }
-    let rules = obj
-        .get("rules")
-        .and_then(Value::as_array)
-        .filter(|r| !r.is_empty())
-        .ok_or_else(|| bad("rules must be a non-empty list"))?;
-    for (i, rule) in rules.iter().enumerate() {
-        let field = |k: &str| rule.get(k).and_then(Value::as_str).unwrap_or("");
-        if !field("rule_type").eq_ignore_ascii_case("header") {
-            return Err(bad(&format!("rules[{i}].rule_type must be \"Header\"")));
-        }
-        if field("param").is_empty() {
-            return Err(bad(&format!("rules[{i}].param must be a non-empty string")));
-        }
-        if !matches!(field("op"), "=" | "in") {
-            return Err(bad(&format!("rules[{i}].op must be \"=\" or \"in\"")));
-        }
-        if rule
-            .get("value")
-            .and_then(Value::as_str)
-            .is_none_or(str::is_empty)
-        {
-            return Err(bad(&format!("rules[{i}].value must be a non-empty string")));
-        }
-    }
+    crate::domain::alias::check_strategy(&s)
+        .map_err(|why| ApiError::invalid_field("additional_version_strategy", why))?;
     Ok(s)
 }
 

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::Service;
-use super::input::{FuncCodeBody, FunctionBody, encode_code};
+use super::input::{FunctionBody, encode_code};
 use crate::domain::ProjectId;
 use crate::error::ApiError;
 use crate::state::StateDocument;
@@ -46,23 +46,22 @@ impl Service {
                 .or_else(|| settings.default_project.clone())
                 .unwrap_or_default();
             let project = ProjectId::parse(&project).map_err(|e| fail(e.to_string()))?;
-            let body = FunctionBody {
-                func_name: Some(seed.func_name.clone()),
-                package: Some(seed.package.clone()),
-                runtime: Some(seed.runtime.clone()),
-                handler: Some(seed.handler.clone()),
-                memory_size: Some(seed.memory_size),
-                timeout: Some(seed.timeout),
-                code_type: Some(seed.code_type.clone()),
-                code_filename: seed.code_filename.clone(),
-                func_code: Some(FuncCodeBody {
-                    file: Some(encode_code(&bytes)),
-                    link: None,
-                }),
-                description: Some(seed.description.clone()),
-                user_data: Some(seed.user_data.clone()),
-                ..Default::default()
-            };
+            // The same body a client would send, read by the same rules.
+            let body = serde_json::json!({
+                "func_name": seed.func_name,
+                "package": seed.package,
+                "runtime": seed.runtime,
+                "handler": seed.handler,
+                "memory_size": seed.memory_size,
+                "timeout": seed.timeout,
+                "code_type": seed.code_type,
+                "code_filename": seed.code_filename,
+                "func_code": {"file": encode_code(&bytes)},
+                "description": seed.description,
+                "user_data": seed.user_data,
+            });
+            let body: FunctionBody =
+                serde_json::from_value(body).map_err(|e| fail(e.to_string()))?;
             let input = body
                 .parse_create(&settings.limits)
                 .map_err(|e| fail(e.to_string()))?;

@@ -72,7 +72,7 @@ async fn state_exports_and_imports_into_another_emulator() {
     .await;
     let doc = app.control("GET", "/state", None, 200).await.body;
     assert_eq!(doc["format"], "fgs-emulator-state");
-    assert_eq!(doc["format_version"], 1);
+    assert_eq!(doc["format_version"], 2);
 
     let other = TestApp::spawn().await;
     other.create_function("will-be-replaced", "x", 200).await;
@@ -467,4 +467,100 @@ async fn frozen_clock_and_seed_give_byte_identical_runs() {
         a[1].2
             .contains("\"image_name\":\"v20261128-193015-261128193015@")
     );
+}
+
+/// Format 1 documents (and state files) kept `strategy_config`'s numbers at the top of each
+/// configuration; they still import, and mean the same.
+#[tokio::test]
+async fn a_format_1_document_still_imports() {
+    let app = TestApp::spawn().await;
+    app.create_function("hello", "print('a')", 200).await;
+    app.update_config(
+        "hello",
+        json!({"strategy_config": {"concurrency": 0, "concurrent_num": 7}}),
+        200,
+    )
+    .await;
+    let mut doc = app.control("GET", "/state", None, 200).await.body;
+    doc["format_version"] = json!(1);
+    let config = doc["functions"][0]["latest"]["config"]
+        .as_object_mut()
+        .unwrap();
+    let strategy = config.remove("strategy_config").unwrap();
+    config.insert("concurrency".into(), strategy["concurrency"].clone());
+    config.insert("concurrent_num".into(), strategy["concurrent_num"].clone());
+
+    let other = TestApp::spawn().await;
+    other.control("PUT", "/state", Some(doc), 200).await;
+    let f = other.show_config("hello", 200).await.body;
+    assert_eq!(
+        f["strategy_config"],
+        json!({"concurrency": 0, "concurrent_num": 7})
+    );
+}
+
+/// An import applies exactly the API's rules: every configuration setting the API refuses
+/// (on create and on update) is refused inside a state document too, naming the setting,
+/// and the import changes nothing.
+#[tokio::test]
+async fn an_import_refuses_every_setting_the_api_refuses() {
+    let app = TestApp::spawn().await;
+    app.create_function("hello", "print('a')", 200).await;
+    let good = app.control("GET", "/state", None, 200).await.body;
+    let cases: &[(&str, Value)] = &[
+        ("runtime", json!("Cobol")),
+        ("memory_size", json!(100)),
+        ("memory_size", json!("128")),
+        ("timeout", json!(2)),
+        ("handler", json!("index")),
+        ("description", json!("x".repeat(513))),
+        ("user_data", json!("[1]")),
+        ("user_data", json!("{\"A\":1}")),
+        (
+            "user_data",
+            json!(format!("{{\"A\":\"{}\"}}", "x".repeat(4096))),
+        ),
+        ("initializer_timeout", json!(301)),
+        ("pre_stop_timeout", json!(91)),
+        ("type", json!("v3")),
+        ("strategy_config", json!({"concurrency": 5})),
+        ("strategy_config", json!({"concurrent_num": 1001})),
+        ("func_vpc", json!(1)),
+        ("mount_config", json!([])),
+        ("custom_image", json!("img")),
+        ("xrole", json!(7)),
+        ("long_time", json!("yes")),
+    ];
+    for (field, value) in cases {
+        // The API refuses it ...
+        let mut body = json!({
+            "func_name": "hello", "runtime": "Python3.9", "handler": "index.handler",
+            "memory_size": 256, "timeout": 30,
+        });
+        body[*field] = value.clone();
+        let refused = app
+            .call("PUT", &TestApp::fgs("/functions/hello/config"), Some(body))
+            .await;
+        assert!(
+            (400..500).contains(&refused.status),
+            "{field}={value}: the API took it"
+        );
+        // ... and so does an import, naming the setting and changing nothing.
+        let mut doc = good.clone();
+        doc["functions"][0]["latest"]["config"][*field] = value.clone();
+        let a = app.control("PUT", "/state", Some(doc), 400).await;
+        assert_eq!(a.code(), "FSS.0400");
+        assert!(a.msg().contains(field), "{field}: {}", a.msg());
+    }
+    // An alias strategy the API refuses is refused on import too.
+    let mut doc = good.clone();
+    doc["functions"][0]["aliases"] = json!([{
+        "name": "prod", "version": "latest", "description": "",
+        "last_modified": "2026-01-01T00:00:00Z",
+        "additional_version": "v9", "additional_weight": null,
+        "additional_strategy": {"combine_type": "xor", "rules": []},
+    }]);
+    app.control("PUT", "/state", Some(doc), 400).await;
+    let after = app.control("GET", "/state", None, 200).await.body;
+    assert_eq!(after, good, "a refused import changes nothing");
 }
