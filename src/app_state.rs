@@ -12,7 +12,7 @@ use axum::http::HeaderValue;
 use tokio::sync::Semaphore;
 
 use crate::clock::{Clock, ControlledClock};
-use crate::config::Config;
+use crate::config::{Config, ConfigError};
 use crate::error::ApiError;
 use crate::faults::Faults;
 use crate::journal::Journal;
@@ -49,6 +49,9 @@ pub enum StartError {
     /// The state file could not be read or written.
     #[error("{0}")]
     StateFile(#[from] StateFileError),
+    /// The configuration breaks a rule (the same check, and message, as the binary's).
+    #[error("{0}")]
+    Config(#[from] ConfigError),
     /// The state file holds a document that does not validate.
     #[error("state file: {0}")]
     StateDocument(#[from] DocumentError),
@@ -58,10 +61,14 @@ pub enum StartError {
 }
 
 impl AppState {
-    /// Builds the state from a validated config and a clock. With a state file, the state
+    /// Builds the state from a config (validated here) and a clock. With a state file, the state
     /// is loaded from it (seeds apply only when it is new or empty) and the file is
     /// compacted; otherwise the seeded functions are created.
     pub fn new(config: Config, clock: Arc<ControlledClock>) -> Result<Self, StartError> {
+        // The binary validates after layering flags over env over file; an in-process
+        // fixture builds its Config in code. Both end here, so both refuse the same configs
+        // with the same words.
+        config.validate()?;
         let rng = Arc::new(match config.control.seed {
             Some(seed) => Rng::seeded(seed),
             None => Rng::from_entropy(),

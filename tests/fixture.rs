@@ -105,3 +105,52 @@ async fn a_downstream_test_drives_the_fixture() {
     }
     assert!(refused, "the emulator stops when dropped");
 }
+
+/// The fixture refuses what the binary refuses, with the same words: a Config built in code
+/// is validated like one read from a file or the environment.
+#[tokio::test]
+async fn the_fixture_refuses_what_the_binary_refuses() {
+    let cases: Vec<(&str, &str, Box<dyn Fn(&mut Config)>)> = vec![
+        (
+            "FGS_EMULATOR_LIMITS_MAX_CONCURRENT_REQUESTS",
+            "0",
+            Box::new(|c| c.limits.max_concurrent_requests = 0),
+        ),
+        (
+            "FGS_EMULATOR_CLOCK_UTC_OFFSET",
+            "eight",
+            Box::new(|c| c.clock.utc_offset = "eight".into()),
+        ),
+    ];
+    for (var, value, change) in cases {
+        let mut config = Config::default();
+        change(&mut config);
+        let Err(e) = Emulator::start(config).await else {
+            panic!("{var}={value}: the fixture started");
+        };
+        let from_fixture = e.to_string();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_fgs-emulator"))
+            .args(["--port", "0"])
+            .env(var, value)
+            .output()
+            .unwrap();
+        assert!(!out.status.success(), "{var}={value}: the binary started");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            stderr.contains(&from_fixture),
+            "{var}: the binary says {stderr:?}, the fixture {from_fixture:?}"
+        );
+    }
+    // A [[projects]] entry the binary refuses is no longer dropped silently.
+    let mut config = Config::default();
+    config.projects.push(ProjectConfig {
+        id: "no spaces allowed".into(),
+        region: "cn-north-4".into(),
+        domain_name: "x".into(),
+        domain_id: None,
+    });
+    let Err(e) = Emulator::start(config).await else {
+        panic!("a bad project id started");
+    };
+    assert!(e.to_string().contains("projects[0].id"), "{e}");
+}
