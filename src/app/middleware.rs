@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use tracing::Instrument as _;
+
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
@@ -15,8 +17,15 @@ use crate::error::{ApiError, EnvelopeWritten, ErrorCode};
 use crate::faults::{Action, Probe};
 use crate::journal::Entry;
 
-pub(crate) fn panic_response(_: Box<dyn std::any::Any + Send + 'static>) -> Response {
-    tracing::error!("a handler panicked; answered 500 FSS.0500");
+/// A panic below `CatchPanicLayer`: logged with its message (inside the request's span, so
+/// with the request id, method and path), answered 500 FSS.0500 without internals.
+pub(crate) fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let message = payload
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("(a payload that is not text)");
+    tracing::error!(panic = message, "a handler panicked; answered 500 FSS.0500");
     ApiError::new(ErrorCode::Internal).into_response()
 }
 
@@ -34,9 +43,23 @@ fn is_control_plane(path: &str) -> bool {
 /// oversized-body check, the in-flight limit, the envelope for any error, and the journal.
 /// One function rather than a layer each, because each `from_fn` layer costs a boxed
 /// future per request and this runs on every one.
+///
+/// Every request runs inside one `request` span: request id, method, matched route and
+/// operation when it arrives, status and latency when it leaves, so every log line a request
+/// causes (a panic, an internal error's cause) carries them, in both log formats.
+/// `RUST_LOG=fgs_emulator=debug` adds one `finished` line per request.
 pub(crate) async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let id = app.next_request_id();
     let started = Instant::now();
+    let span = tracing::info_span!(
+        "request",
+        id = id.to_str().unwrap_or_default(),
+        method = %req.method(),
+        route = req.extensions().get::<MatchedPath>().map_or("", |m| m.as_str()),
+        operation = operation_of(&req).unwrap_or(""),
+        status = tracing::field::Empty,
+        latency_ms = tracing::field::Empty,
+    );
     let journal = (!is_control_plane(req.uri().path())).then(|| {
         (
             app.clock().now(),
@@ -52,7 +75,7 @@ pub(crate) async fn edge(State(app): State<AppState>, req: Request, next: Next) 
         // try_acquire, not acquire: an overloaded emulator answers at once, no queue.
         match app.in_flight().clone().try_acquire_owned() {
             Ok(permit) => {
-                let response = next.run(req).await;
+                let response = next.run(req).instrument(span.clone()).await;
                 drop(permit);
                 response
             }
@@ -73,6 +96,9 @@ pub(crate) async fn edge(State(app): State<AppState>, req: Request, next: Next) 
         });
     }
     response.headers_mut().insert(REQUEST_ID, id);
+    span.record("status", response.status().as_u16());
+    span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
+    span.in_scope(|| tracing::debug!("finished"));
     response
 }
 

@@ -9,5 +9,6 @@ mod errors;
 mod functions;
 mod helpers;
 mod lifecycle;
+mod observability;
 mod publish;
 mod resilience;
