@@ -110,7 +110,8 @@ async fn a_downstream_test_drives_the_fixture() {
 /// is validated like one read from a file or the environment.
 #[tokio::test]
 async fn the_fixture_refuses_what_the_binary_refuses() {
-    let cases: Vec<(&str, &str, Box<dyn Fn(&mut Config)>)> = vec![
+    type Change = Box<dyn Fn(&mut Config)>;
+    let cases: Vec<(&str, &str, Change)> = vec![
         (
             "FGS_EMULATOR_LIMITS_MAX_CONCURRENT_REQUESTS",
             "0",
