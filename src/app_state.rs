@@ -165,18 +165,13 @@ impl AppState {
 
     /// A fresh request id (follows `control.seed` when set).
     pub(crate) fn next_request_id(&self) -> HeaderValue {
-        // 32 lowercase hex digits, like the service's request ids; written by hand because
-        // this runs on every request.
-        const HEX: &[u8; 16] = b"0123456789abcdef";
+        // 32 lowercase hex digits, like the service's request ids; into a stack buffer,
+        // since this runs on every request.
+        let mut bytes = [0u8; 16];
+        bytes[..8].copy_from_slice(&self.inner.request_ids.next_u64().to_be_bytes());
+        bytes[8..].copy_from_slice(&self.inner.request_ids.next_u64().to_be_bytes());
         let mut id = [0u8; 32];
-        let words = [
-            self.inner.request_ids.next_u64(),
-            self.inner.request_ids.next_u64(),
-        ];
-        for (i, byte) in id.iter_mut().enumerate() {
-            let word = words[i / 16];
-            *byte = HEX[((word >> (60 - 4 * (i % 16))) & 0xf) as usize];
-        }
+        hex::encode_to_slice(bytes, &mut id).expect("32 digits for 16 bytes");
         HeaderValue::from_bytes(&id).expect("hex is a valid header value")
     }
 }

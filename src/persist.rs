@@ -33,8 +33,9 @@ use std::sync::Mutex;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::encode_code;
 use crate::model::FunctionRecord;
-use crate::state::{FORMAT, FORMAT_VERSION, FunctionDoc, StateDocument, encode_code};
+use crate::state::{FORMAT, FORMAT_VERSION, FunctionDoc, StateDocument};
 use crate::store::{FunctionKey, Persist};
 
 #[derive(Serialize, Deserialize)]

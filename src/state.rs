@@ -17,6 +17,7 @@ use serde_json::{Map, Value};
 
 use crate::domain::{
     AliasName, CodeType, Description, Digest, FunctionName, PackageName, ProjectId, VersionName,
+    encode_code,
 };
 use crate::model::{
     AdditionalVersion, AliasRecord, CodeRef, FunctionConfig, FunctionRecord, FunctionState,
@@ -323,11 +324,6 @@ pub fn decode_code(at: &str, digest: &str, base64: &str) -> Result<(Digest, Byte
         return Err(bad(at, "bytes do not match their digest"));
     }
     Ok((digest, Bytes::from(bytes)))
-}
-
-/// Encodes code bytes for a document.
-pub fn encode_code(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 impl StateDocument {

@@ -8,9 +8,10 @@ use std::sync::Arc;
 use criterion::Criterion;
 use fgs_emulator::clock::{Clock, ControlledClock};
 use fgs_emulator::config::Config;
+use fgs_emulator::domain::encode_code;
 use fgs_emulator::domain::{ProjectId, Urn};
 use fgs_emulator::random::Rng;
-use fgs_emulator::service::input::{FunctionBody, encode_code};
+use fgs_emulator::service::input::FunctionBody;
 use fgs_emulator::service::{Service, Settings};
 use fgs_emulator::store::{FunctionKey, Store};
 

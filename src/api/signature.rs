@@ -314,7 +314,7 @@ pub fn payload_hash(request: &SignedRequest<'_>) -> String {
     }
     match request.headers.get(CONTENT_SHA256_HEADER) {
         Some(v) if !v.is_empty() => String::from_utf8_lossy(v.as_bytes()).into_owned(),
-        _ => hex(&Sha256::digest(request.body)),
+        _ => hex::encode(Sha256::digest(request.body)),
     }
 }
 
@@ -322,7 +322,7 @@ pub fn payload_hash(request: &SignedRequest<'_>) -> String {
 pub fn string_to_sign(sdk_date: &str, canonical_request: &[u8]) -> String {
     format!(
         "{ALGORITHM}\n{sdk_date}\n{}",
-        hex(&Sha256::digest(canonical_request))
+        hex::encode(Sha256::digest(canonical_request))
     )
 }
 
@@ -330,7 +330,7 @@ pub fn string_to_sign(sdk_date: &str, canonical_request: &[u8]) -> String {
 pub fn signature(secret_key: &str, string_to_sign: &str) -> String {
     let mut mac = hmac_sha256(secret_key.as_bytes());
     mac.update(string_to_sign.as_bytes());
-    hex(&mac.finalize().into_bytes())
+    hex::encode(mac.finalize().into_bytes())
 }
 
 /// Compares two byte strings in time that depends only on their lengths, for secrets
@@ -351,16 +351,6 @@ fn hmac_sha256(key: &[u8]) -> Hmac<Sha256> {
 
 fn encode(bytes: &[u8]) -> String {
     percent_encode(bytes, UNRESERVED).to_string()
-}
-
-fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes
-        .iter()
-        .fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-            let _ = write!(s, "{b:02x}");
-            s
-        })
 }
 
 fn decode_signature(text: &str) -> Option<[u8; 32]> {
@@ -773,11 +763,11 @@ mod tests {
         );
         let to_sign = format!(
             "SDK-HMAC-SHA256\n{date}\n{}",
-            hex(&Sha256::digest(canonical.as_bytes()))
+            hex::encode(Sha256::digest(canonical.as_bytes()))
         );
         let mut mac = Hmac::<Sha256>::new_from_slice(b"node-secret").unwrap();
         mac.update(to_sign.as_bytes());
-        let expected = hex(&mac.finalize().into_bytes());
+        let expected = hex::encode(mac.finalize().into_bytes());
 
         let mut headers = HeaderMap::new();
         for (name, value) in [

@@ -12,10 +12,10 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::clock::rfc3339;
+use crate::domain::encode_code;
 use crate::domain::full_urn;
 use crate::model::FunctionConfig;
 use crate::service::FunctionSnapshot;
-use crate::service::input::encode_code;
 
 /// `func_code` in a response.
 #[derive(Serialize, ToSchema)]

@@ -175,19 +175,14 @@ impl FunctionConfig {
 
     /// Reads a whole configuration (the state document's form) with every rule.
     pub fn from_map(map: Map<String, Value>) -> Result<Self, ApiError> {
-        let config: Self = serde_path_to_error::deserialize(Value::Object(map)).map_err(|e| {
-            let field = e.path().iter().next().map(|s| s.to_string());
-            let field = field.as_deref().unwrap_or("configuration");
-            let why = e.inner().to_string();
-            // serde's own words for a value of the wrong JSON type; our rules never
-            // start so. A wrong type is a malformed body (FSS.0400), as it was when the
-            // body was read into typed fields.
-            if why.starts_with("invalid type") {
-                ApiError::invalid_field(&e.path().to_string(), why)
-            } else {
-                ApiError::detailed(code_of(field), format_args!("{}: {why}", e.path()))
-            }
-        })?;
+        // The service checks runtime, memory, timeout and handler first, in that order, and
+        // answers the first that fails; serde would visit the keys alphabetically.
+        check_first::<Runtime>(&map, "runtime")?;
+        check_first::<MemorySize>(&map, "memory_size")?;
+        check_first::<Timeout>(&map, "timeout")?;
+        check_first::<Handler>(&map, "handler")?;
+        let config: Self = serde_path_to_error::deserialize(Value::Object(map))
+            .map_err(|e| setting_error(&e.path().to_string(), &e.inner().to_string()))?;
         config.check()?;
         Ok(config)
     }
@@ -201,6 +196,32 @@ impl FunctionConfig {
             ));
         }
         Ok(())
+    }
+}
+
+/// The error for a setting (`path` names it, e.g. `strategy_config.concurrency`): its own
+/// FSS code, or FSS.0400 for a value of the wrong JSON type.
+fn setting_error(path: &str, why: &str) -> ApiError {
+    let field = path.split('.').next().unwrap_or(path);
+    // serde's own words for a value of the wrong JSON type; our rules never start so. A
+    // wrong type is a malformed body (FSS.0400), as it was when bodies had typed fields.
+    if why.starts_with("invalid type") || field.is_empty() || field == "." {
+        ApiError::invalid_field(path, why)
+    } else {
+        ApiError::detailed(code_of(field), format_args!("{path}: {why}"))
+    }
+}
+
+/// Checks one setting on its own, when present.
+fn check_first<T: serde::de::DeserializeOwned>(
+    map: &Map<String, Value>,
+    field: &str,
+) -> Result<(), ApiError> {
+    match map.get(field) {
+        Some(v) => T::deserialize(v)
+            .map(drop)
+            .map_err(|e| setting_error(field, &e.to_string())),
+        None => Ok(()),
     }
 }
 

@@ -213,7 +213,7 @@ impl Digest {
     /// The SHA-512 of some bytes.
     pub fn of(bytes: &[u8]) -> Self {
         let hash = sha2::Sha512::digest(bytes);
-        Self(hex(&hash))
+        Self(hex::encode(hash))
     }
 
     /// Parses a digest sent by a client: 128 hex characters, compared in lowercase.
@@ -234,15 +234,11 @@ impl fmt::Display for Digest {
     }
 }
 
-/// Lowercase hex of some bytes.
-pub fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut out = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        out.push(DIGITS[usize::from(b >> 4)] as char);
-        out.push(DIGITS[usize::from(b & 0x0f)] as char);
-    }
-    out
+/// Code bytes as they travel in JSON (`func_code.file`, the state document): standard
+/// base64 with padding.
+pub fn encode_code(bytes: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
 }
 
 #[cfg(test)]

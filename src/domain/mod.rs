@@ -10,6 +10,8 @@ pub mod function;
 pub mod names;
 pub mod urn;
 
-pub use function::{CodeType, Description, Digest, Handler, MemorySize, Runtime, Timeout};
+pub use function::{
+    CodeType, Description, Digest, Handler, MemorySize, Runtime, Timeout, encode_code,
+};
 pub use names::{AliasName, FunctionName, NameError, PackageName, ProjectId, Region, VersionName};
 pub use urn::{Qualifier, Urn, UrnError, full_urn};

@@ -5,8 +5,9 @@
 use std::sync::Arc;
 
 use super::Service;
-use super::input::{FunctionBody, encode_code};
+use super::input::FunctionBody;
 use crate::domain::ProjectId;
+use crate::domain::encode_code;
 use crate::error::ApiError;
 use crate::state::StateDocument;
 use crate::store::Store;

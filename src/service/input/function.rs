@@ -1,0 +1,172 @@
+//! CreateFunction and UpdateFunctionConfig bodies.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use super::code::{FuncCodeBody, parse_code};
+use super::{CodeInput, err, required};
+use crate::config::LimitsConfig;
+use crate::domain::{FunctionName, PackageName};
+use crate::error::{ApiError, ErrorCode};
+use crate::model::FunctionConfig;
+
+/// The body of `POST /v2/{project_id}/fgs/functions` (CreateFunction), and of
+/// `PUT .../config` (UpdateFunctionConfig), which takes the same configuration settings.
+///
+/// The function's identity and code are fields here; every other key is kept in
+/// `settings` as sent and read by [`FunctionConfig::parse`], the one place that knows the
+/// configuration's shape and rules.
+#[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
+pub struct FunctionBody {
+    pub func_name: Option<String>,
+    pub package: Option<String>,
+    pub code_type: Option<String>,
+    pub code_url: Option<String>,
+    pub code_filename: Option<String>,
+    pub func_code: Option<FuncCodeBody>,
+    /// The configuration settings (see the `FunctionConfig` schema), and any other key.
+    #[serde(flatten)]
+    #[schema(value_type = FunctionConfig)]
+    pub settings: Map<String, Value>,
+}
+
+/// A validated CreateFunction request.
+#[derive(Debug, Clone)]
+pub struct CreateFunctionInput {
+    pub package: PackageName,
+    pub name: FunctionName,
+    pub config: FunctionConfig,
+    pub code: CodeInput,
+}
+
+impl FunctionBody {
+    /// Applies CreateFunction's rules.
+    pub fn parse_create(self, limits: &LimitsConfig) -> Result<CreateFunctionInput, ApiError> {
+        let name = required(
+            "func_name",
+            self.func_name.as_deref(),
+            ErrorCode::InvalidFunctionName,
+        )?;
+        let name = FunctionName::parse(name)
+            .map_err(|e| err(ErrorCode::InvalidFunctionName, e.to_string()))?;
+        let package = match self.package.as_deref() {
+            None | Some("") => PackageName::default_package(),
+            Some(p) => {
+                PackageName::parse(p).map_err(|e| err(ErrorCode::InvalidPackage, e.to_string()))?
+            }
+        };
+        let code = parse_code(
+            self.code_type.as_deref(),
+            self.func_code.clone(),
+            self.code_url.clone(),
+            self.code_filename.clone(),
+            self.settings.get("custom_image"),
+            limits,
+        )?;
+        let config = self.parse_config(None)?;
+        Ok(CreateFunctionInput {
+            package,
+            name,
+            config,
+            code,
+        })
+    }
+
+    /// The configuration settings, laid over `current` for an update (omitted settings
+    /// keep their values) or over the service's defaults at create.
+    pub fn parse_config(
+        &self,
+        current: Option<&FunctionConfig>,
+    ) -> Result<FunctionConfig, ApiError> {
+        FunctionConfig::parse(&self.settings, current)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::{Digest, encode_code};
+
+    fn body_json() -> Value {
+        serde_json::json!({
+            "func_name": "hello", "runtime": "Python3.9", "timeout": 30,
+            "handler": "index.handler", "memory_size": 128, "code_type": "inline",
+            "func_code": {"file": encode_code(b"print(1)")},
+        })
+    }
+
+    fn body() -> FunctionBody {
+        serde_json::from_value(body_json()).unwrap()
+    }
+
+    fn code_of(r: Result<CreateFunctionInput, ApiError>) -> &'static str {
+        r.map(|_| "ok").unwrap_or_else(|e| e.code().code())
+    }
+
+    #[test]
+    fn create_rules_give_their_codes() {
+        let limits = LimitsConfig::default();
+        assert_eq!(code_of(body().parse_create(&limits)), "ok");
+        // (what, key, new value or null to remove it, expected code)
+        let cases: Vec<(&str, &str, Value, &str)> = vec![
+            ("no name", "func_name", Value::Null, "FSS.1002"),
+            ("bad name", "func_name", "1x".into(), "FSS.1002"),
+            ("bad package", "package", "a:b".into(), "FSS.1004"),
+            ("bad runtime", "runtime", "Cobol".into(), "FSS.1005"),
+            ("no runtime", "runtime", Value::Null, "FSS.1005"),
+            ("bad memory", "memory_size", 100.into(), "FSS.1007"),
+            ("bad timeout", "timeout", 901.into(), "FSS.1008"),
+            ("bad handler", "handler", "index".into(), "FSS.1003"),
+            ("bad code type", "code_type", "tar".into(), "FSS.1006"),
+            ("no code type", "code_type", Value::Null, "FSS.1006"),
+            (
+                "bad base64",
+                "func_code",
+                serde_json::json!({"file": "***"}),
+                "FSS.1011",
+            ),
+            (
+                "inline too big",
+                "func_code",
+                serde_json::json!({"file": encode_code(&[b'x'; 10 * 1024 + 1])}),
+                "FSS.1072",
+            ),
+            (
+                "long description",
+                "description",
+                "x".repeat(513).into(),
+                "FSS.1019",
+            ),
+            ("bad user_data", "user_data", "[1]".into(), "FSS.1009"),
+            ("bad type", "type", "v3".into(), "FSS.0400"),
+            ("bad vpc", "func_vpc", 1.into(), "FSS.0400"),
+        ];
+        for (what, key, value, expected) in cases {
+            let mut b = body_json();
+            match value {
+                Value::Null => b.as_object_mut().unwrap().remove(key),
+                v => b.as_object_mut().unwrap().insert(key.to_owned(), v),
+            };
+            let b: FunctionBody = serde_json::from_value(b).unwrap();
+            assert_eq!(code_of(b.parse_create(&limits)), expected, "{what}");
+        }
+        let mut zip = body_json();
+        zip["code_type"] = "zip".into();
+        zip.as_object_mut().unwrap().remove("func_code");
+        let zip: FunctionBody = serde_json::from_value(zip).unwrap();
+        assert_eq!(
+            code_of(zip.parse_create(&limits)),
+            "FSS.1012",
+            "zip without code"
+        );
+    }
+
+    #[test]
+    fn inline_code_is_decoded_and_digested() {
+        let input = body().parse_create(&LimitsConfig::default()).unwrap();
+        assert_eq!(&input.code.bytes[..], b"print(1)");
+        assert_eq!(input.code.digest, Digest::of(b"print(1)"));
+        assert_eq!(input.config.func_type.as_str(), "v2");
+        assert_eq!(input.config.strategy_config.concurrency, -1);
+    }
+}
