@@ -1,0 +1,181 @@
+// The dashboard's script (src/control/ui.rs renders the page). It only makes the
+// server-rendered page live: it polls /_emulator/ui/live, swaps the sections that changed
+// (keeping open <details>, focus and the filter), runs the control buttons, and keeps the
+// control token, when the emulator has one, in sessionStorage (this tab only).
+(function () {
+  'use strict';
+
+  var BASE = '/_emulator';
+  var TOKEN_KEY = 'fgs-emulator.control-token';
+  var POLL_MS = 2000;
+  var body = document.body;
+  var statusLine = document.getElementById('live-status');
+  var tokenRequired = body.dataset.tokenRequired === 'true';
+  var lastHtml = {}; // section id -> innerHTML last swapped in
+  var userOpen = {}; // details data-key -> open, as the user left it
+  var filterText = '';
+  var busy = false;
+  var timer = null;
+  var updates = 0;
+
+  function token() {
+    try { return sessionStorage.getItem(TOKEN_KEY) || ''; } catch (e) { return ''; }
+  }
+  function headers() {
+    var t = token();
+    return t ? { Authorization: 'Bearer ' + t } : {};
+  }
+  function say(text) { statusLine.textContent = text; }
+
+  // ---- live updates ----------------------------------------------------------------
+
+  function keyOf(el) {
+    var d = el && el.closest ? el.closest('details[data-key]') : null;
+    return d ? d.dataset.key : null;
+  }
+
+  function swap(html) {
+    var doc = new DOMParser().parseFromString('<main>' + html + '</main>', 'text/html');
+    var changed = 0;
+    doc.querySelectorAll('section[data-live]').forEach(function (fresh) {
+      var current = document.getElementById(fresh.id);
+      if (!current || lastHtml[fresh.id] === fresh.innerHTML) return;
+      lastHtml[fresh.id] = fresh.innerHTML;
+      var active = document.activeElement;
+      var focusKey = current.contains(active) ? keyOf(active) : null;
+      var focusId = current.contains(active) && active.id ? active.id : null;
+      current.innerHTML = fresh.innerHTML;
+      addFilter(); // before focus comes back: the filter may be what had it
+      current.querySelectorAll('details[data-key]').forEach(function (d) {
+        if (Object.prototype.hasOwnProperty.call(userOpen, d.dataset.key)) d.open = userOpen[d.dataset.key];
+      });
+      if (focusId && document.getElementById(focusId)) {
+        var again0 = document.getElementById(focusId);
+        again0.focus();
+        if (again0.setSelectionRange && again0.value) again0.setSelectionRange(again0.value.length, again0.value.length);
+      } else if (focusKey) {
+        var again = current.querySelector('details[data-key="' + CSS.escape(focusKey) + '"] > summary');
+        if (again) again.focus();
+      }
+      changed++;
+    });
+    applyFilter();
+    return changed;
+  }
+
+  function schedule(ms) {
+    clearTimeout(timer);
+    timer = setTimeout(refresh, ms);
+  }
+
+  function refresh() {
+    if (busy) return Promise.resolve();
+    if (document.hidden) { schedule(POLL_MS); return Promise.resolve(); }
+    if (tokenRequired && !token()) { say('This emulator has a control token: enter it to see its state.'); return Promise.resolve(); }
+    busy = true;
+    var started = performance.now();
+    return fetch(BASE + '/ui/live', { headers: headers(), cache: 'no-store' })
+      .then(function (r) {
+        if (r.status === 401) {
+          say('The control token was refused: enter the one in control.token.');
+          return null;
+        }
+        if (!r.ok) throw new Error('HTTP ' + r.status);
+        return r.text();
+      })
+      .then(function (html) {
+        if (html === null) return;
+        var changed = swap(html);
+        updates++;
+        body.dataset.updates = String(updates);
+        var took = performance.now() - started;
+        body.dataset.lastUpdateMs = took.toFixed(1);
+        say('Live: updated ' + new Date().toLocaleTimeString() + (changed ? '' : ' (no change)') + '.');
+        // A big state costs more to render: poll no more often than 5x the last update.
+        schedule(Math.max(POLL_MS, 5 * took));
+      })
+      .catch(function (e) {
+        say('The emulator did not answer (' + e.message + '); retrying.');
+        schedule(POLL_MS * 2);
+      })
+      .finally(function () { busy = false; });
+  }
+
+  // ---- the functions filter (added by the script: without it there is nothing to filter) ----
+
+  function addFilter() {
+    var section = document.getElementById('functions');
+    if (!section || document.getElementById('filter') || !section.querySelector('li.function')) return;
+    var p = document.createElement('p');
+    p.className = 'filter';
+    p.innerHTML = '<label for="filter">Filter functions by name</label> <input id="filter" type="search" autocomplete="off"> <span id="filter-count" aria-live="polite"></span>';
+    section.querySelector('h2').after(p);
+    var input = p.querySelector('input');
+    input.value = filterText;
+    input.addEventListener('input', function () { filterText = input.value; applyFilter(); });
+  }
+
+  function applyFilter() {
+    var items = document.querySelectorAll('#functions li.function');
+    var needle = filterText.trim().toLowerCase();
+    var shown = 0;
+    items.forEach(function (li) {
+      var hit = !needle || li.dataset.name.toLowerCase().indexOf(needle) !== -1;
+      li.hidden = !hit;
+      if (hit) shown++;
+    });
+    var count = document.getElementById('filter-count');
+    if (count) count.textContent = needle ? shown + ' of ' + items.length + ' shown' : '';
+  }
+
+  // ---- buttons and the token form ----------------------------------------------------
+
+  document.addEventListener('toggle', function (e) {
+    var d = e.target;
+    if (d.matches && d.matches('details[data-key]')) userOpen[d.dataset.key] = d.open;
+  }, true);
+
+  document.querySelectorAll('.actions button[data-path]').forEach(function (b) {
+    b.addEventListener('click', function () {
+      if (b.dataset.confirm && !window.confirm(b.dataset.confirm)) return;
+      b.disabled = true;
+      fetch(b.dataset.path, { method: b.dataset.method, headers: headers() })
+        .then(function (r) {
+          if (r.ok) { say(b.dataset.done); return; }
+          return r.json().then(function (e) { say(b.textContent + ' failed: ' + r.status + ' ' + e.error_code + ' ' + e.error_msg); },
+            function () { say(b.textContent + ' failed: HTTP ' + r.status); });
+        })
+        .catch(function (e) { say(b.textContent + ' failed: ' + e.message); })
+        .finally(function () {
+          b.disabled = false;
+          b.focus();
+          lastHtml = {};
+          refresh();
+        });
+    });
+  });
+
+  var form = document.getElementById('token-form');
+  if (form) {
+    form.addEventListener('submit', function (e) {
+      e.preventDefault();
+      var input = document.getElementById('token');
+      try { sessionStorage.setItem(TOKEN_KEY, input.value.trim()); } catch (err) { /* private mode */ }
+      input.value = '';
+      lastHtml = {};
+      refresh();
+    });
+    document.getElementById('forget-token').addEventListener('click', function () {
+      try { sessionStorage.removeItem(TOKEN_KEY); } catch (err) { /* private mode */ }
+      say('Token forgotten.');
+    });
+  }
+
+  document.addEventListener('visibilitychange', function () { if (!document.hidden) refresh(); });
+
+  // The server-rendered sections are the starting point: only changes are swapped in.
+  document.querySelectorAll('section[data-live]').forEach(function (s) { lastHtml[s.id] = s.innerHTML; });
+  addFilter();
+  window.fgsDashboard = { refresh: function () { lastHtml = {}; return refresh(); } };
+  refresh();
+}());
