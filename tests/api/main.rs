@@ -11,3 +11,4 @@ mod helpers;
 mod lifecycle;
 mod publish;
 mod resilience;
+mod ui;
