@@ -182,7 +182,7 @@ impl RequestSummary {
             time: text("time").unwrap_or_default(),
             operation: text("operation"),
             method: text("method").unwrap_or_default(),
-            target: urn_segment.unwrap_or(path),
+            target: urn_segment.unwrap_or_else(|| short_path(&path)),
             status: entry
                 .get("status")
                 .and_then(Value::as_u64)
@@ -214,6 +214,17 @@ fn urn_of_path(path: &str) -> Option<String> {
         return None;
     };
     (!urn.is_empty()).then(|| percent_decode_str(urn).decode_utf8_lossy().into_owned())
+}
+
+/// A path without its `/v2/{project_id}/fgs` prefix, which every FunctionGraph path has.
+fn short_path(path: &str) -> String {
+    let mut parts = path.splitn(4, '/');
+    match (parts.next(), parts.next(), parts.next(), parts.next()) {
+        (Some(""), Some("v2"), Some(_), Some(rest)) => rest
+            .strip_prefix("fgs/")
+            .map_or_else(|| path.to_owned(), |r| format!("/{r}")),
+        _ => path.to_owned(),
+    }
 }
 
 /// The alias an invocation went through: the `alias` field of the entry if the journal
@@ -488,12 +499,19 @@ pub fn render_page(data: Option<&Overview>, token_required: bool) -> String {
 </div>
 <noscript><p class="hint">Without JavaScript this page is a snapshot (reload to refresh) and the buttons do nothing: use <code>curl -X POST /_emulator/reset</code>, <code>curl -X DELETE /_emulator/requests</code>, <code>curl -X DELETE /_emulator/faults</code>.</p></noscript>
 </header>
-<main id="live">
 "#,
     );
     match data {
-        Some(o) => render_sections(&mut h, o),
+        Some(o) => {
+            let live = render_live(o);
+            let digests = serde_json::to_string(&live.digests).unwrap_or_default();
+            let _ = writeln!(h, r#"<main id="live" data-digests="{}">"#, esc(&digests));
+            for (id, _) in SECTIONS {
+                h.push_str(&live.sections[id]);
+            }
+        }
         None => {
+            h.push_str("<main id=\"live\">\n");
             // Empty sections with the same ids: the script fills them.
             for (id, title) in [
                 ("status", "Emulator"),
@@ -513,18 +531,49 @@ pub fn render_page(data: Option<&Overview>, token_required: bool) -> String {
     h
 }
 
-/// The live sections alone (what `GET /_emulator/ui/live` returns and the script swaps in).
-pub fn render_live(o: &Overview) -> String {
-    let mut h = String::with_capacity(64 * 1024);
-    render_sections(&mut h, o);
-    h
+/// The live sections, by element id, each with a digest of its HTML: what
+/// `GET /_emulator/ui/live` returns and the script swaps in. Separate strings, with
+/// digests, so that the script skips without parsing every section that did not change (at
+/// 1,000 functions the functions section is most of a megabyte, and parsing it on every
+/// poll would keep the browser busy). The page carries the digests of the sections it was
+/// served with, so the first poll swaps nothing either.
+#[derive(Debug, Serialize)]
+pub struct LiveSections {
+    /// Section id -> digest of its HTML (SipHash with fixed keys, hex).
+    pub digests: BTreeMap<&'static str, String>,
+    /// Section id -> the whole `<section>` element.
+    pub sections: BTreeMap<&'static str, String>,
 }
 
-fn render_sections(h: &mut String, o: &Overview) {
-    render_status(h, o);
-    render_faults(h, o);
-    render_functions(h, o);
-    render_requests(h, o);
+/// The sections in page order, with their renderers.
+const SECTIONS: [(&str, fn(&mut String, &Overview)); 4] = [
+    ("status", render_status),
+    ("faults", render_faults),
+    ("functions", render_functions),
+    ("requests", render_requests),
+];
+
+/// Renders every live section (see [`LiveSections`]).
+pub fn render_live(o: &Overview) -> LiveSections {
+    let mut live = LiveSections {
+        digests: BTreeMap::new(),
+        sections: BTreeMap::new(),
+    };
+    for (id, render) in SECTIONS {
+        let mut h = String::new();
+        render(&mut h, o);
+        live.digests.insert(id, digest(&h));
+        live.sections.insert(id, h);
+    }
+    live
+}
+
+fn digest(html: &str) -> String {
+    use std::hash::{Hash, Hasher};
+    // DefaultHasher::new() has fixed keys: the same HTML gives the same digest every time.
+    let mut hasher = std::collections::hash_map::DefaultHasher::new();
+    html.hash(&mut hasher);
+    format!("{:016x}", hasher.finish())
 }
 
 fn render_status(h: &mut String, o: &Overview) {
@@ -803,8 +852,16 @@ fn render_requests(h: &mut String, o: &Overview) {
         h.push_str("<p class=\"muted\">The journal is empty.</p></section>\n");
         return;
     }
-    h.push_str(
-        "<div class=\"scroll\"><table><caption class=\"muted\">Newest first</caption><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Operation</th><th scope=\"col\">Method</th><th scope=\"col\">URN or path</th><th scope=\"col\">Status</th><th scope=\"col\">ms</th><th scope=\"col\">Served by</th></tr></thead><tbody>\n",
+    // The column appears once the journal records served versions (invocations).
+    let served_column = o.requests.iter().any(|r| r.served_version.is_some());
+    let _ = writeln!(
+        h,
+        "<div class=\"scroll\"><table><caption class=\"muted\">Newest first; paths without their <code>/v2/{{project_id}}/fgs</code> prefix</caption><thead><tr><th scope=\"col\">Time</th><th scope=\"col\">Operation</th><th scope=\"col\">Method</th><th scope=\"col\">URN or path</th><th scope=\"col\">Status</th><th scope=\"col\" class=\"num\">ms</th>{}</tr></thead><tbody>",
+        if served_column {
+            "<th scope=\"col\">Served by</th>"
+        } else {
+            ""
+        }
     );
     for r in &o.requests {
         let status_class = match r.status {
@@ -817,16 +874,26 @@ fn render_requests(h: &mut String, o: &Overview) {
             .as_deref()
             .map(|c| format!(" {}", esc(c)))
             .unwrap_or_default();
+        // RFC 3339: the time of day is characters 11-18; the whole instant is the title.
+        let clock_time = r.time.get(11..19).unwrap_or(&r.time);
+        let served = if served_column {
+            format!(
+                "<td>{}</td>",
+                r.served_version.as_deref().map(esc).unwrap_or_default()
+            )
+        } else {
+            String::new()
+        };
         let _ = writeln!(
             h,
-            r#"<tr><td><time>{time}</time></td><td>{op}</td><td>{method}</td><td class="urn">{target}</td><td class="{status_class}">{status}{code}</td><td class="num">{ms:.1}</td><td>{served}</td></tr>"#,
+            r#"<tr><td><time datetime="{time}" title="{time}">{clock_time}</time></td><td>{op}</td><td>{method}</td><td class="urn">{target}</td><td class="{status_class}">{status}{code}</td><td class="num">{ms:.1}</td>{served}</tr>"#,
             time = esc(&r.time),
+            clock_time = esc(clock_time),
             op = esc(r.operation.as_deref().unwrap_or("(no route)")),
             method = esc(&r.method),
             target = esc(&r.target),
             status = r.status,
             ms = r.duration_ms,
-            served = r.served_version.as_deref().map(esc).unwrap_or_default(),
         );
     }
     h.push_str("</tbody></table></div></section>\n");
@@ -866,12 +933,14 @@ pub async fn page(State(app): State<AppState>) -> Response {
     )
 }
 
-/// `GET /_emulator/ui/live`: the page's sections, for the script to swap in. Guarded.
+/// `GET /_emulator/ui/live`: the page's sections, `{"digests": {"<id>": ...}, "sections":
+/// {"<id>": "<section>...</section>"}}`, for the script to swap in. Guarded.
 pub async fn live(State(app): State<AppState>) -> Response {
-    page_response(
-        "text/html; charset=utf-8",
-        render_live(&Overview::collect(&app)),
-    )
+    let mut response = json(StatusCode::OK, &render_live(&Overview::collect(&app)));
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// `GET /_emulator/ui/app.js`.
@@ -894,6 +963,10 @@ pub async fn overview(State(app): State<AppState>) -> Response {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn live_html(o: &Overview) -> String {
+        render_live(o).sections.into_values().collect()
+    }
 
     fn clock() -> ClockSummary {
         ClockSummary {
@@ -990,7 +1063,7 @@ mod tests {
             "urn:fss:cn-north-4:p1:function:default:other:!prod"
         );
 
-        let html = render_live(&o);
+        let html = live_html(&o);
         assert!(
             html.contains("Observed over 10 invocations: <span class=\"obs\" data-version=\"v1\">v1: 9 (90%, configured 90%)</span>, <span class=\"obs\" data-version=\"v2\">v2: 1 (10%, configured 10%)</span>"),
             "{html}"
@@ -1014,7 +1087,12 @@ mod tests {
         assert_eq!(r.alias_key, None);
         let o = Overview::assemble(clock(), 10, vec![function("hello")], vec![], vec![r]);
         assert!(o.functions[0].aliases[0].observed.is_empty());
-        assert!(!render_live(&o).contains("Observed"));
+        let html = live_html(&o);
+        assert!(!html.contains("Observed"));
+        assert!(
+            !html.contains("Served by"),
+            "no column before invocations exist"
+        );
     }
 
     #[test]
@@ -1053,7 +1131,7 @@ mod tests {
             vec![],
             vec![RequestSummary::from_entry(&e)],
         );
-        let html = render_live(&o);
+        let html = live_html(&o);
         assert!(!html.contains("<script>"), "{html}");
         assert!(!html.contains("<img"), "{html}");
         assert!(
@@ -1081,5 +1159,9 @@ mod tests {
             urn_of_path("/v2/p/fgs/functions/a%3Ab/versions").as_deref(),
             Some("a:b")
         );
+        assert_eq!(short_path("/v2/p/fgs/functions"), "/functions");
+        assert_eq!(short_path("/v2/p/fgs/"), "/");
+        assert_eq!(short_path("/v2/p/fgsx"), "/v2/p/fgsx");
+        assert_eq!(short_path("/other/path"), "/other/path");
     }
 }

@@ -87,6 +87,8 @@ async fn the_page_shows_versions_aliases_faults_and_requests_without_javascript(
         "frozen</strong> at <time>2026-11-28T19:30:16+08:00</time>",
         // The journal: newest first, URN decoded.
         "<td>CreateVersionAlias</td><td>POST</td><td class=\"urn\">hello</td><td class=\"ok\">200</td>",
+        "<td>CreateFunction</td><td>POST</td><td class=\"urn\">/functions</td>",
+        "<time datetime=\"2026-11-28T19:30:15+08:00\" title=\"2026-11-28T19:30:15+08:00\">19:30:15</time>",
     ] {
         assert!(page.contains(expected), "missing {expected}\n{page}");
     }
@@ -127,14 +129,41 @@ async fn assets_are_served_from_the_binary() {
 #[tokio::test]
 async fn live_sections_and_the_overview_follow_the_state() {
     let app = TestApp::spawn().await;
+    // The sections by id, each a whole <section>, without the page around them, and a
+    // digest of each, the same the page was served with.
+    let page = app.get_ui("/ui", &[], 200).await;
     let empty = app.get_ui("/ui/live", &[], 200).await;
-    assert!(empty.text.contains("No function yet."));
-    assert!(empty.text.contains("The journal is empty."));
-    assert!(!empty.text.contains("<html"), "sections only");
+    assert_eq!(empty.content_type.as_deref(), Some("application/json"));
+    let ids: Vec<&String> = empty.body["sections"].as_object().unwrap().keys().collect();
+    assert_eq!(ids, ["faults", "functions", "requests", "status"]);
+    let digest = empty.body["digests"]["functions"].as_str().unwrap();
+    assert!(
+        page.text
+            .contains(&format!("&quot;functions&quot;:&quot;{digest}&quot;")),
+        "the page carries the digests: {}",
+        page.text
+    );
+    for (id, html) in empty.body["sections"].as_object().unwrap() {
+        let html = html.as_str().unwrap();
+        assert!(html.starts_with(&format!("<section id=\"{id}\" data-live")));
+        assert!(!html.contains("<html"), "sections only");
+    }
+    let functions = |a: &Answer| a.body["sections"]["functions"].as_str().unwrap().to_owned();
+    assert!(functions(&empty).contains("No function yet."));
+    assert!(
+        empty.body["sections"]["requests"]
+            .as_str()
+            .unwrap()
+            .contains("The journal is empty.")
+    );
 
     canary(&app).await;
     let live = app.get_ui("/ui/live", &[], 200).await;
-    assert!(live.text.contains("2 of 10 versions"));
+    assert!(functions(&live).contains("2 of 10 versions"));
+    assert_ne!(
+        live.body["digests"]["functions"],
+        empty.body["digests"]["functions"]
+    );
 
     let o = app.get_ui("/overview", &[], 200).await;
     assert_eq!(o.content_type.as_deref(), Some("application/json"));

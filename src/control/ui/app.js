@@ -11,7 +11,8 @@
   var body = document.body;
   var statusLine = document.getElementById('live-status');
   var tokenRequired = body.dataset.tokenRequired === 'true';
-  var lastHtml = {}; // section id -> innerHTML last swapped in
+  var shown = {}; // section id -> digest of the HTML on the page
+  var allItems = null; // [li, its ul] of every function, before filtering
   var userOpen = {}; // details data-key -> open, as the user left it
   var filterText = '';
   var busy = false;
@@ -34,27 +35,35 @@
     return d ? d.dataset.key : null;
   }
 
-  function swap(html) {
-    var doc = new DOMParser().parseFromString('<main>' + html + '</main>', 'text/html');
+  // live: {digests: {id: digest}, sections: {id: "<section id=...>...</section>"}}. A
+  // section whose digest is the one on the page is skipped without being parsed.
+  function swap(live) {
     var changed = 0;
-    doc.querySelectorAll('section[data-live]').forEach(function (fresh) {
-      var current = document.getElementById(fresh.id);
-      if (!current || lastHtml[fresh.id] === fresh.innerHTML) return;
-      lastHtml[fresh.id] = fresh.innerHTML;
+    Object.keys(live.sections).forEach(function (id) {
+      var html = live.sections[id];
+      var current = document.getElementById(id);
+      if (!current || shown[id] === live.digests[id]) return;
+      shown[id] = live.digests[id];
+      var template = document.createElement('template');
+      template.innerHTML = html;
+      var fresh = template.content.querySelector('section[data-live]');
+      if (!fresh || fresh.id !== id) return;
       var active = document.activeElement;
-      var focusKey = current.contains(active) ? keyOf(active) : null;
-      var focusId = current.contains(active) && active.id ? active.id : null;
-      current.innerHTML = fresh.innerHTML;
-      addFilter(); // before focus comes back: the filter may be what had it
-      current.querySelectorAll('details[data-key]').forEach(function (d) {
+      var inside = current.contains(active);
+      var focusKey = inside ? keyOf(active) : null;
+      var focusId = inside && active.id ? active.id : null;
+      fresh.querySelectorAll('details[data-key]').forEach(function (d) {
         if (Object.prototype.hasOwnProperty.call(userOpen, d.dataset.key)) d.open = userOpen[d.dataset.key];
       });
+      current.replaceWith(fresh);
+      if (id === 'functions') allItems = null;
+      addFilter(); // before focus comes back: the filter may be what had it
       if (focusId && document.getElementById(focusId)) {
         var again0 = document.getElementById(focusId);
         again0.focus();
         if (again0.setSelectionRange && again0.value) again0.setSelectionRange(again0.value.length, again0.value.length);
       } else if (focusKey) {
-        var again = current.querySelector('details[data-key="' + CSS.escape(focusKey) + '"] > summary');
+        var again = fresh.querySelector('details[data-key="' + CSS.escape(focusKey) + '"] > summary');
         if (again) again.focus();
       }
       changed++;
@@ -81,18 +90,18 @@
           return null;
         }
         if (!r.ok) throw new Error('HTTP ' + r.status);
-        return r.text();
+        return r.json();
       })
-      .then(function (html) {
-        if (html === null) return;
-        var changed = swap(html);
+      .then(function (live) {
+        if (live === null) return;
+        var changed = swap(live);
         updates++;
         body.dataset.updates = String(updates);
         var took = performance.now() - started;
         body.dataset.lastUpdateMs = took.toFixed(1);
         say('Live: updated ' + new Date().toLocaleTimeString() + (changed ? '' : ' (no change)') + '.');
-        // A big state costs more to render: poll no more often than 5x the last update.
-        schedule(Math.max(POLL_MS, 5 * took));
+        // A big state costs more to render: leave the page idle at least 3/4 of the time.
+        schedule(Math.max(POLL_MS, 3 * took));
       })
       .catch(function (e) {
         say('The emulator did not answer (' + e.message + '); retrying.');
@@ -115,17 +124,32 @@
     input.addEventListener('input', function () { filterText = input.value; applyFilter(); });
   }
 
+  // Non-matching functions are taken out of the list rather than hidden: in Chromium,
+  // hiding a closed <details> costs milliseconds each (seconds for 1,000), detaching it
+  // does not.
   function applyFilter() {
-    var items = document.querySelectorAll('#functions li.function');
+    if (!allItems) {
+      allItems = [];
+      document.querySelectorAll('#functions li.function').forEach(function (li) { allItems.push([li, li.parentElement]); });
+    }
     var needle = filterText.trim().toLowerCase();
-    var shown = 0;
-    items.forEach(function (li) {
-      var hit = !needle || li.dataset.name.toLowerCase().indexOf(needle) !== -1;
-      li.hidden = !hit;
-      if (hit) shown++;
+    var lists = new Map();
+    var shownCount = 0;
+    allItems.forEach(function (pair) {
+      if (!lists.has(pair[1])) lists.set(pair[1], []);
+      if (!needle || pair[0].dataset.name.toLowerCase().indexOf(needle) !== -1) {
+        lists.get(pair[1]).push(pair[0]);
+        shownCount++;
+      }
+    });
+    lists.forEach(function (items, ul) {
+      if (ul.children.length === items.length && items.every(function (li, i) { return ul.children[i] === li; })) return;
+      ul.replaceChildren.apply(ul, items);
+      var pkg = ul.closest('.package');
+      if (pkg) pkg.hidden = items.length === 0;
     });
     var count = document.getElementById('filter-count');
-    if (count) count.textContent = needle ? shown + ' of ' + items.length + ' shown' : '';
+    if (count) count.textContent = needle ? shownCount + ' of ' + allItems.length + ' shown' : '';
   }
 
   // ---- buttons and the token form ----------------------------------------------------
@@ -149,8 +173,7 @@
         .finally(function () {
           b.disabled = false;
           b.focus();
-          lastHtml = {};
-          refresh();
+          refresh(); // the digests tell which sections the change touched
         });
     });
   });
@@ -162,7 +185,7 @@
       var input = document.getElementById('token');
       try { sessionStorage.setItem(TOKEN_KEY, input.value.trim()); } catch (err) { /* private mode */ }
       input.value = '';
-      lastHtml = {};
+      shown = {};
       refresh();
     });
     document.getElementById('forget-token').addEventListener('click', function () {
@@ -173,9 +196,9 @@
 
   document.addEventListener('visibilitychange', function () { if (!document.hidden) refresh(); });
 
-  // The server-rendered sections are the starting point: only changes are swapped in.
-  document.querySelectorAll('section[data-live]').forEach(function (s) { lastHtml[s.id] = s.innerHTML; });
+  // The page says which sections it was served with: only changes are swapped in.
+  try { shown = JSON.parse(document.getElementById('live').dataset.digests || '{}'); } catch (e) { shown = {}; }
   addFilter();
-  window.fgsDashboard = { refresh: function () { lastHtml = {}; return refresh(); } };
+  window.fgsDashboard = { refresh: function () { shown = {}; return refresh(); } };
   refresh();
 }());
