@@ -519,10 +519,9 @@ pub fn render_page(data: Option<&Overview>, token_required: bool) -> String {
                 ("functions", "Functions"),
                 ("requests", "Recent requests"),
             ] {
-                let _ = write!(
+                let _ = writeln!(
                     h,
-                    r#"<section id="{id}" data-live aria-labelledby="{id}-h"><h2 id="{id}-h">{title}</h2><p class="muted">Not loaded: this emulator needs its control token.</p></section>
-"#
+                    r#"<section id="{id}" data-live aria-labelledby="{id}-h"><h2 id="{id}-h">{title}</h2><p class="muted">Not loaded: this emulator needs its control token.</p></section>"#
                 );
             }
         }
@@ -545,8 +544,11 @@ pub struct LiveSections {
     pub sections: BTreeMap<&'static str, String>,
 }
 
+/// Writes one section.
+type Renderer = fn(&mut String, &Overview);
+
 /// The sections in page order, with their renderers.
-const SECTIONS: [(&str, fn(&mut String, &Overview)); 4] = [
+const SECTIONS: [(&str, Renderer); 4] = [
     ("status", render_status),
     ("faults", render_faults),
     ("functions", render_functions),
@@ -625,10 +627,9 @@ fn action_in_words(a: &Action) -> String {
 }
 
 fn render_faults(h: &mut String, o: &Overview) {
-    let _ = write!(
+    let _ = writeln!(
         h,
-        r#"<section id="faults" data-live aria-labelledby="faults-h"><h2 id="faults-h">Fault rules <span class="count">{}</span></h2>
-"#,
+        r#"<section id="faults" data-live aria-labelledby="faults-h"><h2 id="faults-h">Fault rules <span class="count">{}</span></h2>"#,
         o.faults.len()
     );
     if o.faults.is_empty() {
@@ -759,10 +760,9 @@ fn render_alias(h: &mut String, a: &AliasSummary) {
 }
 
 fn render_functions(h: &mut String, o: &Overview) {
-    let _ = write!(
+    let _ = writeln!(
         h,
-        r#"<section id="functions" data-live aria-labelledby="functions-h"><h2 id="functions-h">Functions <span class="count">{}</span></h2>
-"#,
+        r#"<section id="functions" data-live aria-labelledby="functions-h"><h2 id="functions-h">Functions <span class="count">{}</span></h2>"#,
         o.functions.len()
     );
     if o.functions.is_empty() {
@@ -841,10 +841,9 @@ fn render_functions(h: &mut String, o: &Overview) {
 }
 
 fn render_requests(h: &mut String, o: &Overview) {
-    let _ = write!(
+    let _ = writeln!(
         h,
-        r#"<section id="requests" data-live aria-labelledby="requests-h"><h2 id="requests-h">Recent requests <span class="count">{} of {}</span></h2>
-"#,
+        r#"<section id="requests" data-live aria-labelledby="requests-h"><h2 id="requests-h">Recent requests <span class="count">{} of {}</span></h2>"#,
         o.requests.len(),
         o.journal_entries
     );
