@@ -762,7 +762,8 @@ fn render_alias(h: &mut String, a: &AliasSummary) {
 fn render_functions(h: &mut String, o: &Overview) {
     let _ = writeln!(
         h,
-        r#"<section id="functions" data-live aria-labelledby="functions-h"><h2 id="functions-h">Functions <span class="count">{}</span></h2>"#,
+        r#"<section id="functions" data-live data-open-default="{}" aria-labelledby="functions-h"><h2 id="functions-h">Functions <span class="count">{}</span></h2>"#,
+        o.functions.len() <= OPEN_FUNCTIONS,
         o.functions.len()
     );
     if o.functions.is_empty() {

@@ -270,8 +270,10 @@ test('with control.token the page asks for it, keeps it in the tab, and shows no
   // A reload in the same tab keeps the token; the state loads again.
   await page.reload();
   await page.waitForSelector('#functions >> text=No function yet.');
-  await page.getByRole('button', { name: 'Forget' }).click();
+  // Forgetting the token reloads the page, which then shows no state again.
+  await Promise.all([page.waitForEvent('load'), page.getByRole('button', { name: 'Forget' }).click()]);
   assert.equal(await page.evaluate(() => sessionStorage.getItem('fgs-emulator.control-token')), null);
+  assert.match(await page.locator('#functions').innerText(), /Not loaded/);
 
   // Ignore the 401s we caused on purpose; nothing else may complain.
   assert.deepEqual(problems.filter((p) => !/401/.test(p)), []);

@@ -13,9 +13,10 @@
   var tokenRequired = body.dataset.tokenRequired === 'true';
   var shown = {}; // section id -> digest of the HTML on the page
   var allItems = null; // [li, its ul] of every function, before filtering
-  var userOpen = {}; // details data-key -> open, as the user left it
+  var userOpen = {}; // details data-key -> open, where the user changed the default
   var filterText = '';
   var busy = false;
+  var again = false; // a refresh was asked for while one was running
   var timer = null;
   var updates = 0;
 
@@ -59,12 +60,12 @@
       if (id === 'functions') allItems = null;
       addFilter(); // before focus comes back: the filter may be what had it
       if (focusId && document.getElementById(focusId)) {
-        var again0 = document.getElementById(focusId);
-        again0.focus();
-        if (again0.setSelectionRange && again0.value) again0.setSelectionRange(again0.value.length, again0.value.length);
+        var field = document.getElementById(focusId);
+        field.focus();
+        if (field.setSelectionRange && field.value) field.setSelectionRange(field.value.length, field.value.length);
       } else if (focusKey) {
-        var again = fresh.querySelector('details[data-key="' + CSS.escape(focusKey) + '"] > summary');
-        if (again) again.focus();
+        var summary = fresh.querySelector('details[data-key="' + CSS.escape(focusKey) + '"] > summary');
+        if (summary) summary.focus();
       }
       changed++;
     });
@@ -78,7 +79,7 @@
   }
 
   function refresh() {
-    if (busy) return Promise.resolve();
+    if (busy) { again = true; return Promise.resolve(); }
     if (document.hidden) { schedule(POLL_MS); return Promise.resolve(); }
     if (tokenRequired && !token()) { say('This emulator has a control token: enter it to see its state.'); return Promise.resolve(); }
     busy = true;
@@ -107,7 +108,11 @@
         say('The emulator did not answer (' + e.message + '); retrying.');
         schedule(POLL_MS * 2);
       })
-      .finally(function () { busy = false; });
+      .finally(function () {
+        busy = false;
+        // A button's change may have landed after this poll's answer: look again now.
+        if (again) { again = false; refresh(); }
+      });
   }
 
   // ---- the functions filter (added by the script: without it there is nothing to filter) ----
@@ -154,9 +159,15 @@
 
   // ---- buttons and the token form ----------------------------------------------------
 
+  // Toggle events also fire for details inserted open, after the swap: only a state that
+  // differs from the section's default (open when there are few functions) is remembered.
   document.addEventListener('toggle', function (e) {
     var d = e.target;
-    if (d.matches && d.matches('details[data-key]')) userOpen[d.dataset.key] = d.open;
+    if (!d.matches || !d.matches('details[data-key]')) return;
+    var section = d.closest('section');
+    var byDefault = !!section && section.dataset.openDefault === 'true';
+    if (d.open === byDefault) delete userOpen[d.dataset.key];
+    else userOpen[d.dataset.key] = d.open;
   }, true);
 
   document.querySelectorAll('.actions button[data-path]').forEach(function (b) {
@@ -190,7 +201,8 @@
     });
     document.getElementById('forget-token').addEventListener('click', function () {
       try { sessionStorage.removeItem(TOKEN_KEY); } catch (err) { /* private mode */ }
-      say('Token forgotten.');
+      // The page as served with a token set carries no state: reloading clears it.
+      location.reload();
     });
   }
 
