@@ -9,7 +9,7 @@
 //! - [`app`]: builds the router and the middleware stack, in order; [`app::serve`].
 //! - [`api`]: HTTP only: one module per resource, extractors, auth, the wire view.
 //! - [`control`]: the `/_emulator/` control plane: health, reset, state, clock, journal,
-//!   faults, OpenAPI.
+//!   faults, OpenAPI, the dashboard.
 //! - [`service`]: FunctionGraph's rules; [`service::input`] parses request bodies.
 //! - [`store`]: functions and code blobs behind small, lock-scoped methods.
 //! - [`model`]: the records the store keeps.

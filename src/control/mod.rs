@@ -10,8 +10,11 @@
 //! - `GET|DELETE requests`: the request journal, with filters.
 //! - `GET|POST|DELETE faults`, `DELETE faults/{id}`: fault injection rules.
 //! - `GET openapi.json`: the OpenAPI document of the FunctionGraph endpoints.
+//! - `GET ui` (open, like `health`; its state is loaded with the token when one is set),
+//!   `GET ui/live`, `GET overview`: the dashboard and its summary (`ui.rs`).
 
 pub mod openapi;
+pub mod ui;
 
 use axum::Router;
 use axum::extract::{Path, Request, State};
@@ -45,8 +48,16 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/faults/{id}", delete(remove_fault))
         .route("/openapi.json", get(openapi::openapi_json))
+        .route("/overview", get(ui::overview))
+        .route("/ui/live", get(ui::live))
         .route_layer(middleware::from_fn_with_state(state, require_token));
-    Router::new().route("/health", get(health)).merge(guarded)
+    Router::new()
+        .route("/health", get(health))
+        .route("/ui", get(ui::page))
+        .route("/ui/", get(ui::page))
+        .route("/ui/app.js", get(ui::app_js))
+        .route("/ui/app.css", get(ui::app_css))
+        .merge(guarded)
 }
 
 /// `control.token`, when set, as a bearer token.

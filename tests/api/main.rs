@@ -12,3 +12,4 @@ mod lifecycle;
 mod observability;
 mod publish;
 mod resilience;
+mod ui;
