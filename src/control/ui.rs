@@ -34,12 +34,12 @@ use percent_encoding::percent_decode_str;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::api::json;
-use crate::app::AppState;
+use crate::app_state::AppState;
 use crate::clock::{Clock, ClockMode, rfc3339};
-use crate::control::faults::{Action, RuleView};
-use crate::control::journal::Filter;
 use crate::domain::{Qualifier, Urn};
+use crate::faults::{Action, RuleView};
+use crate::http::json;
+use crate::journal::Filter;
 use crate::model::{FunctionRecord, FunctionState};
 
 const APP_JS: &str = include_str!("ui/app.js");
