@@ -1,8 +1,10 @@
 //! The load generator behind `scripts/bench-load.sh` (issue 6).
 //!
-//! Why our own: publish needs a unique version name in every request, which `oha` and `wrk`
-//! cannot template without scripting, and a benchmark that publishes without a name measures
-//! 409s. One small HTTP/1.1 client drives every case against both servers, so whatever it
+//! Why our own (measured in docs/PERFORMANCE.md, "Why our own load generator"): the cases
+//! are ordered steps per connection (create, then update code, then publish into that
+//! function), which wrk's per-thread Lua `request()` cannot keep in order on 32 connections
+//! from one thread (7-8% of the requests overtake their create and get 404), and oha sends
+//! one fixed body per run, so it cannot name versions at all. One small HTTP/1.1 client drives every case against both servers, so whatever it
 //! costs is the same on both sides of each ratio. It is deliberately lean (keep-alive,
 //! `TCP_NODELAY`, requests written from reused buffers, responses framed by
 //! `Content-Length` or chunked encoding, wrk-style): on a 2-core machine the generator

@@ -17,8 +17,9 @@
 #                      the in-repo load generator against an independent one
 #   --out FILE         also write the raw RESULT lines to FILE
 #
-# The load generator is examples/loadgen.rs (unique version names per request, which oha
-# and wrk cannot template); it drives both servers, so its own cost is on both sides.
+# The load generator is examples/loadgen.rs (ordered steps per connection with unique
+# names, which wrk on one thread and oha cannot run: docs/PERFORMANCE.md, "Why our own load
+# generator"); it drives both servers, so its own cost is on both sides.
 set -euo pipefail
 # --debug: the debug binaries (CI runs the harness this way; the numbers mean nothing).
 for arg in "$@"; do [[ $arg == --debug ]] && export BENCH_PROFILE=debug; done

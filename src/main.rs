@@ -122,12 +122,7 @@ fn load_config(cli: &Cli) -> Result<Config, Box<dyn std::error::Error>> {
 async fn run(config: Config, port_file: Option<PathBuf>) -> Result<(), Box<dyn std::error::Error>> {
     let listener = tokio::net::TcpListener::bind((config.server.host.as_str(), config.server.port))
         .await
-        .map_err(|e| {
-            format!(
-                "cannot bind {}:{}: {e}",
-                config.server.host, config.server.port
-            )
-        })?;
+        .map_err(|e| bind_error(&config.server.host, config.server.port, &e))?;
     let addr = listener.local_addr()?;
     let state = AppState::new(config, Arc::new(ControlledClock::system()))?;
     let shutdown = shutdown_signal()?;
@@ -141,6 +136,22 @@ async fn run(config: Config, port_file: Option<PathBuf>) -> Result<(), Box<dyn s
     app::serve(listener, state, shutdown).await?;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The message for a failed bind. "Address in use" is what a newcomer meets first (an
+/// emulator from `cargo run` still running in another terminal), so it names the address,
+/// says plainly that it is in use and how to get a free port; other errors keep the OS's
+/// words.
+fn bind_error(host: &str, port: u16, e: &std::io::Error) -> String {
+    if e.kind() == std::io::ErrorKind::AddrInUse {
+        format!(
+            "cannot listen on {host}:{port}: the address is already in use (another \
+             fgs-emulator, or another program, is listening there); stop it, or choose \
+             another port with --port (0 picks a free one)"
+        )
+    } else {
+        format!("cannot listen on {host}:{port}: {e}")
+    }
 }
 
 /// Completes on Ctrl-C (SIGINT) or SIGTERM. The handlers are installed when this is

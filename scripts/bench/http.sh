@@ -1,5 +1,5 @@
 # shellcheck shell=bash
-# One-off HTTP requests and server stops for scripts/bench-scale.sh. Source it after
+# One-off HTTP requests for scripts/bench-scale.sh. Source it after
 # scripts/bench/lib.sh; do not run it. Bash and coreutils only (no curl, no python), like
 # lib.sh: the load itself always goes through examples/loadgen.rs.
 
@@ -30,20 +30,4 @@ bench_http() {
     local status
     status="$(head -c 12 "$raw" | sed -n 's/^HTTP\/1\.1 \([0-9][0-9][0-9]\).*/\1/p')"
     printf '%s\n' "${status:-000}"
-}
-
-# bench_stop NAME: stops a server bench_start started (by the pid it recorded in NAME_PID)
-# and forgets it, so its memory and CPU are gone before the next part of a run.
-bench_stop() {
-    local name="$1" pid_var="${1}_PID" kept=() p
-    local pid="${!pid_var}"
-    [[ -n "$pid" ]] || return 0
-    kill "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-    for p in "${BENCH_PIDS[@]}"; do
-        [[ "$p" == "$pid" ]] || kept+=("$p")
-    done
-    BENCH_PIDS=("${kept[@]}")
-    printf -v "$pid_var" '%s' ""
-    bench_log "$name stopped (pid $pid)"
 }

@@ -1,11 +1,15 @@
 # shellcheck shell=bash
-# Shared by scripts/bench-load.sh and scripts/bench-startup.sh. Source it; do not run it.
+# Shared by scripts/bench-load.sh, scripts/bench-scale.sh and scripts/bench-startup.sh.
+# Source it; do not run it.
 #
-# Servers are started on loopback with --port 0 --port-file and remembered in BENCH_PIDS;
-# bench_cleanup (installed as an EXIT trap by bench_init) kills exactly those pids and
-# removes the scratch directory. Needs only bash: no curl, no python.
+# Servers are started and stopped by scripts/lib/emulator.sh (loopback, --port 0
+# --port-file, healthy before use, fail fast if one dies, all stopped on exit), the same
+# helper the test suites use; its scratch directory is $BENCH_TMP. Needs only bash: no
+# curl, no python.
 
 BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+# shellcheck source=scripts/lib/emulator.sh
+source "$BENCH_ROOT/scripts/lib/emulator.sh"
 # BENCH_PROFILE=debug uses (and builds) the debug binaries instead: numbers are meaningless
 # then, but CI uses it to run the harness cheaply so it cannot rot.
 BENCH_PROFILE="${BENCH_PROFILE:-release}"
@@ -13,7 +17,6 @@ BENCH_TARGET="${CARGO_TARGET_DIR:-$BENCH_ROOT/target}/$BENCH_PROFILE"
 EMULATOR_BIN="$BENCH_TARGET/fgs-emulator"
 REFERENCE_BIN="$BENCH_TARGET/examples/reference_server"
 LOADGEN_BIN="$BENCH_TARGET/examples/loadgen"
-BENCH_PIDS=()
 BENCH_TMP=""
 
 bench_log() { printf '[bench] %s\n' "$*" >&2; }
@@ -22,25 +25,10 @@ bench_die() {
     exit 1
 }
 
-bench_cleanup() {
-    local pid
-    for pid in "${BENCH_PIDS[@]}"; do
-        kill "$pid" 2>/dev/null || true
-    done
-    for pid in "${BENCH_PIDS[@]}"; do
-        wait "$pid" 2>/dev/null || true
-    done
-    BENCH_PIDS=()
-    if [[ -n "$BENCH_TMP" && -d "$BENCH_TMP" ]]; then
-        rm -rf "$BENCH_TMP"
-    fi
-}
-
 bench_init() {
-    BENCH_TMP="$(mktemp -d "${TMPDIR:-/tmp}/fgs-bench.XXXXXX")"
-    trap bench_cleanup EXIT
-    trap 'exit 130' INT
-    trap 'exit 143' TERM
+    emulator_init
+    # shellcheck disable=SC2034 # used by the scripts that source this
+    BENCH_TMP="$EMULATOR_DIR"
 }
 
 # The release binaries every benchmark uses (the emulator, the reference, the load
@@ -60,47 +48,24 @@ bench_require_binaries() {
     done
 }
 
-# GET /_emulator/health over bash's /dev/tcp (in a subshell, so a refused connection
-# cannot end the caller); succeeds on a 200.
-bench_healthy() (
-    port="$1"
-    exec 9<>"/dev/tcp/127.0.0.1/$port" || exit 1
-    printf 'GET /_emulator/health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&9
-    IFS= read -r -t 5 line <&9 || line=""
-    [[ "$line" == "HTTP/1.1 200"* ]]
-) 2>/dev/null
-
 # bench_start NAME BINARY [ARGS...]: starts a server on 127.0.0.1 with a free port, waits
 # (at most 30 s) until it answers healthy, and sets NAME_PORT and NAME_PID (e.g.
-# emulator_PORT, emulator_PID).
-# Environment for the server is whatever the caller exports or prefixes.
+# emulator_PORT, emulator_PID). Environment for the server is whatever the caller exports
+# or prefixes.
 bench_start() {
-    local name="$1" bin="$2"
-    shift 2
-    local port_file="$BENCH_TMP/$name.port" log="$BENCH_TMP/$name.log"
-    rm -f "$port_file"
-    "$bin" --host 127.0.0.1 --port 0 --port-file "$port_file" "$@" >"$log.out" 2>"$log" &
-    local pid=$!
-    BENCH_PIDS+=("$pid")
-    local i port=""
-    for ((i = 0; i < 600; i++)); do
-        if [[ -s "$port_file" ]]; then
-            port="$(tr -dc '0-9' <"$port_file")"
-            [[ -n "$port" ]] && bench_healthy "$port" && break
-        fi
-        kill -0 "$pid" 2>/dev/null || {
-            tail -n 20 "$log" >&2
-            bench_die "$name exited during start-up"
-        }
-        sleep 0.05
-    done
-    bench_healthy "$port" || {
-        tail -n 20 "$log" >&2
-        bench_die "$name did not become healthy in 30 s"
-    }
-    printf -v "${name}_PORT" '%s' "$port"
-    printf -v "${name}_PID" '%s' "$pid"
-    bench_log "$name listening on 127.0.0.1:$port (pid $pid): $(head -n 1 "$log.out")"
+    local name="$1"
+    emulator_start "$@" || bench_die "$name did not start"
+    local port_var="${name}_PORT" pid_var="${name}_PID"
+    bench_log "$name listening on 127.0.0.1:${!port_var} (pid ${!pid_var}): $(head -n 1 "$EMULATOR_DIR/$name.out")"
+}
+
+# bench_stop NAME: stops a server bench_start started and forgets it, so its memory and CPU
+# are gone before the next part of a run.
+bench_stop() {
+    local pid_var="${1}_PID"
+    local pid="${!pid_var}"
+    emulator_stop "$1"
+    [[ -z "$pid" ]] || bench_log "$1 stopped (pid $pid)"
 }
 
 # The machine, for the report; warns when something else is using the CPU (numbers from a

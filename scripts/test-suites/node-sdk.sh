@@ -3,14 +3,17 @@
 # the emulator binary in auth.mode = "verify": create, update code, publish, list versions, an
 # alias, show config through the alias URN, delete; and a 404 and a 401 as the SDK throws them
 # (issue 4). Exits non-zero on any failure, and when no test ran.
+#
+# The emulator itself is started by sdk-tests/node/test/roundtrip.test.js (port 0 and a port
+# file, with the config the tests need), so `npm test` also runs on its own; this script only
+# provides the binary (scripts/lib/emulator.sh: $FGS_EMULATOR_BIN, or the debug build).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
+# shellcheck source=scripts/lib/emulator.sh
+source scripts/lib/emulator.sh
 
-if [ -z "${FGS_EMULATOR_BIN:-}" ]; then
-  cargo build --quiet --locked --bin fgs-emulator
-  FGS_EMULATOR_BIN="$PWD/${CARGO_TARGET_DIR:-target}/debug/fgs-emulator"
-fi
-export FGS_EMULATOR_BIN
+emulator_build debug
+export FGS_EMULATOR_BIN="$FGS_BIN"
 
 cd sdk-tests/node
 npm ci --no-audit --no-fund --loglevel=error

@@ -5,21 +5,15 @@
 #   3: the curl session (create, update code, publish twice, hit the cap);
 #   4: every other endpoint, run after the session with its variables;
 #   5: the control plane, against an emulator started with config.example.toml.
+# shellcheck disable=SC2154 # NAME_PORT is set by emulator_start (printf -v)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-cargo build --quiet --locked --bin fgs-emulator
-dir=$(mktemp -d)
-pids=()
-trap 'kill "${pids[@]}" 2>/dev/null || true; rm -rf "$dir"' EXIT
+# shellcheck source=scripts/lib/emulator.sh
+source scripts/lib/emulator.sh
+emulator_init
+emulator_build debug
+dir="$EMULATOR_DIR"
 
-start() { # start NAME [ARGS...]: an emulator on a free port; sets $port. Not called in a
-  # $(...) subshell, so its pid reaches the EXIT trap that stops it.
-  local name=$1; shift
-  target/debug/fgs-emulator --port 0 --port-file "$dir/$name.port" "$@" >"$dir/$name.out" 2>"$dir/$name.err" &
-  pids+=($!)
-  for _ in $(seq 100); do [ -s "$dir/$name.port" ] && break; sleep 0.05; done
-  port=$(cat "$dir/$name.port")
-}
 block() { # block N PORT: README ```sh block N with 8080 replaced by PORT
   awk -v want="$1" '/^```sh$/{n++; next} /^```$/{if (n==want) exit} n==want{print}' README.md |
     sed "s#127.0.0.1:8080#127.0.0.1:$2#g"
@@ -27,7 +21,8 @@ block() { # block N PORT: README ```sh block N with 8080 replaced by PORT
 fail() { echo "README examples: $1"; head -c 3000 "$2"; exit 1; }
 expect() { grep -q -- "$1" "$2" || fail "missing $1" "$2"; }
 
-start session
+emulator_start session
+port=$session_PORT
 block 3 "$port" >"$dir/session.sh"
 bash "$dir/session.sh" >"$dir/answers"
 expect '"func_urn":"urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:latest"' "$dir/answers"
@@ -41,7 +36,8 @@ tail -n 1 "$dir/answers" | grep -q '"error_code":"FSS.1042"' || fail "the cap wa
 if grep -q '{"error_code":' "$dir/endpoints"; then fail "an endpoint example failed" "$dir/endpoints"; fi
 expect '"alias_urn":"urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:!prod"' "$dir/endpoints"
 
-start control --config config.example.toml
+emulator_start control --config config.example.toml
+port=$control_PORT
 block 5 "$port" >"$dir/control.sh"
 (cd "$dir" && bash control.sh) >"$dir/control"
 if grep -q '{"error_code":' "$dir/control"; then fail "a control-plane example failed" "$dir/control"; fi

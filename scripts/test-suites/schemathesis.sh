@@ -23,7 +23,8 @@
 # reliability/schemathesis.toml and reliability/hooks.py steer generation towards the seeded
 # functions so that success bodies are checked too (see their comments); they filter nothing.
 #
-# Creates the git-ignored venv .venv-reliability if needed. Reports (JUnit, NDJSON) and the
+# Creates or refreshes the git-ignored venv .venv-reliability (scripts/lib/venv.sh); the
+# emulator is started and stopped by scripts/lib/emulator.sh. Reports (JUnit, NDJSON) and the
 # emulator's log go to target/schemathesis/. Exits non-zero on any failure or error, and if
 # the emulator dies or stops answering its health check.
 #
@@ -32,61 +33,28 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 root="$PWD"
+# shellcheck source=scripts/lib/emulator.sh
+source scripts/lib/emulator.sh
+# shellcheck source=scripts/lib/venv.sh
+source scripts/lib/venv.sh
 
 target_dir="${CARGO_TARGET_DIR:-target}"
 case "$target_dir" in /*) ;; *) target_dir="$root/$target_dir" ;; esac
-bin="${FGS_EMULATOR_BIN:-}"
-if [ -z "$bin" ]; then
-  cargo build --quiet --locked --bin fgs-emulator
-  bin="$target_dir/debug/fgs-emulator"
-fi
-# The emulator refuses unknown FGS_EMULATOR_* variables (exit 2), FGS_EMULATOR_BIN included.
-unset FGS_EMULATOR_BIN
-
-venv="$root/.venv-reliability"
-if ! "$venv/bin/python" -c 'import sys' >/dev/null 2>&1; then
-  rm -rf "$venv"
-  if ! python3 -m venv "$venv"; then
-    # Debian's python3 without python3-venv has no ensurepip: make the venv without pip and
-    # install into it with the system's pip below.
-    echo "schemathesis: retrying without ensurepip" >&2
-    rm -rf "$venv"
-    python3 -m venv --without-pip "$venv"
-  fi
-fi
-if "$venv/bin/python" -m pip --version >/dev/null 2>&1; then
-  pip=("$venv/bin/python" -m pip)
-else
-  pip=(python3 -m pip --python "$venv/bin/python")
-fi
-"${pip[@]}" install --quiet --disable-pip-version-check -r reliability/requirements.txt
+emulator_build debug
+venv_ensure "$root/.venv-reliability" reliability/requirements.txt schemathesis
 
 out="$target_dir/schemathesis"
 rm -rf "$out"
 mkdir -p "$out"
-# schemathesis and hypothesis write caches into the working directory: keep them out of the tree.
-work="$(mktemp -d)"
-emulator_pid=""
-cleanup() {
-  if [ -n "$emulator_pid" ] && kill -0 "$emulator_pid" 2>/dev/null; then
-    kill "$emulator_pid" 2>/dev/null || true
-    wait "$emulator_pid" 2>/dev/null || true
-  fi
-  rm -rf "$work"
-}
-trap cleanup EXIT
-
-"$bin" --config reliability/emulator.toml --port 0 --port-file "$work/port" \
-  >"$out/emulator.log" 2>&1 &
-emulator_pid=$!
-for _ in $(seq 1 100); do
-  [ -s "$work/port" ] && break
-  kill -0 "$emulator_pid" 2>/dev/null || { echo "schemathesis: the emulator exited" >&2; cat "$out/emulator.log" >&2; exit 1; }
-  sleep 0.1
-done
-port="$(tr -d '[:space:]' <"$work/port")"
-base="http://127.0.0.1:$port"
-"$bin" healthcheck --url "$base" >/dev/null
+# schemathesis and hypothesis write caches into the working directory: keep them out of the
+# tree (the helper's scratch directory, removed on exit with the emulator stopped).
+emulator_init
+work="$EMULATOR_DIR"
+# shellcheck disable=SC2034 # read by emulator_start (NAME_LOG)
+emulator_LOG="$out/emulator.log"
+emulator_start emulator --config reliability/emulator.toml
+# shellcheck disable=SC2154 # set by emulator_start (printf -v)
+base="$emulator_URL"
 
 export FGS_RELIABILITY_DIR="$root/reliability"
 export PYTHONDONTWRITEBYTECODE=1
@@ -95,11 +63,11 @@ seed="${SCHEMATHESIS_SEED:-20261128}"
 status=0
 for phase in ${SCHEMATHESIS_PHASES:-coverage fuzzing stateful}; do
   echo "==> schemathesis: $phase phase (seed $seed, $max_examples examples per operation)"
-  "$venv/bin/python" reliability/fixture.py "$base"
+  "$VENV_PYTHON" reliability/fixture.py "$base"
   (
     cd "$work"
     # The outer timeout only guards against a hang; a normal run takes well under it.
-    timeout 300 "$venv/bin/schemathesis" --config-file "$root/reliability/schemathesis.toml" \
+    timeout 300 "$VENV_BIN/schemathesis" --config-file "$root/reliability/schemathesis.toml" \
       run "$base/_emulator/openapi.json" \
       --header 'X-Auth-Token: schemathesis-token' \
       --phases "$phase" \
@@ -115,7 +83,7 @@ for phase in ${SCHEMATHESIS_PHASES:-coverage fuzzing stateful}; do
       --report-junit-path "$out/junit-$phase.xml" \
       --report-ndjson-path "$out/events-$phase.ndjson"
   ) || { rc=$?; echo "schemathesis: the $phase phase failed (exit $rc)" >&2; status=1; }
-  if ! kill -0 "$emulator_pid" 2>/dev/null || ! "$bin" healthcheck --url "$base" >/dev/null 2>&1; then
+  if ! emulator_alive emulator; then
     echo "schemathesis: the emulator died or stopped answering during the $phase phase" >&2
     tail -50 "$out/emulator.log" >&2
     exit 1

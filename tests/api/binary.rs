@@ -33,17 +33,9 @@ fn command() -> Command {
 }
 
 /// Starts the binary and waits for its listening line.
-fn start(mut cmd: Command) -> Running {
-    let mut child = cmd.spawn().expect("binary starts");
-    let stdout = child.stdout.take().unwrap();
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("a line");
-    let base = line
-        .trim()
-        .strip_prefix("fgs-emulator listening on ")
-        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
-        .to_owned();
-    Running { child, base }
+fn start(cmd: Command) -> Running {
+    start_or_exit(cmd)
+        .unwrap_or_else(|(status, stderr)| panic!("exited ({status}) before listening: {stderr}"))
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -120,9 +112,56 @@ async fn ctrl_c_stops_it_gracefully_too() {
     assert!(status.success(), "graceful exit: {status:?}");
 }
 
+/// Starts the binary; returns it once it prints its listening line, or, when it exits
+/// before printing one, its exit status and stderr.
+fn start_or_exit(mut cmd: Command) -> Result<Running, (std::process::ExitStatus, String)> {
+    use std::io::Read;
+    let mut child = cmd.spawn().expect("binary starts");
+    let stdout = child.stdout.take().unwrap();
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).expect("a line");
+    if line.is_empty() {
+        // stdout closed without a line: the process is exiting.
+        let status = wait_exit(&mut child, Duration::from_secs(10)).expect("exits");
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        return Err((status, stderr));
+    }
+    let base = line
+        .trim()
+        .strip_prefix("fgs-emulator listening on ")
+        .unwrap_or_else(|| panic!("unexpected first line: {line:?}"))
+        .to_owned();
+    Ok(Running { child, base })
+}
+
+/// The README's first command serves on 127.0.0.1:8080. The README's test command must pass
+/// while that emulator is still running in another terminal, so both outcomes prove the
+/// default: 8080 free, the binary serves there, in memory; 8080 taken, the binary tries
+/// exactly 127.0.0.1:8080 and says so, and that the address is in use.
 #[tokio::test]
 async fn no_arguments_serves_in_memory_on_127_0_0_1_8080() {
-    let running = start(command());
+    let running = match start_or_exit(command()) {
+        Ok(running) => running,
+        Err((status, stderr)) => {
+            assert!(!status.success(), "exited 0 without serving: {stderr}");
+            assert!(
+                stderr.contains("127.0.0.1:8080") && stderr.contains("already in use"),
+                "8080 taken, but the message does not say so: {stderr}"
+            );
+            // And it is taken: something answers there.
+            assert!(
+                std::net::TcpStream::connect("127.0.0.1:8080").is_ok(),
+                "the binary said 127.0.0.1:8080 is in use, but nothing listens there: {stderr}"
+            );
+            return;
+        }
+    };
     assert_eq!(running.base, "http://127.0.0.1:8080");
     let (status, _) = get(&format!("{}/_emulator/health", running.base), false).await;
     assert_eq!(status, 200);
@@ -134,6 +173,26 @@ async fn no_arguments_serves_in_memory_on_127_0_0_1_8080() {
     .await;
     assert_eq!(status, 404);
     assert_eq!(body["error_code"], "FSS.1051");
+}
+
+/// A port that is taken (here by the test itself, on a port the OS picked) stops the binary
+/// with a non-zero exit and a message naming the address, saying it is in use and how to
+/// pick another port; nothing on stdout, so a script waiting for the listening line sees EOF.
+#[tokio::test]
+async fn a_port_in_use_exits_non_zero_with_a_clear_message() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let mut cmd = command();
+    cmd.args(["--port", &port.to_string()]);
+    let Err((status, stderr)) = start_or_exit(cmd) else {
+        panic!("served on a port that is taken");
+    };
+    assert_eq!(status.code(), Some(1), "{stderr}");
+    let expected =
+        format!("fgs-emulator: cannot listen on 127.0.0.1:{port}: the address is already in use");
+    assert!(stderr.contains(&expected), "{stderr}");
+    assert!(stderr.contains("--port (0 picks a free one)"), "{stderr}");
+    drop(taken);
 }
 
 #[tokio::test]
