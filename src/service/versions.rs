@@ -1,0 +1,110 @@
+//! The version operations: publish (CreateFunctionVersion, SPEC section 2) and list.
+
+use super::input::{ListQuery, Page, PublishInput};
+use super::{FunctionSnapshot, Service, latest_snapshot, require_latest, version_snapshot};
+use crate::clock::default_version_name;
+use crate::domain::{ProjectId, Urn, VersionName};
+use crate::error::{ApiError, ErrorCode};
+use crate::model::{FunctionState, VersionRecord};
+
+impl Service {
+    /// CreateFunctionVersion (publish), SPEC section 2. Rules 3 to 9 run as one step under
+    /// the function's lock, so concurrent publishes never exceed the cap or share a name.
+    ///
+    /// `input` arrives already parsed but its error is applied here, after the existence
+    /// check, because the service checks "function exists" (rule 3) before the body (rule 4).
+    pub fn create_function_version(
+        &self,
+        project_id: &ProjectId,
+        urn: &Urn,
+        input: Result<PublishInput, ApiError>,
+    ) -> Result<FunctionSnapshot, ApiError> {
+        let project = self.project(project_id);
+        let key = self.resolve(&project, urn)?;
+        require_latest(urn, "a version is published from the function's latest")?;
+        // One instant for the whole publish: the name, last_modified and image_name agree.
+        let now = self.clock.now();
+        let offset = self.settings.utc_offset;
+        let reject_unchanged = self.settings.reject_unchanged_publish;
+        let max_versions = self.settings.limits.max_versions;
+        self.store
+            .update_function(&key, |f| {
+                let input = input?;
+                let latest_digest = f.latest.code.digest();
+                if let Some(expected) = &input.digest
+                    && !expected.eq_ignore_ascii_case(latest_digest.as_str())
+                {
+                    return Err(ApiError::invalid_parameter(format!(
+                        "digest '{}' does not match the digest of latest's code '{latest_digest}'",
+                        expected.chars().take(160).collect::<String>()
+                    )));
+                }
+                if reject_unchanged
+                    && let Some(newest) = f.versions.last()
+                    && newest.state.code.digest() == latest_digest
+                    && *newest.published_config == *f.latest.config
+                {
+                    // The exact catalogue text (SPEC 2 rule 6): clients match on it.
+                    return Err(ApiError::new(ErrorCode::NothingToPublish));
+                }
+                let name = match input.version {
+                    Some(name) => name,
+                    None => VersionName::parse(&default_version_name(now, offset))
+                        .expect("a clock-made name follows the version rule"),
+                };
+                if f.version(name.as_str()).is_some() {
+                    return Err(ApiError::detailed(
+                        ErrorCode::VersionExists,
+                        format_args!("'{name}'"),
+                    ));
+                }
+                if f.versions.len() >= max_versions {
+                    // The exact catalogue text (SPEC 2 rule 8).
+                    return Err(ApiError::new(ErrorCode::VersionLimit));
+                }
+                let state = FunctionState {
+                    config: f.latest.config.clone(),
+                    code: f.latest.code.clone(),
+                    last_modified: now,
+                    image_name: self.image_name(name.as_str(), now),
+                };
+                let version = VersionRecord {
+                    published_config: state.config.clone(),
+                    name: name.clone(),
+                    state,
+                    description: input.description,
+                };
+                let snapshot = version_snapshot(&project, f, &version);
+                f.versions.push(version);
+                Ok(snapshot)
+            })
+            .ok_or_else(ApiError::function_not_found)?
+    }
+
+    /// ListFunctionVersions: `latest` first, then the versions in publish order, paged. The
+    /// URN's qualifier is ignored (clients list with a version's `func_urn`, as
+    /// gophertelekomcloud does); `count` includes `latest`.
+    pub fn list_function_versions(
+        &self,
+        project_id: &ProjectId,
+        urn: &Urn,
+        query: &ListQuery,
+    ) -> Result<(Vec<FunctionSnapshot>, usize, usize), ApiError> {
+        let page = Page::parse(query)?;
+        let project = self.project(project_id);
+        let key = self.resolve(&project, urn)?;
+        self.store
+            .with_function(&key, |f| {
+                let total = f.versions.len() + 1;
+                let (range, next_marker) = page.window(total);
+                let items = range
+                    .map(|i| match i {
+                        0 => latest_snapshot(project.clone(), f),
+                        i => version_snapshot(&project, f, &f.versions[i - 1]),
+                    })
+                    .collect();
+                (items, next_marker, total)
+            })
+            .ok_or_else(ApiError::function_not_found)
+    }
+}
