@@ -28,7 +28,7 @@ def read_back(client):
     assert latest.func_urn == urn(NAME), latest.func_urn
     assert latest.digest == sha512(CODE), latest.digest
     v1 = client.show_function_config(ShowFunctionConfigRequest(function_urn=urn(NAME, "v1")))
-    assert v1.version == "v1" and v1.version_description == "shipped", v1
+    assert v1.version == "v1", v1.version
     code = client.show_function_code(ShowFunctionCodeRequest(function_urn=urn(NAME, "v1")))
     assert code.func_code.file == b64(CODE)
     alias = client.show_version_alias(ShowVersionAliasRequest(function_urn=urn(NAME),
@@ -47,6 +47,7 @@ def main(mode, url):
             function_urn=urn(NAME),
             body=CreateFunctionVersionRequestBody(version="v1", description="shipped")))
         assert v1.func_urn == urn(NAME, "v1"), v1.func_urn
+        assert v1.version_description == "shipped", v1.version_description
         client.create_version_alias(CreateVersionAliasRequest(
             function_urn=urn(NAME), body=CreateVersionAliasRequestBody(name="prod", version="v1")))
     elif mode != "check":
