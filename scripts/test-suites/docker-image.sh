@@ -28,13 +28,23 @@ image=fgs-emulator:ci
 cleanup() {
   local status=$?
   set +e
-  for c in "${containers[@]}"; do docker rm -f "$c" >/dev/null 2>&1; done
+  for c in "${containers[@]}"; do docker rm -f -v "$c" >/dev/null 2>&1; done
   for v in "${volumes[@]}"; do docker volume rm -f "$v" >/dev/null 2>&1; done
   # The README block tags fgs-emulator:latest; the same layers stay under $image.
   docker rmi fgs-emulator:latest >/dev/null 2>&1
   # Older builds of $image (untagged by a rebuild): deleting them is slow with vfs, but
   # keeping one per Dockerfile change would fill the disk.
   docker image prune -f --filter label=org.opencontainers.image.title=fgs-emulator >/dev/null 2>&1
+  if [ -s "$work/volumes.before" ]; then
+    # VOLUME /data gives every container without a /data mount an anonymous volume: any
+    # that outlived its container is a leak of this suite.
+    docker volume ls -q | sort | comm -13 "$work/volumes.before" - >"$work/volumes.left"
+    if [ -s "$work/volumes.left" ]; then
+      echo "docker-image: left volumes behind: $(tr '\n' ' ' <"$work/volumes.left")" >&2
+      xargs -r docker volume rm -f <"$work/volumes.left" >/dev/null
+      [ "$status" -ne 0 ] || status=1
+    fi
+  fi
   step "removed the containers and volumes this suite made"
   if [ -n "$dockerd_pid" ]; then
     kill -TERM "$dockerd_pid" 2>/dev/null
@@ -69,6 +79,7 @@ if ! docker info >/dev/null 2>&1; then
   docker info >/dev/null 2>&1 || { echo "docker-image: dockerd did not start" >&2; exit 1; }
 fi
 step "docker daemon $(docker version --format '{{.Server.Version}}')"
+{ echo; docker volume ls -q; } | sort >"$work/volumes.before"
 
 # --- base image -----------------------------------------------------------------------
 if ! docker image inspect debian:bookworm-slim >/dev/null 2>&1; then
@@ -201,7 +212,7 @@ containers+=("$name")
 docker run -d --name "$name" --network none -e FGS_EMULATOR_PORT=9000 "$image" >/dev/null
 wait_healthy "$name"
 docker logs "$name" 2>/dev/null | grep -q "listening on http://0.0.0.0:9000" || { docker logs "$name"; exit 1; }
-docker rm -f "$name" >/dev/null
+docker rm -f -v "$name" >/dev/null
 step "image config: 0.0.0.0:8080, EXPOSE 8080, user fgs, VOLUME /data; -e FGS_EMULATOR_PORT=9000 turns healthy on 0.0.0.0:9000"
 
 # --- the README's "Run it in Docker" block --------------------------------------------
