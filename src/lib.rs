@@ -17,6 +17,7 @@
 //! - [`clock`]: the injected `Clock` (system, frozen, offset).
 //! - [`config`]: defaults, file, `FGS_EMULATOR_*` env; validated.
 //! - [`error`]: `ErrorCode` (FSS code, status, message) and the JSON envelope.
+//! - [`healthcheck`]: the client behind `fgs-emulator healthcheck`.
 //! - [`random`]: seedable generator for image names.
 //! - [`state`]: the state document (export/import); [`persist`]: the state file.
 //!
@@ -45,6 +46,7 @@ pub mod error;
 pub mod faults;
 pub mod http;
 pub mod journal;
+pub mod healthcheck;
 pub mod model;
 pub mod persist;
 pub mod random;

@@ -10,6 +10,7 @@ use fgs_emulator::app;
 use fgs_emulator::app_state::AppState;
 use fgs_emulator::clock::ControlledClock;
 use fgs_emulator::config::Config;
+use fgs_emulator::healthcheck;
 
 /// mimalloc instead of glibc's malloc: the profile (docs/PERFORMANCE.md) showed about an
 /// eighth of the CPU in malloc/free (including `malloc_consolidate` on the freed response
@@ -25,10 +26,10 @@ struct Cli {
     #[arg(long, env = "FGS_EMULATOR_CONFIG", global = true)]
     config: Option<PathBuf>,
     /// Address to bind (default 127.0.0.1).
-    #[arg(long, env = "FGS_EMULATOR_HOST")]
+    #[arg(long, env = "FGS_EMULATOR_HOST", global = true)]
     host: Option<String>,
     /// Port to bind; 0 picks a free one (default 8080).
-    #[arg(long, env = "FGS_EMULATOR_PORT")]
+    #[arg(long, env = "FGS_EMULATOR_PORT", global = true)]
     port: Option<u16>,
     /// Write the bound port and a newline to this file once listening.
     #[arg(long, env = "FGS_EMULATOR_PORT_FILE")]
@@ -45,11 +46,13 @@ struct Cli {
 
 #[derive(Subcommand, Debug)]
 enum Command {
-    /// Exit 0 if an emulator answers healthy at URL (for container health checks).
+    /// Exit 0 if the emulator answers healthy (for container health checks). Without
+    /// --url, asks where the server would listen with the same configuration (--config,
+    /// FGS_EMULATOR_* variables, --host/--port), through loopback for 0.0.0.0 and ::.
     Healthcheck {
-        /// Base URL of the emulator.
-        #[arg(long, default_value = "http://127.0.0.1:8080")]
-        url: String,
+        /// Base URL of the emulator; wins over the configuration.
+        #[arg(long)]
+        url: Option<String>,
     },
 }
 
@@ -69,10 +72,23 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let config = load_config(&cli);
     if let Some(Command::Healthcheck { url }) = &cli.command {
-        return runtime.block_on(healthcheck(url));
+        // An explicit --url needs no configuration, so a bad one does not stop the check.
+        let base = match (url, config) {
+            (Some(url), _) => Ok(url.clone()),
+            (None, Ok(config)) => healthcheck::base_url(&config.server).map_err(Into::into),
+            (None, Err(e)) => Err(e),
+        };
+        return match base {
+            Ok(base) => runtime.block_on(run_healthcheck(&base)),
+            Err(e) => {
+                eprintln!("fgs-emulator healthcheck: {e}");
+                ExitCode::from(2)
+            }
+        };
     }
-    let config = match load_config(&cli) {
+    let config = match config {
         Ok(c) => c,
         Err(e) => {
             eprintln!("fgs-emulator: {e}");
@@ -180,54 +196,20 @@ fn shutdown_signal() -> std::io::Result<impl std::future::Future<Output = ()> + 
     }
 }
 
-/// Asks `url`/_emulator/health over plain HTTP/1.1; exit 0 only on a 200 with status ok.
-async fn healthcheck(url: &str) -> ExitCode {
-    match check_health(url).await {
-        Ok(()) => ExitCode::SUCCESS,
+/// Asks `base`/_emulator/health; exit 0 only on a 200 with status ok. The one line printed
+/// either way ends up in `docker inspect`'s health log.
+async fn run_healthcheck(base: &str) -> ExitCode {
+    match healthcheck::check(base).await {
+        Ok(h) => {
+            println!(
+                "healthy: {} (fgs-emulator {}, up {:.0}s)",
+                h.url, h.version, h.uptime_seconds
+            );
+            ExitCode::SUCCESS
+        }
         Err(e) => {
-            eprintln!("fgs-emulator healthcheck: {e}");
+            eprintln!("fgs-emulator healthcheck: unhealthy: {e}");
             ExitCode::FAILURE
         }
-    }
-}
-
-async fn check_health(url: &str) -> Result<(), String> {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let rest = url
-        .strip_prefix("http://")
-        .ok_or("only http:// URLs are supported")?;
-    let (authority, base_path) = match rest.find('/') {
-        Some(i) => (&rest[..i], rest[i..].trim_end_matches('/')),
-        None => (rest, ""),
-    };
-    let connect = tokio::net::TcpStream::connect(authority);
-    let mut stream = tokio::time::timeout(std::time::Duration::from_secs(3), connect)
-        .await
-        .map_err(|_| "timed out connecting".to_string())?
-        .map_err(|e| format!("cannot connect to {authority}: {e}"))?;
-    let request = format!(
-        "GET {base_path}/_emulator/health HTTP/1.1\r\nHost: {authority}\r\nConnection: close\r\n\r\n"
-    );
-    stream
-        .write_all(request.as_bytes())
-        .await
-        .map_err(|e| e.to_string())?;
-    let mut response = Vec::new();
-    tokio::time::timeout(
-        std::time::Duration::from_secs(3),
-        stream.read_to_end(&mut response),
-    )
-    .await
-    .map_err(|_| "timed out reading the answer".to_string())?
-    .map_err(|e| e.to_string())?;
-    let text = String::from_utf8_lossy(&response);
-    let healthy = text.starts_with("HTTP/1.1 200") && text.contains("\"status\":\"ok\"");
-    if healthy {
-        Ok(())
-    } else {
-        Err(format!(
-            "unhealthy answer: {}",
-            text.lines().next().unwrap_or("(nothing)")
-        ))
     }
 }

@@ -323,21 +323,149 @@ fn a_bad_config_exits_2_and_names_the_key() {
     );
 }
 
+/// A port nothing listens on right now (bound, then released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// Runs `fgs-emulator healthcheck ARGS` with extra env; (exit code, stdout, stderr).
+fn healthcheck(args: &[&str], env: &[(&str, &str)]) -> (Option<i32>, String, String) {
+    let mut cmd = command();
+    cmd.arg("healthcheck").args(args);
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let out = cmd.output().unwrap();
+    (
+        out.status.code(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A one-connection HTTP server answering `response` verbatim: not an emulator.
+fn fake_server(response: &'static str) -> (String, std::thread::JoinHandle<()>) {
+    use std::io::{Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let handle = std::thread::spawn(move || {
+        let (mut conn, _) = listener.accept().unwrap();
+        let mut buf = [0u8; 4096];
+        let _ = conn.read(&mut buf);
+        let _ = conn.write_all(response.as_bytes());
+    });
+    (base, handle)
+}
+
 #[tokio::test]
 async fn healthcheck_exits_0_only_when_an_emulator_answers() {
     let mut cmd = command();
     cmd.args(["--port", "0"]);
     let running = start(cmd);
-    let ok = command()
-        .args(["healthcheck", "--url", &running.base])
-        .status()
-        .unwrap();
-    assert!(ok.success());
-    let dead = command()
-        .args(["healthcheck", "--url", "http://127.0.0.1:1"])
-        .status()
-        .unwrap();
-    assert!(!dead.success());
+    let (code, stdout, _) = healthcheck(&["--url", &running.base], &[]);
+    assert_eq!(code, Some(0));
+    assert!(
+        stdout.starts_with(&format!("healthy: {}/_emulator/health", running.base)),
+        "{stdout}"
+    );
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let (code, _, stderr) = healthcheck(&["--url", &dead], &[]);
+    assert_eq!(code, Some(1));
+    assert!(
+        stderr.contains("unhealthy") && stderr.contains(&dead),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn healthcheck_reads_the_status_and_the_json_body() {
+    // A 200 that is not the emulator's health document is not healthy.
+    let (base, server) = fake_server(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 21\r\n\r\n{\"status\":\"starting\"}",
+    );
+    let (code, _, stderr) = healthcheck(&["--url", &base], &[]);
+    server.join().unwrap();
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("\"starting\""), "{stderr}");
+
+    let (base, server) = fake_server(
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Length: 4\r\nConnection: close\r\n\r\nbusy",
+    );
+    let (code, _, stderr) = healthcheck(&["--url", &base], &[]);
+    server.join().unwrap();
+    assert_eq!(code, Some(1));
+    assert!(stderr.contains("503"), "{stderr}");
+
+    // A real HTTP client: a chunked answer, split mid-document, is read whole.
+    let (base, server) = fake_server(
+        "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nContent-Type: application/json\r\n\r\n8\r\n{\"status\r\n7\r\n\":\"ok\"}\r\n0\r\n\r\n",
+    );
+    let (code, stdout, stderr) = healthcheck(&["--url", &base], &[]);
+    server.join().unwrap();
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.starts_with("healthy:"), "{stdout}");
+}
+
+#[tokio::test]
+async fn healthcheck_finds_the_port_from_the_environment() {
+    let port = free_port().to_string();
+    let mut cmd = command();
+    cmd.env("FGS_EMULATOR_PORT", &port);
+    let _running = start(cmd);
+    let (code, stdout, stderr) = healthcheck(&[], &[("FGS_EMULATOR_PORT", &port)]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains(&format!("127.0.0.1:{port}")), "{stdout}");
+    // The [server] section's variable is the same setting.
+    let (code, _, stderr) = healthcheck(&[], &[("FGS_EMULATOR_SERVER_PORT", &port)]);
+    assert_eq!(code, Some(0), "{stderr}");
+    // An explicit --url wins over the configuration.
+    let dead = format!("http://127.0.0.1:{}", free_port());
+    let (code, _, _) = healthcheck(&["--url", &dead], &[("FGS_EMULATOR_PORT", &port)]);
+    assert_eq!(code, Some(1));
+    // Nothing on the configured port: unhealthy, not a crash.
+    let (code, _, stderr) = healthcheck(&[], &[("FGS_EMULATOR_PORT", &free_port().to_string())]);
+    assert_eq!(code, Some(1), "{stderr}");
+}
+
+#[tokio::test]
+async fn healthcheck_finds_the_port_from_the_config_file() {
+    let port = free_port();
+    let dir = temp_dir("healthcheck-config");
+    // The server binds loopback; the health check reads a config whose host is the
+    // wildcard, as in a container, and must ask through 127.0.0.1.
+    let path = dir.join("config.toml");
+    std::fs::write(
+        &path,
+        format!("[server]\nhost = \"0.0.0.0\"\nport = {port}\n"),
+    )
+    .unwrap();
+    let mut cmd = command();
+    cmd.arg("--config").arg(&path).args(["--host", "127.0.0.1"]);
+    let running = start(cmd);
+    assert_eq!(running.base, format!("http://127.0.0.1:{port}"));
+    let config = path.to_str().unwrap();
+    let (code, stdout, stderr) = healthcheck(&["--config", config], &[]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains(&format!("http://127.0.0.1:{port}/")),
+        "{stdout}"
+    );
+    let (code, _, stderr) = healthcheck(&[], &[("FGS_EMULATOR_CONFIG", config)]);
+    assert_eq!(code, Some(0), "{stderr}");
+
+    // Port 0 in the configuration cannot be checked: say so, exit 2 like a bad config.
+    let (code, _, stderr) = healthcheck(&["--port", "0"], &[]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("--url"), "{stderr}");
+    let bad = dir.join("bad.toml");
+    std::fs::write(&bad, "[server]\nport = \"x\"\n").unwrap();
+    let (code, _, stderr) = healthcheck(&["--config", bad.to_str().unwrap()], &[]);
+    assert_eq!(code, Some(2));
+    assert!(stderr.contains("bad.toml"), "{stderr}");
 }
 
 #[tokio::test]
