@@ -14,16 +14,6 @@ pub trait Clock: Send + Sync + 'static {
     fn now(&self) -> DateTime<Utc>;
 }
 
-/// The machine's clock.
-#[derive(Debug, Default, Clone, Copy)]
-pub struct SystemClock;
-
-impl Clock for SystemClock {
-    fn now(&self) -> DateTime<Utc> {
-        Utc::now()
-    }
-}
-
 /// A clock that can be frozen, moved by an offset or handed back to system time while the
 /// emulator runs. Tests start it frozen; the control plane (`/_emulator/clock`) drives it.
 #[derive(Debug, Default)]

@@ -51,11 +51,17 @@ pub struct StateDocument {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct FunctionDoc {
+    /// The project id.
     pub project: String,
+    /// The package (app); `default` when absent.
     pub package: String,
+    /// The function name.
     pub func_name: String,
+    /// Latest: configuration, code and stamps.
     pub latest: StateDoc,
+    /// Published versions, oldest first.
     pub versions: Vec<VersionDoc>,
+    /// Aliases, in creation order.
     pub aliases: Vec<AliasDoc>,
 }
 
@@ -63,12 +69,19 @@ pub struct FunctionDoc {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct StateDoc {
+    /// The configuration.
     pub config: ConfigDoc,
+    /// `inline`, `zip`, `jar`, `obs` or `Custom-Image-Swr`.
     pub code_type: String,
+    /// The code file name, as given.
     pub code_filename: String,
+    /// The OBS URL, for `obs` code.
     pub code_url: String,
+    /// SHA-512 of the code (of the URL or image for code held elsewhere).
     pub digest: String,
+    /// When it last changed.
     pub last_modified: DateTime<Utc>,
+    /// The internal image name.
     pub image_name: String,
 }
 
@@ -76,9 +89,13 @@ pub struct StateDoc {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct VersionDoc {
+    /// The version name.
     pub version: String,
+    /// The description.
     pub description: String,
+    /// Its configuration, code and stamps.
     pub state: StateDoc,
+    /// The configuration as published (for FSS.1016).
     pub published_config: ConfigDoc,
 }
 
@@ -86,12 +103,19 @@ pub struct VersionDoc {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct AliasDoc {
+    /// The name.
     pub name: String,
+    /// The version name.
     pub version: String,
+    /// The description.
     pub description: String,
+    /// When it last changed.
     pub last_modified: DateTime<Utc>,
+    /// The additional version, if traffic is split.
     pub additional_version: Option<String>,
+    /// Its weight, 0-100.
     pub additional_weight: Option<i64>,
+    /// Its routing rules, as given.
     pub additional_strategy: Option<Value>,
 }
 

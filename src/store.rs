@@ -115,16 +115,6 @@ impl Store {
             .clone()
     }
 
-    /// Adds or replaces a project.
-    pub fn put_project(&self, info: ProjectInfo) {
-        let mut projects = self
-            .inner
-            .projects
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
-        projects.insert(info.id.clone(), Arc::new(info));
-    }
-
     fn read_projects(
         &self,
     ) -> std::sync::RwLockReadGuard<'_, HashMap<ProjectId, Arc<ProjectInfo>>> {

@@ -12,8 +12,11 @@ use crate::error::{ApiError, ErrorCode};
 /// gets its own code (FSS.1092) rather than a generic type error.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct AliasBody {
+    /// The name.
     pub name: Option<String>,
+    /// The version name.
     pub version: Option<String>,
+    /// The description.
     pub description: Option<String>,
     /// `{version: weight}`: at most one additional version, weight an integer 0-100.
     #[schema(value_type = Option<HashMap<String, i64>>)]

@@ -23,10 +23,15 @@ pub struct FuncCodeBody {
 /// The body of `PUT .../code` (UpdateFunctionCode).
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CodeBody {
+    /// `inline`, `zip`, `jar`, `obs` or `Custom-Image-Swr`.
     pub code_type: Option<String>,
+    /// The OBS URL, for `obs` code.
     pub code_url: Option<String>,
+    /// The code file name, as given.
     pub code_filename: Option<String>,
+    /// The code, base64 in `file`.
     pub func_code: Option<FuncCodeBody>,
+    /// Custom image settings, for `Custom-Image-Swr` code.
     #[schema(value_type = Option<Object>)]
     pub custom_image: Option<Value>,
 }
@@ -34,10 +39,15 @@ pub struct CodeBody {
 /// Code, decoded and digested.
 #[derive(Debug, Clone)]
 pub struct CodeInput {
+    /// `inline`, `zip`, `jar`, `obs` or `Custom-Image-Swr`.
     pub code_type: CodeType,
+    /// The code file name, as given.
     pub code_filename: String,
+    /// The OBS URL, for `obs` code.
     pub code_url: String,
+    /// The decoded code.
     pub bytes: Bytes,
+    /// SHA-512 of the code (of the URL or image for code held elsewhere).
     pub digest: Digest,
 }
 

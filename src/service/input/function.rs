@@ -18,11 +18,17 @@ use crate::model::FunctionConfig;
 /// configuration's shape and rules.
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct FunctionBody {
+    /// The function name.
     pub func_name: Option<String>,
+    /// The package (app); `default` when absent.
     pub package: Option<String>,
+    /// `inline`, `zip`, `jar`, `obs` or `Custom-Image-Swr`.
     pub code_type: Option<String>,
+    /// The OBS URL, for `obs` code.
     pub code_url: Option<String>,
+    /// The code file name, as given.
     pub code_filename: Option<String>,
+    /// The code, base64 in `file`.
     pub func_code: Option<FuncCodeBody>,
     /// The configuration settings (see the `FunctionConfig` schema), and any other key.
     #[serde(flatten)]
@@ -33,9 +39,13 @@ pub struct FunctionBody {
 /// A validated CreateFunction request.
 #[derive(Debug, Clone)]
 pub struct CreateFunctionInput {
+    /// The package (app); `default` when absent.
     pub package: PackageName,
+    /// The name.
     pub name: FunctionName,
+    /// The configuration.
     pub config: FunctionConfig,
+    /// The code.
     pub code: CodeInput,
 }
 

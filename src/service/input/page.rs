@@ -7,9 +7,13 @@ use crate::error::ApiError;
 /// `marker` and `maxitems` as they arrive in a query string.
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct ListQuery {
+    /// Offset of the first item.
     pub marker: Option<String>,
+    /// At most this many items.
     pub maxitems: Option<String>,
+    /// Only functions of this package.
     pub package_name: Option<String>,
+    /// The function name.
     pub func_name: Option<String>,
 }
 

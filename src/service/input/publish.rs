@@ -10,8 +10,11 @@ use crate::error::{ApiError, ErrorCode};
 /// `"digest": ""` all mean "publish latest as it is".
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct PublishBody {
+    /// SHA-512 of the code (of the URL or image for code held elsewhere).
     pub digest: Option<String>,
+    /// The version name.
     pub version: Option<String>,
+    /// The description.
     pub description: Option<String>,
 }
 
