@@ -27,7 +27,7 @@
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -82,15 +82,90 @@ pub enum StateFileError {
 /// An open state file, appended to on every change.
 pub struct StateFile {
     path: PathBuf,
-    // A std Mutex: appends are short and synchronous; the caller holds one function's lock,
-    // and this lock is always taken after it (never the other way round).
+    // A std Mutex: appends are short and synchronous. A caller holds at most one function's
+    // lock when it takes this one, and never takes a function's lock while holding it.
     inner: Mutex<Open>,
 }
 
+/// Where appends go: the state file opened in append mode, or in tests a stand-in that
+/// fails on demand.
+pub trait Backing: Write + Send {
+    /// Makes what was written durable (`fdatasync`).
+    fn sync_data(&mut self) -> io::Result<()>;
+    /// Cuts the file to `len` bytes; later appends continue from there.
+    fn set_len(&mut self, len: u64) -> io::Result<()>;
+}
+
+impl Backing for File {
+    fn sync_data(&mut self) -> io::Result<()> {
+        File::sync_data(self)
+    }
+
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        File::set_len(self, len)
+    }
+}
+
 struct Open {
-    file: File,
-    /// Digests whose bytes are already in the file.
+    file: Box<dyn Backing>,
+    /// The length of the file's whole, synced lines: what a failed append is cut back to.
+    len: u64,
+    /// Digests whose code line is in the file and synced.
     written_code: HashSet<String>,
+    /// A failed append could not be cut back: the file may end in a torn line. Every
+    /// append first cuts (and syncs) it back to `len`, and is refused while it cannot.
+    torn: bool,
+    /// The last rewrite's rename may not be durable yet: every append first syncs the
+    /// directory, and is refused while it cannot.
+    dir_unsynced: bool,
+}
+
+impl Open {
+    /// Makes the file end with the last whole line again after a failed append. If that
+    /// fails too, the file is marked torn, and the next append tries again first.
+    fn cut_back(&mut self, path: &Path) {
+        match self
+            .file
+            .set_len(self.len)
+            .and_then(|()| self.file.sync_data())
+        {
+            Ok(()) => self.torn = false,
+            Err(e) => {
+                self.torn = true;
+                tracing::error!(
+                    file = %path.display(),
+                    error = %e,
+                    "state file: could not cut a failed append back to its last whole line; \
+                     changes are refused until it can be"
+                );
+            }
+        }
+    }
+
+    /// Repairs what an earlier failure left, before anything new is appended.
+    fn repair(&mut self, path: &Path) -> io::Result<()> {
+        if self.torn {
+            self.file
+                .set_len(self.len)
+                .and_then(|()| self.file.sync_data())
+                .map_err(|e| context(e, path, "cutting back a failed append"))?;
+            self.torn = false;
+            tracing::info!(file = %path.display(), "state file: failed append cut back");
+        }
+        if self.dir_unsynced {
+            sync_dir(path).map_err(|e| context(e, path, "syncing its directory"))?;
+            self.dir_unsynced = false;
+        }
+        Ok(())
+    }
+}
+
+/// An io error that says which file and which step, for the log; clients never see it.
+fn context(e: io::Error, path: &Path, doing: &str) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!("state file {}: {doing}: {e}", path.display()),
+    )
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StateFileError + '_ {
@@ -107,6 +182,11 @@ pub fn load(path: &Path) -> Result<Option<StateDocument>, StateFileError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err(path)(e)),
     };
+    parse(path, &bytes)
+}
+
+/// Reads a state log's bytes (`path` only names it in errors): `None` if there are none.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Option<StateDocument>, StateFileError> {
     if bytes.is_empty() {
         return Ok(None);
     }
@@ -198,20 +278,29 @@ fn line_bytes(line: &Line) -> Vec<u8> {
     bytes
 }
 
-fn code_lines(record: &FunctionRecord, written: &mut HashSet<String>, out: &mut Vec<u8>) {
+/// Appends the code lines `record` needs and does not have yet to `out`, and returns their
+/// digests. They count as written only once the append that carries them is synced.
+fn code_lines(
+    record: &FunctionRecord,
+    written: &HashSet<String>,
+    out: &mut Vec<u8>,
+) -> Vec<String> {
+    let mut new: Vec<String> = Vec::new();
     let states = std::iter::once(&record.latest).chain(record.versions.iter().map(|v| &v.state));
     for s in states {
         let digest = s.code.digest().as_str();
-        if written.insert(digest.to_owned()) {
+        if !written.contains(digest) && !new.iter().any(|d| d == digest) {
+            new.push(digest.to_owned());
             out.extend(line_bytes(&Line::Code {
                 digest: digest.to_owned(),
                 base64: encode_code(&s.code.blob.bytes),
             }));
         }
     }
+    new
 }
 
-fn sync_dir(path: &Path) -> std::io::Result<()> {
+fn sync_dir(path: &Path) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -229,66 +318,153 @@ impl StateFile {
         })
     }
 
+    /// A state file whose appends go to `backing`, which already holds `len` bytes of whole
+    /// lines (with no code lines): for tests that inject write failures. Rewrites
+    /// (`replace_all`) still go to `path`.
+    pub fn with_backing(path: &Path, backing: Box<dyn Backing>, len: u64) -> Self {
+        Self {
+            path: path.to_owned(),
+            inner: Mutex::new(Open {
+                file: backing,
+                len,
+                written_code: HashSet::new(),
+                torn: false,
+                dir_unsynced: false,
+            }),
+        }
+    }
+
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    fn rewrite(path: &Path, records: &[FunctionRecord]) -> std::io::Result<Open> {
+    /// Whether the digest's code line is in the file and synced (for tests).
+    pub fn code_written(&self, digest: &str) -> bool {
+        self.lock().written_code.contains(digest)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Open> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes `records` as a fresh log next to `path` and renames it over `path`.
+    ///
+    /// Until the rename nothing has changed, and any failure leaves the old file in use
+    /// (and the temporary one removed). The rename is the commit point: the new file is
+    /// opened before it (the handle follows the file), so nothing can fail after it except
+    /// the directory sync, and that only puts the rename's durability across a power loss
+    /// at risk, not what this process or a restart after `kill -9` sees. So a failed
+    /// directory sync still counts as done; it is logged and retried before the next
+    /// append, which is refused until it succeeds.
+    fn rewrite(path: &Path, records: &[FunctionRecord]) -> io::Result<Open> {
         let mut written = HashSet::new();
         let mut out = line_bytes(&Line::Header {
             format: FORMAT.to_owned(),
             format_version: FORMAT_VERSION,
         });
         for r in records {
-            code_lines(r, &mut written, &mut out);
+            written.extend(code_lines(r, &written, &mut out));
             out.extend(line_bytes(&Line::Put(Box::new(FunctionDoc::of(r)))));
         }
         let tmp = path.with_extension("tmp-compact");
-        {
-            let mut f = File::create(&tmp)?;
-            f.write_all(&out)?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, path)?;
-        sync_dir(path)?;
-        let file = OpenOptions::new().append(true).open(path)?;
+        let renamed = (|| {
+            match std::fs::remove_file(&tmp) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            let mut file = OpenOptions::new()
+                .append(true)
+                .create_new(true)
+                .open(&tmp)?;
+            file.write_all(&out)?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, path)?;
+            Ok(file)
+        })();
+        let file = match renamed {
+            Ok(file) => file,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(context(e, path, "rewriting"));
+            }
+        };
+        let dir_unsynced = match sync_dir(path) {
+            Ok(()) => false,
+            Err(e) => {
+                tracing::error!(
+                    file = %path.display(),
+                    error = %e,
+                    "state file: rewritten, but its directory could not be synced; \
+                     changes are refused until it can be"
+                );
+                true
+            }
+        };
         Ok(Open {
-            file,
+            file: Box::new(file),
+            len: out.len() as u64,
             written_code: written,
+            torn: false,
+            dir_unsynced,
         })
     }
 
-    fn append(&self, build: impl FnOnce(&mut HashSet<String>) -> Vec<u8>) -> std::io::Result<()> {
-        let mut open = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let bytes = build(&mut open.written_code);
-        open.file.write_all(&bytes)?;
-        open.file.sync_data()
+    /// Appends one change's lines (`build` is told which code is already written, and
+    /// returns the bytes and the digests whose code lines they add) and syncs them.
+    ///
+    /// On any failure the file is cut back to its last whole line (or marked torn, see
+    /// [`Open::repair`]) and no digest counts as written, so file and memory agree: the
+    /// caller rolls the change back.
+    fn append(
+        &self,
+        build: impl FnOnce(&HashSet<String>) -> (Vec<u8>, Vec<String>),
+    ) -> io::Result<()> {
+        let mut open = self.lock();
+        open.repair(&self.path)?;
+        let (bytes, new_code) = build(&open.written_code);
+        let written = open
+            .file
+            .write_all(&bytes)
+            .and_then(|()| open.file.sync_data());
+        if let Err(e) = written {
+            open.cut_back(&self.path);
+            return Err(context(
+                e,
+                &self.path,
+                &format!("appending {} bytes", bytes.len()),
+            ));
+        }
+        open.len += bytes.len() as u64;
+        open.written_code.extend(new_code);
+        Ok(())
     }
 }
 
 impl Persist for StateFile {
-    fn put(&self, record: &FunctionRecord) -> std::io::Result<()> {
+    fn put(&self, record: &FunctionRecord) -> io::Result<()> {
         self.append(|written| {
             let mut out = Vec::new();
-            code_lines(record, written, &mut out);
+            let new = code_lines(record, written, &mut out);
             out.extend(line_bytes(&Line::Put(Box::new(FunctionDoc::of(record)))));
-            out
+            (out, new)
         })
     }
 
-    fn delete(&self, key: &FunctionKey) -> std::io::Result<()> {
+    fn delete(&self, key: &FunctionKey) -> io::Result<()> {
         self.append(|_| {
-            line_bytes(&Line::Delete {
+            let line = line_bytes(&Line::Delete {
                 project: key.project.to_string(),
                 package: key.package.to_string(),
                 func_name: key.name.to_string(),
-            })
+            });
+            (line, Vec::new())
         })
     }
 
-    fn replace_all(&self, records: &[FunctionRecord]) -> std::io::Result<()> {
-        let mut open = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+    fn replace_all(&self, records: &[FunctionRecord]) -> io::Result<()> {
+        let mut open = self.lock();
+        // On failure the old file stays in use, as it was (a torn tail of its own included).
         *open = Self::rewrite(&self.path, records)?;
         Ok(())
     }
