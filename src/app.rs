@@ -41,7 +41,7 @@ use crate::config::Config;
 use crate::control::faults::{Action, Faults, Probe};
 use crate::control::journal::{Entry, Journal};
 use crate::domain::ProjectId;
-use crate::error::{ApiError, EnvelopeWritten, ErrorCode};
+use crate::error::{ApiError, EnvelopeWritten, ErrorCode, InternalCause};
 use crate::persist::{StateFile, StateFileError};
 use crate::random::Rng;
 use crate::service::input::{FuncCodeBody, FunctionBody, encode_code};
@@ -344,6 +344,13 @@ async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response
         }
     };
     let mut response = into_envelope(response).await;
+    if let Some(InternalCause(cause)) = response.extensions().get::<InternalCause>() {
+        tracing::error!(
+            request_id = id.to_str().unwrap_or_default(),
+            cause = %cause,
+            "answered 500 FSS.0500"
+        );
+    }
     if let Some((arrived, method, path, operation)) = journal {
         app.journal().record(Entry {
             time: crate::clock::local(arrived, app.service().settings().utc_offset),

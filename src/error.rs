@@ -12,6 +12,8 @@
 //! (`reference/sdk-signing.md`, section 5). The `X-Request-Id` header is added by the
 //! request-id middleware in `app.rs`, not here, so it is present on every response.
 
+use std::sync::Arc;
+
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -36,7 +38,8 @@ pub enum ErrorCode {
     BodyTooLarge,
     /// 429 FSS.0429: more than `limits.max_concurrent_requests` in flight.
     TooManyRequests,
-    /// 500 FSS.0500: never from a request; only from a handler panic or an injected fault.
+    /// 500 FSS.0500: never from a request's content; only from a handler panic, an injected
+    /// fault, or a state file that cannot be written.
     Internal,
     /// 400 FSS.1001: a bad query parameter (`marker`, `maxitems`).
     InvalidQueryParameter,
@@ -255,6 +258,9 @@ impl ErrorCode {
 pub struct ApiError {
     code: ErrorCode,
     message: String,
+    /// What really went wrong, for the log and never for the client (an io error's text
+    /// names files): the edge middleware logs it with the request id.
+    cause: Option<Arc<str>>,
 }
 
 impl ApiError {
@@ -263,6 +269,7 @@ impl ApiError {
         Self {
             code,
             message: code.default_message().to_owned(),
+            cause: None,
         }
     }
 
@@ -271,6 +278,7 @@ impl ApiError {
         Self {
             code,
             message: message.into(),
+            cause: None,
         }
     }
 
@@ -305,6 +313,11 @@ impl ApiError {
     /// The message for this occurrence.
     pub fn message(&self) -> &str {
         &self.message
+    }
+
+    /// The cause kept from the client, if any (see [`InternalCause`]).
+    pub fn cause(&self) -> Option<&str> {
+        self.cause.as_deref()
     }
 }
 
@@ -341,9 +354,17 @@ impl IntoResponse for ApiError {
         response
             .extensions_mut()
             .insert(EnvelopeWritten(self.code.code()));
+        if let Some(cause) = self.cause {
+            response.extensions_mut().insert(InternalCause(cause));
+        }
         response
     }
 }
+
+/// Rides on a response whose error has a cause the client is not shown, so that the edge
+/// middleware (which knows the request id) can log it.
+#[derive(Debug, Clone)]
+pub struct InternalCause(pub Arc<str>);
 
 /// Marks a response whose body is already our JSON envelope, with its `error_code`.
 #[derive(Debug, Clone, Copy)]
@@ -351,15 +372,14 @@ pub struct EnvelopeWritten(pub &'static str);
 
 impl From<std::io::Error> for ApiError {
     /// Only the state file does I/O on a request's path: if it cannot be written the change
-    /// was not made (the store rolls it back), and the client is told so.
+    /// was not made (the store rolls it back), and the client gets an opaque 500 FSS.0500.
+    /// The io error (which names the file and the step) is the cause, logged with the
+    /// request id by the edge middleware.
     fn from(e: std::io::Error) -> Self {
-        tracing::error!(error = %e, "state file write failed");
-        Self::with_message(
-            ErrorCode::Internal,
-            format!(
-                "Internal server error: the state file could not be written ({e}); nothing was changed."
-            ),
-        )
+        Self {
+            cause: Some(e.to_string().into()),
+            ..Self::new(ErrorCode::Internal)
+        }
     }
 }
 
