@@ -469,3 +469,230 @@ impl Persist for StateFile {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::clock::ControlledClock;
+    use crate::config::Config;
+    use crate::domain::{ProjectId, Urn};
+    use crate::random::Rng;
+    use crate::service::input::{CodeBody, FunctionBody};
+    use crate::service::{Service, Settings};
+    use crate::store::Store;
+
+    const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
+    /// A stand-in file: appends land in `bytes` until `budget` runs out (then a short write,
+    /// then ENOSPC, as a full disk does); `sync_data` and `set_len` fail while told to.
+    #[derive(Clone, Default)]
+    struct Flaky(Arc<Mutex<FlakyState>>);
+
+    #[derive(Default)]
+    struct FlakyState {
+        bytes: Vec<u8>,
+        budget: Option<usize>,
+        fail_sync: bool,
+        fail_set_len: bool,
+    }
+
+    impl Flaky {
+        fn state(&self) -> std::sync::MutexGuard<'_, FlakyState> {
+            self.0.lock().unwrap()
+        }
+        fn bytes(&self) -> Vec<u8> {
+            self.state().bytes.clone()
+        }
+    }
+
+    fn enospc() -> io::Error {
+        io::Error::from_raw_os_error(28)
+    }
+
+    impl Write for Flaky {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let mut s = self.state();
+            let n = match s.budget {
+                Some(0) => return Err(enospc()),
+                Some(left) => left.min(buf.len()),
+                None => buf.len(),
+            };
+            if let Some(left) = &mut s.budget {
+                *left -= n;
+            }
+            s.bytes.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Backing for Flaky {
+        fn sync_data(&mut self) -> io::Result<()> {
+            if self.state().fail_sync {
+                return Err(io::Error::from_raw_os_error(5)); // EIO
+            }
+            Ok(())
+        }
+        fn set_len(&mut self, len: u64) -> io::Result<()> {
+            let mut s = self.state();
+            if s.fail_set_len {
+                return Err(io::Error::from_raw_os_error(5));
+            }
+            s.bytes.truncate(len as usize);
+            Ok(())
+        }
+    }
+
+    fn service() -> Service {
+        let config = Config::default();
+        Service::new(
+            Store::new(),
+            Arc::new(ControlledClock::system()),
+            Settings::from_config(&config),
+            Arc::new(Rng::seeded(7)),
+        )
+    }
+
+    fn project() -> ProjectId {
+        ProjectId::parse(PROJECT).unwrap()
+    }
+
+    fn b64(text: &str) -> String {
+        encode_code(text.as_bytes())
+    }
+
+    /// `hello` with code `print(1)`, and the same function after its code became `code`.
+    fn before_and_after(code: &str) -> (FunctionRecord, FunctionRecord) {
+        let service = service();
+        let limits = Config::default().limits;
+        let body: FunctionBody = serde_json::from_value(json!({
+            "func_name": "hello", "package": "default", "runtime": "Python3.9",
+            "handler": "index.handler", "memory_size": 256, "timeout": 30,
+            "code_type": "inline", "func_code": {"file": b64("print(1)")},
+        }))
+        .unwrap();
+        service
+            .create_function(&project(), body.parse_create(&limits).unwrap())
+            .unwrap();
+        let before = service.store().all_functions().remove(0);
+        let code: CodeBody = serde_json::from_value(json!({
+            "code_type": "inline", "func_code": {"file": b64(code)},
+        }))
+        .unwrap();
+        let urn = Urn::parse(&format!(
+            "urn:fss:cn-north-4:{PROJECT}:function:default:hello:latest"
+        ))
+        .unwrap();
+        service
+            .update_function_code(&project(), &urn, code.parse(&limits).unwrap())
+            .unwrap();
+        let after = service.store().all_functions().remove(0);
+        (before, after)
+    }
+
+    fn header() -> Vec<u8> {
+        line_bytes(&Line::Header {
+            format: FORMAT.to_owned(),
+            format_version: FORMAT_VERSION,
+        })
+    }
+
+    /// A state file over `flaky` that already holds `before` (its code line and put line).
+    fn file_holding(before: &FunctionRecord) -> (StateFile, Flaky) {
+        let flaky = Flaky::default();
+        flaky.state().bytes = header();
+        let len = flaky.bytes().len() as u64;
+        let file = StateFile::with_backing(Path::new("unused"), Box::new(flaky.clone()), len);
+        file.put(before).unwrap();
+        (file, flaky)
+    }
+
+    fn latest_code(bytes: &[u8]) -> Vec<u8> {
+        let doc = parse(Path::new("test"), bytes).unwrap().unwrap();
+        let mut records = doc.into_records().unwrap();
+        records.remove(0).latest.code.blob.bytes.to_vec()
+    }
+
+    #[test]
+    fn an_append_cut_off_at_any_byte_leaves_the_file_whole_and_the_code_unwritten() {
+        let (before, after) = before_and_after("print('a new digest')");
+        let new_digest = after.latest.code.digest().as_str().to_owned();
+        let (file, flaky) = file_holding(&before);
+        let good = flaky.bytes();
+        // The append `after` needs: its new code line, then its put line.
+        let code_line = {
+            let mut out = Vec::new();
+            let new = code_lines(&after, &HashSet::new(), &mut out);
+            assert_eq!(new, [new_digest.clone()]);
+            out.len()
+        };
+        let mut record_len = None;
+        for n in 0.. {
+            flaky.state().budget = Some(n);
+            match file.put(&after) {
+                Err(e) => {
+                    assert_eq!(e.kind(), io::ErrorKind::StorageFull, "{e}");
+                    assert_eq!(flaky.bytes(), good, "cut back after failing at byte {n}");
+                    assert!(!file.code_written(&new_digest), "failing at byte {n}");
+                    assert_eq!(latest_code(&flaky.bytes()), b"print(1)");
+                }
+                Ok(()) => {
+                    record_len = Some(n);
+                    break;
+                }
+            }
+        }
+        let record_len = record_len.unwrap();
+        assert!(record_len > code_line, "failed at every byte of both lines");
+        assert_eq!(flaky.bytes().len(), good.len() + record_len);
+        assert!(file.code_written(&new_digest));
+        assert_eq!(latest_code(&flaky.bytes()), b"print('a new digest')");
+    }
+
+    #[test]
+    fn a_failed_sync_is_cut_back_too() {
+        let (before, after) = before_and_after("print(2)");
+        let (file, flaky) = file_holding(&before);
+        let good = flaky.bytes();
+        flaky.state().fail_sync = true;
+        assert!(file.put(&after).is_err());
+        flaky.state().fail_sync = false;
+        // The cut itself needed a sync: the file is marked torn and repaired next time.
+        assert_eq!(flaky.bytes().len(), good.len());
+        assert!(!file.code_written(after.latest.code.digest().as_str()));
+        file.put(&after).unwrap();
+        assert_eq!(latest_code(&flaky.bytes()), b"print(2)");
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_cut_back_refuses_changes_until_it_can() {
+        let (before, after) = before_and_after("print(3)");
+        let (file, flaky) = file_holding(&before);
+        let good = flaky.bytes();
+        {
+            let mut s = flaky.state();
+            s.budget = Some(10);
+            s.fail_set_len = true;
+        }
+        assert!(file.put(&after).is_err());
+        // A torn tail is left; while it cannot be cut, nothing is appended after it.
+        assert_eq!(flaky.bytes().len(), good.len() + 10);
+        flaky.state().budget = None;
+        let refused = file.put(&after).unwrap_err();
+        assert!(refused.to_string().contains("cutting back"), "{refused}");
+        assert_eq!(flaky.bytes().len(), good.len() + 10);
+        // Once it can, the next append repairs first and then lands whole.
+        flaky.state().fail_set_len = false;
+        file.put(&after).unwrap();
+        assert!(flaky.bytes().starts_with(&good));
+        assert_eq!(latest_code(&flaky.bytes()), b"print(3)");
+        let reloaded = parse(Path::new("test"), &flaky.bytes()).unwrap().unwrap();
+        assert_eq!(reloaded.functions.len(), 1);
+    }
+}
