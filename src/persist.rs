@@ -17,13 +17,30 @@
 //!   change, then sync). A final line without its newline is a change that was never
 //!   acknowledged, and loading ignores it; any other bad line is real corruption and is
 //!   reported with its line number rather than silently dropped.
+//! - **A failed write changes nothing** (a full disk, EIO). The file's length is
+//!   remembered before each append; if the write or its sync fails, the file is cut back to
+//!   that length and synced, the store rolls the change back in memory, and the client gets
+//!   500 `FSS.0500` (the io error is logged with the request id, never sent). Without the
+//!   cut, a short write would leave a torn line that the next append completes into a
+//!   corrupt line mid-file, which refuses to load. If the cut fails too, the file is marked
+//!   torn: every later append first retries the cut and is refused (500) until it works.
+//!   Code digests count as written only after their line is synced, so a later record
+//!   never refers to code that did not reach the disk. Once there is space again, writes
+//!   succeed with nothing to clean up. (If the sync fails after the bytes were written, a
+//!   power loss before the cut is synced could still bring the refused change back;
+//!   nothing short of that can.)
+//! - **Syncs never hold the global index lock.** The store persists each change under that
+//!   function's lock only, so a slow disk delays changes to that function and nothing
+//!   else (see `store.rs`).
 //! - **Fast.** A change costs one small append and one `fdatasync`; code bytes are written
 //!   once per digest, not per version. An embedded database (redb, sqlite) would give the
 //!   same guarantees with more machinery than a log of whole-function records needs, since
 //!   a function record is a few kilobytes and changes are rare compared with reads.
 //! - **Compaction at start-up**: the loaded state is rewritten as a fresh log (to a temporary
 //!   file, synced, renamed over the old one, directory synced), so the log never grows
-//!   without bound across restarts; reset and state import use the same rewrite.
+//!   without bound across restarts; reset and state import use the same rewrite. A rewrite
+//!   that fails before the rename leaves the old file in use; the rename is the commit
+//!   point (see `StateFile::rewrite`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
@@ -629,7 +646,7 @@ mod tests {
         let code_line = {
             let mut out = Vec::new();
             let new = code_lines(&after, &HashSet::new(), &mut out);
-            assert_eq!(new, [new_digest.clone()]);
+            assert_eq!(new, std::slice::from_ref(&new_digest));
             out.len()
         };
         let mut record_len = None;
