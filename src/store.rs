@@ -33,7 +33,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{
-    Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard, Weak,
+    Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError, Weak,
 };
 
 use bytes::Bytes;
@@ -107,6 +107,18 @@ pub struct Store {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs `f`, which may wait for the disk: a state file write, or a lock held across one.
+/// On a multi-threaded tokio runtime (the server's) the worker thread is handed over first
+/// (`block_in_place`), so the other requests it would have run move to another thread
+/// instead of waiting behind the disk; elsewhere `f` just runs.
+fn may_block<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
 }
 
 impl Store {
@@ -193,7 +205,7 @@ impl Store {
                 // The holder may still be persisting its create (or unlinking after a
                 // delete or a failed create): wait for it, and look again if the function
                 // turns out not to exist.
-                if lock(&taken).is_none() {
+                if self.lock_slot(&taken).is_none() {
                     std::thread::yield_now();
                     continue;
                 }
@@ -219,7 +231,7 @@ impl Store {
             break (guard, record);
         };
         if let Some(p) = self.inner.persist.get()
-            && let Err(e) = p.put(&record)
+            && let Err(e) = may_block(|| p.put(&record))
         {
             // Let go of the (still empty) slot before taking the index lock: lock order.
             drop(guard);
@@ -253,9 +265,30 @@ impl Store {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Held by every change while it persists (see the module docs).
+    /// Held by every change while it persists (see the module docs). Waiting for it (a
+    /// reset's rewrite) may mean waiting for the disk.
     fn writing(&self) -> RwLockReadGuard<'_, ()> {
-        self.inner.writers.read().unwrap_or_else(|e| e.into_inner())
+        match self.inner.writers.try_read() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                may_block(|| self.inner.writers.read().unwrap_or_else(|e| e.into_inner()))
+            }
+        }
+    }
+
+    /// Locks a function's slot. With a state file its holder may be waiting for the disk,
+    /// so a wait is announced to the runtime (see [`may_block`]); the uncontended path is a
+    /// plain `try_lock`.
+    fn lock_slot<'a>(&self, slot: &'a Slot) -> MutexGuard<'a, Option<FunctionRecord>> {
+        match slot.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) if self.inner.persist.get().is_some() => {
+                may_block(|| lock(slot))
+            }
+            Err(TryLockError::WouldBlock) => lock(slot),
+        }
     }
 
     fn slot(&self, key: &FunctionKey) -> Option<Slot> {
@@ -274,7 +307,7 @@ impl Store {
         f: impl FnOnce(&mut FunctionRecord) -> T,
     ) -> Option<T> {
         let slot = self.slot(key)?;
-        let mut guard = lock(&slot);
+        let mut guard = self.lock_slot(&slot);
         guard.as_mut().map(f)
     }
 
@@ -288,7 +321,7 @@ impl Store {
     ) -> Option<Result<T, E>> {
         let _writing = self.writing();
         let slot = self.slot(key)?;
-        let mut guard = lock(&slot);
+        let mut guard = self.lock_slot(&slot);
         let record = guard.as_mut()?;
         let Some(persist) = self.inner.persist.get() else {
             return Some(f(record));
@@ -297,7 +330,7 @@ impl Store {
         let result = f(record);
         if result.is_ok()
             && *record != before
-            && let Err(e) = persist.put(record)
+            && let Err(e) = may_block(|| persist.put(record))
         {
             *record = before;
             return Some(Err(E::from(e)));
@@ -315,13 +348,13 @@ impl Store {
     ) -> Option<Result<FunctionRecord, E>> {
         let _writing = self.writing();
         let slot = self.slot(key)?;
-        let mut guard = lock(&slot);
+        let mut guard = self.lock_slot(&slot);
         let record = guard.as_ref()?;
         if let Err(e) = check(record) {
             return Some(Err(e));
         }
         if let Some(p) = self.inner.persist.get()
-            && let Err(e) = p.delete(key)
+            && let Err(e) = may_block(|| p.delete(key))
         {
             return Some(Err(E::from(e)));
         }
@@ -374,7 +407,7 @@ impl Store {
         };
         let items = slots
             .iter()
-            .filter_map(|slot| lock(slot).as_ref().map(&mut map))
+            .filter_map(|slot| self.lock_slot(slot).as_ref().map(&mut map))
             .collect();
         (items, total)
     }
@@ -394,7 +427,10 @@ impl Store {
                 .filter_map(|(_, k)| index.by_key.get(k).cloned())
                 .collect()
         };
-        slots.iter().filter_map(|s| lock(s).clone()).collect()
+        slots
+            .iter()
+            .filter_map(|s| self.lock_slot(s).clone())
+            .collect()
     }
 
     /// Makes changes durable from now on (once; later calls are ignored).
@@ -419,13 +455,14 @@ impl Store {
                 s.code.blob = self.intern_code(blob.digest.clone(), blob.bytes.clone());
             }
         }
-        let _exclusive = self
-            .inner
-            .writers
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
+        let _exclusive = may_block(|| {
+            self.inner
+                .writers
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+        });
         if let Some(p) = self.inner.persist.get() {
-            p.replace_all(&records)?;
+            may_block(|| p.replace_all(&records))?;
         }
         let mut fresh = FunctionIndex {
             next_seq: records.last().map_or(0, |r| r.seq + 1),

@@ -517,3 +517,101 @@ fn a_slow_sync_on_one_function_delays_no_other() {
         eprintln!("slow {what}: other functions' work took {took:?} (sync {SLOW:?})");
     }
 }
+
+/// Over HTTP, with the server on a runtime of a single worker thread (the client on a
+/// runtime of its own): a sync that blocks its thread, and a second request waiting for
+/// the same function, must not hold up requests on other functions, so the store hands the
+/// worker over before it waits for the disk.
+#[test]
+fn over_http_a_slow_sync_holds_up_no_request_on_another_function() {
+    const SLOW: Duration = Duration::from_millis(1500);
+    let server = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut config = base_config();
+    config.behavior.reject_unchanged_publish = false;
+    let app = server.block_on(TestApp::spawn_with(config));
+    let base = app.emulator.base_url();
+    let store = app.emulator.state().service().store().clone();
+    let client_rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let took = client_rt.block_on(async move {
+        let client = reqwest::Client::new();
+        let url = |rest: &str| format!("{base}{}", TestApp::fgs(rest));
+        let versions = |name: &str| url(&format!("/functions/{}/versions", urn(name, "latest")));
+        for name in ["fast", "slow"] {
+            let a = send(
+                &client,
+                "POST",
+                url("/functions"),
+                Some(&create_body(name, "x")),
+            )
+            .await;
+            assert_eq!(a.status, 200, "{}", a.body);
+        }
+        let (tx, started) = mpsc::channel();
+        store.set_persist(Arc::new(SlowFor {
+            name: "slow",
+            delay: SLOW,
+            started: std::sync::Mutex::new(tx),
+        }));
+        // One publish of `slow` syncing, and one waiting for its lock.
+        let slow: Vec<_> = (0..2)
+            .map(|i| {
+                let (client, url) = (client.clone(), versions("slow"));
+                tokio::spawn(async move {
+                    send(
+                        &client,
+                        "POST",
+                        url,
+                        Some(&json!({"version": format!("s{i}")})),
+                    )
+                    .await
+                })
+            })
+            .collect();
+        tokio::task::spawn_blocking(move || started.recv_timeout(Duration::from_secs(10)))
+            .await
+            .unwrap()
+            .expect("the slow sync starts");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+
+        let t = Instant::now();
+        let publish = json!({"version": "f1"});
+        let a = send(&client, "POST", versions("fast"), Some(&publish)).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        let a = send(&client, "GET", url("/functions/fast/config"), None).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        let a = send(&client, "GET", url("/functions?func_name=fast"), None).await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        let a = send(
+            &client,
+            "POST",
+            url("/functions"),
+            Some(&create_body("other", "y")),
+        )
+        .await;
+        assert_eq!(a.status, 200, "{}", a.body);
+        let a = send(&client, "DELETE", url("/functions/other"), None).await;
+        assert_eq!(a.status, 204, "{}", a.body);
+        let took = t.elapsed();
+        for s in slow {
+            let a = s.await.unwrap();
+            assert_eq!(a.status, 200, "{}", a.body);
+        }
+        took
+    });
+    eprintln!(
+        "over HTTP, one server worker: other functions' requests took {took:?} (sync {SLOW:?})"
+    );
+    assert!(
+        took < SLOW / 3,
+        "requests on other functions took {took:?} during a {SLOW:?} sync"
+    );
+    drop(app);
+    server.shutdown_timeout(Duration::from_secs(5));
+}
