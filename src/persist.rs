@@ -17,17 +17,34 @@
 //!   change, then sync). A final line without its newline is a change that was never
 //!   acknowledged, and loading ignores it; any other bad line is real corruption and is
 //!   reported with its line number rather than silently dropped.
+//! - **A failed write changes nothing** (a full disk, EIO). The file's length is
+//!   remembered before each append; if the write or its sync fails, the file is cut back to
+//!   that length and synced, the store rolls the change back in memory, and the client gets
+//!   500 `FSS.0500` (the io error is logged with the request id, never sent). Without the
+//!   cut, a short write would leave a torn line that the next append completes into a
+//!   corrupt line mid-file, which refuses to load. If the cut fails too, the file is marked
+//!   torn: every later append first retries the cut and is refused (500) until it works.
+//!   Code digests count as written only after their line is synced, so a later record
+//!   never refers to code that did not reach the disk. Once there is space again, writes
+//!   succeed with nothing to clean up. (If the sync fails after the bytes were written, a
+//!   power loss before the cut is synced could still bring the refused change back;
+//!   nothing short of that can.)
+//! - **Syncs never hold the global index lock.** The store persists each change under that
+//!   function's lock only, so a slow disk delays changes to that function and nothing
+//!   else (see `store.rs`).
 //! - **Fast.** A change costs one small append and one `fdatasync`; code bytes are written
 //!   once per digest, not per version. An embedded database (redb, sqlite) would give the
 //!   same guarantees with more machinery than a log of whole-function records needs, since
 //!   a function record is a few kilobytes and changes are rare compared with reads.
 //! - **Compaction at start-up**: the loaded state is rewritten as a fresh log (to a temporary
 //!   file, synced, renamed over the old one, directory synced), so the log never grows
-//!   without bound across restarts; reset and state import use the same rewrite.
+//!   without bound across restarts; reset and state import use the same rewrite. A rewrite
+//!   that fails before the rename leaves the old file in use; the rename is the commit
+//!   point (see `StateFile::rewrite`).
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -83,15 +100,90 @@ pub enum StateFileError {
 /// An open state file, appended to on every change.
 pub struct StateFile {
     path: PathBuf,
-    // A std Mutex: appends are short and synchronous; the caller holds one function's lock,
-    // and this lock is always taken after it (never the other way round).
+    // A std Mutex: appends are short and synchronous. A caller holds at most one function's
+    // lock when it takes this one, and never takes a function's lock while holding it.
     inner: Mutex<Open>,
 }
 
+/// Where appends go: the state file opened in append mode, or in tests a stand-in that
+/// fails on demand.
+pub trait Backing: Write + Send {
+    /// Makes what was written durable (`fdatasync`).
+    fn sync_data(&mut self) -> io::Result<()>;
+    /// Cuts the file to `len` bytes; later appends continue from there.
+    fn set_len(&mut self, len: u64) -> io::Result<()>;
+}
+
+impl Backing for File {
+    fn sync_data(&mut self) -> io::Result<()> {
+        File::sync_data(self)
+    }
+
+    fn set_len(&mut self, len: u64) -> io::Result<()> {
+        File::set_len(self, len)
+    }
+}
+
 struct Open {
-    file: File,
-    /// Digests whose bytes are already in the file.
+    file: Box<dyn Backing>,
+    /// The length of the file's whole, synced lines: what a failed append is cut back to.
+    len: u64,
+    /// Digests whose code line is in the file and synced.
     written_code: HashSet<String>,
+    /// A failed append could not be cut back: the file may end in a torn line. Every
+    /// append first cuts (and syncs) it back to `len`, and is refused while it cannot.
+    torn: bool,
+    /// The last rewrite's rename may not be durable yet: every append first syncs the
+    /// directory, and is refused while it cannot.
+    dir_unsynced: bool,
+}
+
+impl Open {
+    /// Makes the file end with the last whole line again after a failed append. If that
+    /// fails too, the file is marked torn, and the next append tries again first.
+    fn cut_back(&mut self, path: &Path) {
+        match self
+            .file
+            .set_len(self.len)
+            .and_then(|()| self.file.sync_data())
+        {
+            Ok(()) => self.torn = false,
+            Err(e) => {
+                self.torn = true;
+                tracing::error!(
+                    file = %path.display(),
+                    error = %e,
+                    "state file: could not cut a failed append back to its last whole line; \
+                     changes are refused until it can be"
+                );
+            }
+        }
+    }
+
+    /// Repairs what an earlier failure left, before anything new is appended.
+    fn repair(&mut self, path: &Path) -> io::Result<()> {
+        if self.torn {
+            self.file
+                .set_len(self.len)
+                .and_then(|()| self.file.sync_data())
+                .map_err(|e| context(e, path, "cutting back a failed append"))?;
+            self.torn = false;
+            tracing::info!(file = %path.display(), "state file: failed append cut back");
+        }
+        if self.dir_unsynced {
+            sync_dir(path).map_err(|e| context(e, path, "syncing its directory"))?;
+            self.dir_unsynced = false;
+        }
+        Ok(())
+    }
+}
+
+/// An io error that says which file and which step, for the log; clients never see it.
+fn context(e: io::Error, path: &Path, doing: &str) -> io::Error {
+    io::Error::new(
+        e.kind(),
+        format!("state file {}: {doing}: {e}", path.display()),
+    )
 }
 
 fn io_err(path: &Path) -> impl Fn(std::io::Error) -> StateFileError + '_ {
@@ -108,6 +200,11 @@ pub fn load(path: &Path) -> Result<Option<StateDocument>, StateFileError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
         Err(e) => return Err(io_err(path)(e)),
     };
+    parse(path, &bytes)
+}
+
+/// Reads a state log's bytes (`path` only names it in errors): `None` if there are none.
+pub fn parse(path: &Path, bytes: &[u8]) -> Result<Option<StateDocument>, StateFileError> {
     if bytes.is_empty() {
         return Ok(None);
     }
@@ -203,20 +300,29 @@ fn line_bytes(line: &Line) -> Vec<u8> {
     bytes
 }
 
-fn code_lines(record: &FunctionRecord, written: &mut HashSet<String>, out: &mut Vec<u8>) {
+/// Appends the code lines `record` needs and does not have yet to `out`, and returns their
+/// digests. They count as written only once the append that carries them is synced.
+fn code_lines(
+    record: &FunctionRecord,
+    written: &HashSet<String>,
+    out: &mut Vec<u8>,
+) -> Vec<String> {
+    let mut new: Vec<String> = Vec::new();
     let states = std::iter::once(&record.latest).chain(record.versions.iter().map(|v| &v.state));
     for s in states {
         let digest = s.code.digest().as_str();
-        if written.insert(digest.to_owned()) {
+        if !written.contains(digest) && !new.iter().any(|d| d == digest) {
+            new.push(digest.to_owned());
             out.extend(line_bytes(&Line::Code {
                 digest: digest.to_owned(),
                 base64: encode_code(&s.code.blob.bytes),
             }));
         }
     }
+    new
 }
 
-fn sync_dir(path: &Path) -> std::io::Result<()> {
+fn sync_dir(path: &Path) -> io::Result<()> {
     let dir = path
         .parent()
         .filter(|p| !p.as_os_str().is_empty())
@@ -234,67 +340,381 @@ impl StateFile {
         })
     }
 
+    /// A state file whose appends go to `backing`, which already holds `len` bytes of whole
+    /// lines (with no code lines): for tests that inject write failures. Rewrites
+    /// (`replace_all`) still go to `path`.
+    pub fn with_backing(path: &Path, backing: Box<dyn Backing>, len: u64) -> Self {
+        Self {
+            path: path.to_owned(),
+            inner: Mutex::new(Open {
+                file: backing,
+                len,
+                written_code: HashSet::new(),
+                torn: false,
+                dir_unsynced: false,
+            }),
+        }
+    }
+
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    fn rewrite(path: &Path, records: &[FunctionRecord]) -> std::io::Result<Open> {
+    /// Whether the digest's code line is in the file and synced (for tests).
+    pub fn code_written(&self, digest: &str) -> bool {
+        self.lock().written_code.contains(digest)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Open> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Writes `records` as a fresh log next to `path` and renames it over `path`.
+    ///
+    /// Until the rename nothing has changed, and any failure leaves the old file in use
+    /// (and the temporary one removed). The rename is the commit point: the new file is
+    /// opened before it (the handle follows the file), so nothing can fail after it except
+    /// the directory sync, and that only puts the rename's durability across a power loss
+    /// at risk, not what this process or a restart after `kill -9` sees. So a failed
+    /// directory sync still counts as done; it is logged and retried before the next
+    /// append, which is refused until it succeeds.
+    fn rewrite(path: &Path, records: &[FunctionRecord]) -> io::Result<Open> {
         let mut written = HashSet::new();
         let mut out = line_bytes(&Line::Header {
             format: FORMAT.to_owned(),
             format_version: FORMAT_VERSION,
         });
         for r in records {
-            code_lines(r, &mut written, &mut out);
+            written.extend(code_lines(r, &written, &mut out));
             out.extend(line_bytes(&Line::Put(Box::new(FunctionDoc::of(r)))));
         }
         let tmp = path.with_extension("tmp-compact");
-        {
-            let mut f = File::create(&tmp)?;
-            f.write_all(&out)?;
-            f.sync_all()?;
-        }
-        std::fs::rename(&tmp, path)?;
-        sync_dir(path)?;
-        let file = OpenOptions::new().append(true).open(path)?;
+        let renamed = (|| {
+            match std::fs::remove_file(&tmp) {
+                Err(e) if e.kind() != io::ErrorKind::NotFound => return Err(e),
+                _ => {}
+            }
+            let mut file = OpenOptions::new()
+                .append(true)
+                .create_new(true)
+                .open(&tmp)?;
+            file.write_all(&out)?;
+            file.sync_all()?;
+            std::fs::rename(&tmp, path)?;
+            Ok(file)
+        })();
+        let file = match renamed {
+            Ok(file) => file,
+            Err(e) => {
+                let _ = std::fs::remove_file(&tmp);
+                return Err(context(e, path, "rewriting"));
+            }
+        };
+        let dir_unsynced = match sync_dir(path) {
+            Ok(()) => false,
+            Err(e) => {
+                tracing::error!(
+                    file = %path.display(),
+                    error = %e,
+                    "state file: rewritten, but its directory could not be synced; \
+                     changes are refused until it can be"
+                );
+                true
+            }
+        };
         Ok(Open {
-            file,
+            file: Box::new(file),
+            len: out.len() as u64,
             written_code: written,
+            torn: false,
+            dir_unsynced,
         })
     }
 
-    fn append(&self, build: impl FnOnce(&mut HashSet<String>) -> Vec<u8>) -> std::io::Result<()> {
-        let mut open = self.inner.lock().unwrap_or_else(|e| e.into_inner());
-        let bytes = build(&mut open.written_code);
-        open.file.write_all(&bytes)?;
-        open.file.sync_data()
+    /// Appends one change's lines (`build` is told which code is already written, and
+    /// returns the bytes and the digests whose code lines they add) and syncs them.
+    ///
+    /// On any failure the file is cut back to its last whole line (or marked torn, see
+    /// [`Open::repair`]) and no digest counts as written, so file and memory agree: the
+    /// caller rolls the change back.
+    fn append(
+        &self,
+        build: impl FnOnce(&HashSet<String>) -> (Vec<u8>, Vec<String>),
+    ) -> io::Result<()> {
+        let mut open = self.lock();
+        open.repair(&self.path)?;
+        let (bytes, new_code) = build(&open.written_code);
+        let written = open
+            .file
+            .write_all(&bytes)
+            .and_then(|()| open.file.sync_data());
+        if let Err(e) = written {
+            open.cut_back(&self.path);
+            return Err(context(
+                e,
+                &self.path,
+                &format!("appending {} bytes", bytes.len()),
+            ));
+        }
+        open.len += bytes.len() as u64;
+        open.written_code.extend(new_code);
+        Ok(())
     }
 }
 
 impl Persist for StateFile {
-    fn put(&self, record: &FunctionRecord) -> std::io::Result<()> {
+    fn put(&self, record: &FunctionRecord) -> io::Result<()> {
         self.append(|written| {
             let mut out = Vec::new();
-            code_lines(record, written, &mut out);
+            let new = code_lines(record, written, &mut out);
             out.extend(line_bytes(&Line::Put(Box::new(FunctionDoc::of(record)))));
-            out
+            (out, new)
         })
     }
 
-    fn delete(&self, key: &FunctionKey) -> std::io::Result<()> {
+    fn delete(&self, key: &FunctionKey) -> io::Result<()> {
         self.append(|_| {
-            line_bytes(&Line::Delete {
+            let line = line_bytes(&Line::Delete {
                 project: key.project.to_string(),
                 package: key.package.to_string(),
                 func_name: key.name.to_string(),
-            })
+            });
+            (line, Vec::new())
         })
     }
 
-    fn replace_all(&self, records: &[FunctionRecord]) -> std::io::Result<()> {
-        let mut open = self.inner.lock().unwrap_or_else(|e| e.into_inner());
+    fn replace_all(&self, records: &[FunctionRecord]) -> io::Result<()> {
+        let mut open = self.lock();
+        // On failure the old file stays in use, as it was (a torn tail of its own included).
         *open = Self::rewrite(&self.path, records)?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::clock::ControlledClock;
+    use crate::config::Config;
+    use crate::domain::{ProjectId, Urn};
+    use crate::random::Rng;
+    use crate::service::input::{CodeBody, FunctionBody};
+    use crate::service::{Service, Settings};
+    use crate::store::Store;
+
+    const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
+    /// A stand-in file: appends land in `bytes` until `budget` runs out (then a short write,
+    /// then ENOSPC, as a full disk does); `sync_data` and `set_len` fail while told to.
+    #[derive(Clone, Default)]
+    struct Flaky(Arc<Mutex<FlakyState>>);
+
+    #[derive(Default)]
+    struct FlakyState {
+        bytes: Vec<u8>,
+        budget: Option<usize>,
+        fail_sync: bool,
+        fail_set_len: bool,
+    }
+
+    impl Flaky {
+        fn state(&self) -> std::sync::MutexGuard<'_, FlakyState> {
+            self.0.lock().unwrap()
+        }
+        fn bytes(&self) -> Vec<u8> {
+            self.state().bytes.clone()
+        }
+    }
+
+    fn enospc() -> io::Error {
+        io::Error::from_raw_os_error(28)
+    }
+
+    impl Write for Flaky {
+        fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+            let mut s = self.state();
+            let n = match s.budget {
+                Some(0) => return Err(enospc()),
+                Some(left) => left.min(buf.len()),
+                None => buf.len(),
+            };
+            if let Some(left) = &mut s.budget {
+                *left -= n;
+            }
+            s.bytes.extend_from_slice(&buf[..n]);
+            Ok(n)
+        }
+        fn flush(&mut self) -> io::Result<()> {
+            Ok(())
+        }
+    }
+
+    impl Backing for Flaky {
+        fn sync_data(&mut self) -> io::Result<()> {
+            if self.state().fail_sync {
+                return Err(io::Error::from_raw_os_error(5)); // EIO
+            }
+            Ok(())
+        }
+        fn set_len(&mut self, len: u64) -> io::Result<()> {
+            let mut s = self.state();
+            if s.fail_set_len {
+                return Err(io::Error::from_raw_os_error(5));
+            }
+            s.bytes.truncate(len as usize);
+            Ok(())
+        }
+    }
+
+    fn service() -> Service {
+        let config = Config::default();
+        Service::new(
+            Store::new(),
+            Arc::new(ControlledClock::system()),
+            Settings::from_config(&config),
+            Arc::new(Rng::seeded(7)),
+        )
+    }
+
+    fn project() -> ProjectId {
+        ProjectId::parse(PROJECT).unwrap()
+    }
+
+    fn b64(text: &str) -> String {
+        encode_code(text.as_bytes())
+    }
+
+    /// `hello` with code `print(1)`, and the same function after its code became `code`.
+    fn before_and_after(code: &str) -> (FunctionRecord, FunctionRecord) {
+        let service = service();
+        let limits = Config::default().limits;
+        let body: FunctionBody = serde_json::from_value(json!({
+            "func_name": "hello", "package": "default", "runtime": "Python3.9",
+            "handler": "index.handler", "memory_size": 256, "timeout": 30,
+            "code_type": "inline", "func_code": {"file": b64("print(1)")},
+        }))
+        .unwrap();
+        service
+            .create_function(&project(), body.parse_create(&limits).unwrap())
+            .unwrap();
+        let before = service.store().all_functions().remove(0);
+        let code: CodeBody = serde_json::from_value(json!({
+            "code_type": "inline", "func_code": {"file": b64(code)},
+        }))
+        .unwrap();
+        let urn = Urn::parse(&format!(
+            "urn:fss:cn-north-4:{PROJECT}:function:default:hello:latest"
+        ))
+        .unwrap();
+        service
+            .update_function_code(&project(), &urn, code.parse(&limits).unwrap())
+            .unwrap();
+        let after = service.store().all_functions().remove(0);
+        (before, after)
+    }
+
+    fn header() -> Vec<u8> {
+        line_bytes(&Line::Header {
+            format: FORMAT.to_owned(),
+            format_version: FORMAT_VERSION,
+        })
+    }
+
+    /// A state file over `flaky` that already holds `before` (its code line and put line).
+    fn file_holding(before: &FunctionRecord) -> (StateFile, Flaky) {
+        let flaky = Flaky::default();
+        flaky.state().bytes = header();
+        let len = flaky.bytes().len() as u64;
+        let file = StateFile::with_backing(Path::new("unused"), Box::new(flaky.clone()), len);
+        file.put(before).unwrap();
+        (file, flaky)
+    }
+
+    fn latest_code(bytes: &[u8]) -> Vec<u8> {
+        let doc = parse(Path::new("test"), bytes).unwrap().unwrap();
+        let mut records = doc.into_records().unwrap();
+        records.remove(0).latest.code.blob.bytes.to_vec()
+    }
+
+    #[test]
+    fn an_append_cut_off_at_any_byte_leaves_the_file_whole_and_the_code_unwritten() {
+        let (before, after) = before_and_after("print('a new digest')");
+        let new_digest = after.latest.code.digest().as_str().to_owned();
+        let (file, flaky) = file_holding(&before);
+        let good = flaky.bytes();
+        // The append `after` needs: its new code line, then its put line.
+        let code_line = {
+            let mut out = Vec::new();
+            let new = code_lines(&after, &HashSet::new(), &mut out);
+            assert_eq!(new, std::slice::from_ref(&new_digest));
+            out.len()
+        };
+        let mut record_len = None;
+        for n in 0.. {
+            flaky.state().budget = Some(n);
+            match file.put(&after) {
+                Err(e) => {
+                    assert_eq!(e.kind(), io::ErrorKind::StorageFull, "{e}");
+                    assert_eq!(flaky.bytes(), good, "cut back after failing at byte {n}");
+                    assert!(!file.code_written(&new_digest), "failing at byte {n}");
+                    assert_eq!(latest_code(&flaky.bytes()), b"print(1)");
+                }
+                Ok(()) => {
+                    record_len = Some(n);
+                    break;
+                }
+            }
+        }
+        let record_len = record_len.unwrap();
+        assert!(record_len > code_line, "failed at every byte of both lines");
+        assert_eq!(flaky.bytes().len(), good.len() + record_len);
+        assert!(file.code_written(&new_digest));
+        assert_eq!(latest_code(&flaky.bytes()), b"print('a new digest')");
+    }
+
+    #[test]
+    fn a_failed_sync_is_cut_back_too() {
+        let (before, after) = before_and_after("print(2)");
+        let (file, flaky) = file_holding(&before);
+        let good = flaky.bytes();
+        flaky.state().fail_sync = true;
+        assert!(file.put(&after).is_err());
+        flaky.state().fail_sync = false;
+        // The cut itself needed a sync: the file is marked torn and repaired next time.
+        assert_eq!(flaky.bytes().len(), good.len());
+        assert!(!file.code_written(after.latest.code.digest().as_str()));
+        file.put(&after).unwrap();
+        assert_eq!(latest_code(&flaky.bytes()), b"print(2)");
+    }
+
+    #[test]
+    fn a_file_that_cannot_be_cut_back_refuses_changes_until_it_can() {
+        let (before, after) = before_and_after("print(3)");
+        let (file, flaky) = file_holding(&before);
+        let good = flaky.bytes();
+        {
+            let mut s = flaky.state();
+            s.budget = Some(10);
+            s.fail_set_len = true;
+        }
+        assert!(file.put(&after).is_err());
+        // A torn tail is left; while it cannot be cut, nothing is appended after it.
+        assert_eq!(flaky.bytes().len(), good.len() + 10);
+        flaky.state().budget = None;
+        let refused = file.put(&after).unwrap_err();
+        assert!(refused.to_string().contains("cutting back"), "{refused}");
+        assert_eq!(flaky.bytes().len(), good.len() + 10);
+        // Once it can, the next append repairs first and then lands whole.
+        flaky.state().fail_set_len = false;
+        file.put(&after).unwrap();
+        assert!(flaky.bytes().starts_with(&good));
+        assert_eq!(latest_code(&flaky.bytes()), b"print(3)");
+        let reloaded = parse(Path::new("test"), &flaky.bytes()).unwrap().unwrap();
+        assert_eq!(reloaded.functions.len(), 1);
     }
 }

@@ -13,13 +13,28 @@
 //!   short critical section on that slot, which is what makes a publish one atomic step.
 //!   A slot holds `None` once its function is deleted, so a request that found the slot just
 //!   before the delete sees "not found" rather than a ghost.
-//! - Lock order is always index, then slot (and slots are never nested), so there is no
-//!   deadlock. All locks are `std::sync`: no critical section awaits anything.
+//! - With a state file, each change is made durable (`fdatasync`) under its slot's lock
+//!   only, never under the index lock, so a slow disk delays changes to that function and
+//!   nothing else. A create reserves its slot under the index lock (a slot holding `None`,
+//!   whose lock the creator holds), lets go of the index, persists, then fills the slot or
+//!   unlinks it; a delete persists under the slot lock and takes the index lock only to
+//!   unlink. Anyone who finds a reserved slot waits on its lock, and a slot found empty
+//!   is gone (or going), never a ghost.
+//! - `writers` is an `RwLock<()>` that every change holds for reading (shared: changes do
+//!   not wait for one another) while it persists, and reset and import (`replace_all`) hold
+//!   for writing. So a rewrite of the whole file never interleaves with an append for a
+//!   function it is replacing, and it can sync without the index lock: reads go on seeing
+//!   the old state until the index is swapped in one short step.
+//! - Lock order is always writers, then index, then slot (and slots are never nested;
+//!   nobody takes the index lock while holding a slot lock), so there is no deadlock. All
+//!   locks are `std::sync`: no critical section awaits anything.
 //! - Poisoning: closures validate before they mutate, and mutations are plain assignments,
 //!   so a panic inside one leaves consistent data; poisoned guards are recovered.
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock, RwLock, Weak};
+use std::sync::{
+    Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError, Weak,
+};
 
 use bytes::Bytes;
 
@@ -59,8 +74,10 @@ struct BlobPool {
 }
 
 /// Where changes are made durable (the state file). Called under the lock of the change
-/// it records, so the file sees changes to one function in the order they happened, and a
-/// change is only kept in memory once it is durable.
+/// it records (the function's slot, never the index), so the file sees changes to one
+/// function in the order they happened, and a change is only kept in memory once it is
+/// durable. An error means the change is not recorded (and the file still ends with its
+/// last whole line, or refuses changes until it does): the store then rolls it back.
 pub trait Persist: Send + Sync {
     /// Records a function as it now is.
     fn put(&self, record: &FunctionRecord) -> std::io::Result<()>;
@@ -74,6 +91,9 @@ pub trait Persist: Send + Sync {
 struct Inner {
     projects: RwLock<HashMap<ProjectId, Arc<ProjectInfo>>>,
     functions: RwLock<FunctionIndex>,
+    /// Held for reading by every change while it persists, for writing by `replace_all`
+    /// (see the module docs).
+    writers: RwLock<()>,
     blobs: Mutex<BlobPool>,
     /// Set once at start-up when there is a state file.
     persist: OnceLock<Arc<dyn Persist>>,
@@ -87,6 +107,18 @@ pub struct Store {
 
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+/// Runs `f`, which may wait for the disk: a state file write, or a lock held across one.
+/// On a multi-threaded tokio runtime (the server's) the worker thread is handed over first
+/// (`block_in_place`), so the other requests it would have run move to another thread
+/// instead of waiting behind the disk; elsewhere `f` just runs.
+fn may_block<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == RuntimeFlavor::MultiThread => tokio::task::block_in_place(f),
+        _ => f(),
+    }
 }
 
 impl Store {
@@ -142,36 +174,111 @@ impl Store {
         blob
     }
 
-    /// Inserts a function made by `make`, which is told whether the key is taken and how many
-    /// functions the project has, and may refuse. Runs under the index lock, so the check and
-    /// the insert are one step.
+    /// Inserts a function made by `make`, which is told whether the key is taken, how many
+    /// functions the project has and the new function's sequence number, and may refuse; it
+    /// must refuse a taken key (insert never replaces). The check and the reservation of the
+    /// key are one step under the index lock; the state file is written after the index
+    /// lock is released, under the new slot's lock, and if that fails the slot is unlinked.
     pub fn insert_function<E: From<std::io::Error>>(
         &self,
         key: FunctionKey,
         make: impl FnOnce(bool, usize, u64) -> Result<FunctionRecord, E>,
     ) -> Result<FunctionRecord, E> {
-        let mut index = self
-            .inner
+        let _writing = self.writing();
+        let slot: Slot = Arc::new(Mutex::new(None));
+        let (mut guard, record) = loop {
+            let mut index = self.write_index();
+            let count = index.order.get(&key.project).map_or(0, BTreeMap::len);
+            let seq = index.next_seq;
+            if let Some(taken) = index.by_key.get(&key).cloned() {
+                drop(index);
+                // The holder may still be persisting its create (or unlinking after a
+                // delete or a failed create): wait for it, and look again if the function
+                // turns out not to exist.
+                if self.lock_slot(&taken).is_none() {
+                    std::thread::yield_now();
+                    continue;
+                }
+                return match make(true, count, seq) {
+                    Err(e) => Err(e),
+                    Ok(_) => Err(E::from(std::io::Error::new(
+                        std::io::ErrorKind::AlreadyExists,
+                        "insert_function: make accepted a key that is taken",
+                    ))),
+                };
+            }
+            let record = make(false, count, seq)?;
+            // Reserved: from here the key is taken, and anyone who finds the slot waits on
+            // its lock until it is filled or found empty (rolled back).
+            let guard = lock(&slot);
+            index.next_seq += 1;
+            index
+                .order
+                .entry(key.project.clone())
+                .or_default()
+                .insert(seq, key.clone());
+            index.by_key.insert(key.clone(), slot.clone());
+            break (guard, record);
+        };
+        if let Some(p) = self.inner.persist.get()
+            && let Err(e) = may_block(|| p.put(&record))
+        {
+            // Let go of the (still empty) slot before taking the index lock: lock order.
+            drop(guard);
+            self.unlink(&key, &slot, record.seq);
+            return Err(E::from(e));
+        }
+        *guard = Some(record.clone());
+        Ok(record)
+    }
+
+    /// Takes `slot`, which must already hold `None`, out of the index, if it is still the
+    /// one there for `key`.
+    fn unlink(&self, key: &FunctionKey, slot: &Slot, seq: u64) {
+        let mut index = self.write_index();
+        if index
+            .by_key
+            .get(key)
+            .is_some_and(|current| Arc::ptr_eq(current, slot))
+        {
+            index.by_key.remove(key);
+            if let Some(order) = index.order.get_mut(&key.project) {
+                order.remove(&seq);
+            }
+        }
+    }
+
+    fn write_index(&self) -> RwLockWriteGuard<'_, FunctionIndex> {
+        self.inner
             .functions
             .write()
-            .unwrap_or_else(|e| e.into_inner());
-        let exists = index.by_key.contains_key(&key);
-        let count = index.order.get(&key.project).map_or(0, BTreeMap::len);
-        let seq = index.next_seq;
-        let record = make(exists, count, seq)?;
-        if let Some(p) = self.inner.persist.get() {
-            p.put(&record)?;
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Held by every change while it persists (see the module docs). Waiting for it (a
+    /// reset's rewrite) may mean waiting for the disk.
+    fn writing(&self) -> RwLockReadGuard<'_, ()> {
+        match self.inner.writers.try_read() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) => {
+                may_block(|| self.inner.writers.read().unwrap_or_else(|e| e.into_inner()))
+            }
         }
-        index.next_seq += 1;
-        index
-            .order
-            .entry(key.project.clone())
-            .or_default()
-            .insert(seq, key.clone());
-        index
-            .by_key
-            .insert(key, Arc::new(Mutex::new(Some(record.clone()))));
-        Ok(record)
+    }
+
+    /// Locks a function's slot. With a state file its holder may be waiting for the disk,
+    /// so a wait is announced to the runtime (see [`may_block`]); the uncontended path is a
+    /// plain `try_lock`.
+    fn lock_slot<'a>(&self, slot: &'a Slot) -> MutexGuard<'a, Option<FunctionRecord>> {
+        match slot.try_lock() {
+            Ok(g) => g,
+            Err(TryLockError::Poisoned(e)) => e.into_inner(),
+            Err(TryLockError::WouldBlock) if self.inner.persist.get().is_some() => {
+                may_block(|| lock(slot))
+            }
+            Err(TryLockError::WouldBlock) => lock(slot),
+        }
     }
 
     fn slot(&self, key: &FunctionKey) -> Option<Slot> {
@@ -190,7 +297,7 @@ impl Store {
         f: impl FnOnce(&mut FunctionRecord) -> T,
     ) -> Option<T> {
         let slot = self.slot(key)?;
-        let mut guard = lock(&slot);
+        let mut guard = self.lock_slot(&slot);
         guard.as_mut().map(f)
     }
 
@@ -202,8 +309,9 @@ impl Store {
         key: &FunctionKey,
         f: impl FnOnce(&mut FunctionRecord) -> Result<T, E>,
     ) -> Option<Result<T, E>> {
+        let _writing = self.writing();
         let slot = self.slot(key)?;
-        let mut guard = lock(&slot);
+        let mut guard = self.lock_slot(&slot);
         let record = guard.as_mut()?;
         let Some(persist) = self.inner.persist.get() else {
             return Some(f(record));
@@ -212,7 +320,7 @@ impl Store {
         let result = f(record);
         if result.is_ok()
             && *record != before
-            && let Err(e) = persist.put(record)
+            && let Err(e) = may_block(|| persist.put(record))
         {
             *record = before;
             return Some(Err(E::from(e)));
@@ -221,33 +329,29 @@ impl Store {
     }
 
     /// Removes the function if `check` (run under its lock) allows; `None` if there is none.
+    /// The delete is made durable under the function's lock; the index lock is taken only
+    /// afterwards, to unlink it.
     pub fn remove_function<E: From<std::io::Error>>(
         &self,
         key: &FunctionKey,
         check: impl FnOnce(&FunctionRecord) -> Result<(), E>,
     ) -> Option<Result<FunctionRecord, E>> {
-        let mut index = self
-            .inner
-            .functions
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
-        let slot = index.by_key.get(key)?.clone();
-        let mut guard = lock(&slot);
+        let _writing = self.writing();
+        let slot = self.slot(key)?;
+        let mut guard = self.lock_slot(&slot);
         let record = guard.as_ref()?;
         if let Err(e) = check(record) {
             return Some(Err(e));
         }
         if let Some(p) = self.inner.persist.get()
-            && let Err(e) = p.delete(key)
+            && let Err(e) = may_block(|| p.delete(key))
         {
             return Some(Err(E::from(e)));
         }
         let record = guard.take()?;
+        // Empty from here: whoever finds the slot before it is unlinked sees "not found".
         drop(guard);
-        index.by_key.remove(key);
-        if let Some(order) = index.order.get_mut(&key.project) {
-            order.remove(&record.seq);
-        }
+        self.unlink(key, &slot, record.seq);
         Some(Ok(record))
     }
 
@@ -293,7 +397,7 @@ impl Store {
         };
         let items = slots
             .iter()
-            .filter_map(|slot| lock(slot).as_ref().map(&mut map))
+            .filter_map(|slot| self.lock_slot(slot).as_ref().map(&mut map))
             .collect();
         (items, total)
     }
@@ -313,7 +417,10 @@ impl Store {
                 .filter_map(|(_, k)| index.by_key.get(k).cloned())
                 .collect()
         };
-        slots.iter().filter_map(|s| lock(s).clone()).collect()
+        slots
+            .iter()
+            .filter_map(|s| self.lock_slot(s).clone())
+            .collect()
     }
 
     /// Makes changes durable from now on (once; later calls are ignored).
@@ -324,6 +431,11 @@ impl Store {
     /// Replaces every function with `records` (in their `seq` order), as one step: reset and
     /// state import. Their code joins the shared pool. With a state file, the file is
     /// rewritten first; if that fails nothing changes.
+    ///
+    /// Changes wait while this runs (it holds `writers` for writing), so none appends to
+    /// the file after the rewrite or is lost between it and the swap. The rewrite and its
+    /// sync run without the index lock: reads go on seeing the old state meanwhile, and the
+    /// index lock is held only to empty the old slots and swap the new index in.
     pub fn replace_all(&self, mut records: Vec<FunctionRecord>) -> std::io::Result<()> {
         records.sort_by_key(|r| r.seq);
         for r in &mut records {
@@ -333,16 +445,14 @@ impl Store {
                 s.code.blob = self.intern_code(blob.digest.clone(), blob.bytes.clone());
             }
         }
-        let mut index = self
-            .inner
-            .functions
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
+        let _exclusive = may_block(|| {
+            self.inner
+                .writers
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+        });
         if let Some(p) = self.inner.persist.get() {
-            p.replace_all(&records)?;
-        }
-        for slot in index.by_key.values() {
-            lock(slot).take();
+            may_block(|| p.replace_all(&records))?;
         }
         let mut fresh = FunctionIndex {
             next_seq: records.last().map_or(0, |r| r.seq + 1),
@@ -360,6 +470,12 @@ impl Store {
                 .or_default()
                 .insert(r.seq, key.clone());
             fresh.by_key.insert(key, Arc::new(Mutex::new(Some(r))));
+        }
+        let mut index = self.write_index();
+        // Emptied under the index lock, so that a reader holding an old slot cannot see an
+        // old function after a reader of the new index has seen the new state.
+        for slot in index.by_key.values() {
+            lock(slot).take();
         }
         *index = fresh;
         Ok(())

@@ -4,6 +4,7 @@ mod aliases;
 mod binary;
 mod concurrency;
 mod control;
+mod disk_full;
 mod durability;
 mod errors;
 mod functions;
