@@ -36,9 +36,6 @@ pub struct FuncCodeView {
 #[derive(Serialize, ToSchema)]
 #[schema(as = Function)]
 pub struct FunctionView<'a> {
-    /// The configuration settings (see `domain::config`), in their wire form.
-    #[serde(flatten)]
-    config: &'a FunctionConfig,
     /// The full URN: `urn:fss:<region>:<project>:function:<package>:<name>:<version>`.
     func_urn: String,
     func_name: &'a str,
@@ -47,6 +44,10 @@ pub struct FunctionView<'a> {
     namespace: &'a str,
     project_name: &'a str,
     package: &'a str,
+    /// The configuration settings (see `domain::config`), in their wire form, where
+    /// SPEC section 3 lists them (after `package`).
+    #[serde(flatten)]
+    config: &'a FunctionConfig,
     /// Millicores, derived from the memory size.
     cpu: u32,
     code_type: &'a str,
