@@ -115,80 +115,75 @@ pub struct AdditionalVersion {
     pub strategy: Option<serde_json::Value>,
 }
 
-/// Published versions in publish order (the last is the newest), with an index by name so
-/// that looking one up, or checking that a name is free, does not scan them all (the cap
-/// can be lifted far above 10 in tests and benchmarks). Reads go through `Deref` to a slice;
-/// changes go through the methods, which keep the index right.
-#[derive(Debug, Clone, Default)]
-pub struct Versions {
-    list: Vec<VersionRecord>,
-    by_name: std::collections::HashMap<VersionName, usize>,
-}
-
-impl PartialEq for Versions {
-    fn eq(&self, other: &Self) -> bool {
-        // The index is derived from the list.
-        self.list == other.list
-    }
-}
-
-impl std::ops::Deref for Versions {
-    type Target = [VersionRecord];
-    fn deref(&self) -> &[VersionRecord] {
-        &self.list
-    }
-}
+/// Published versions in publish order (the last is the newest), looked up by name without
+/// a scan (the cap can be lifted far above 10 in tests and benchmarks): an insertion-ordered
+/// map. The caller checks that a new name is free before it pushes.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Versions(indexmap::IndexMap<VersionName, VersionRecord>);
 
 impl Versions {
     /// The version with this name.
     pub fn get(&self, name: &str) -> Option<&VersionRecord> {
-        self.by_name.get(name).map(|&i| &self.list[i])
+        self.0.get(name)
     }
 
     /// The version with this name, to change its configuration.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut VersionRecord> {
-        self.by_name.get(name).map(|&i| &mut self.list[i])
+        self.0.get_mut(name)
     }
 
-    /// Adds a version as the newest. The caller has checked that its name is free.
+    /// The `i`-th version in publish order.
+    pub fn get_index(&self, i: usize) -> Option<&VersionRecord> {
+        self.0.get_index(i).map(|(_, v)| v)
+    }
+
+    /// The newest version.
+    pub fn last(&self) -> Option<&VersionRecord> {
+        self.0.last().map(|(_, v)| v)
+    }
+
+    /// How many versions there are (latest not counted).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The versions in publish order.
+    pub fn iter(&self) -> impl Iterator<Item = &VersionRecord> {
+        self.0.values()
+    }
+
+    /// Adds a version as the newest.
     pub fn push(&mut self, v: VersionRecord) {
-        self.by_name.insert(v.name.clone(), self.list.len());
-        self.list.push(v);
+        self.0.insert(v.name.clone(), v);
     }
 
-    /// Removes the version with this name, if any (rebuilding the index: deletes are rare).
+    /// Removes the version with this name, if any, keeping the others' order.
     pub fn remove(&mut self, name: &str) -> Option<VersionRecord> {
-        let i = self.by_name.remove(name)?;
-        let removed = self.list.remove(i);
-        for v in &mut self.by_name.values_mut() {
-            if *v > i {
-                *v -= 1;
-            }
-        }
-        Some(removed)
+        self.0.shift_remove(name)
     }
 
     /// Every version's state, mutably (to re-point code at the shared pool).
     pub fn states_mut(&mut self) -> impl Iterator<Item = &mut FunctionState> {
-        self.list.iter_mut().map(|v| &mut v.state)
+        self.0.values_mut().map(|v| &mut v.state)
     }
 }
 
 impl<'a> IntoIterator for &'a Versions {
     type Item = &'a VersionRecord;
-    type IntoIter = std::slice::Iter<'a, VersionRecord>;
+    type IntoIter = indexmap::map::Values<'a, VersionName, VersionRecord>;
     fn into_iter(self) -> Self::IntoIter {
-        self.list.iter()
+        self.0.values()
     }
 }
 
 impl FromIterator<VersionRecord> for Versions {
     fn from_iter<I: IntoIterator<Item = VersionRecord>>(iter: I) -> Self {
-        let mut versions = Self::default();
-        for v in iter {
-            versions.push(v);
-        }
-        versions
+        Self(iter.into_iter().map(|v| (v.name.clone(), v)).collect())
     }
 }
 

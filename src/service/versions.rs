@@ -100,7 +100,11 @@ impl Service {
                 let items = range
                     .map(|i| match i {
                         0 => latest_snapshot(project.clone(), f),
-                        i => version_snapshot(&project, f, &f.versions[i - 1]),
+                        i => version_snapshot(
+                            &project,
+                            f,
+                            f.versions.get_index(i - 1).expect("i is within the window"),
+                        ),
                     })
                     .collect();
                 (items, next_marker, total)
