@@ -67,8 +67,14 @@ struct AppInner {
     in_flight: Arc<Semaphore>,
     journal: Journal,
     faults: Faults,
+    invoker: crate::invoke::Invoker,
     started: Instant,
 }
+
+/// The request's id, as `X-Request-Id` will carry it: put in the request's extensions by
+/// `edge` so a handler can repeat it (invocations answer it as `X-Cff-Request-Id`).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub HeaderValue);
 
 /// Why the emulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -89,6 +95,9 @@ pub enum StartError {
     /// The state file holds a document that does not validate.
     #[error("state file: {0}")]
     StateDocument(#[from] DocumentError),
+    /// `[invoke]` refuses to start (see `Invoker::new`).
+    #[error("{0}")]
+    Invoke(String),
     /// The listener could not be bound or served.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -114,8 +123,11 @@ impl AppState {
             Some(seed) => Rng::seeded(seed ^ 0x05EE_D1D5),
             None => Rng::from_entropy(),
         };
+        let invoker = crate::invoke::Invoker::new(&config, service.store().clone())
+            .map_err(StartError::Invoke)?;
         let state = Self {
             inner: Arc::new(AppInner {
+                invoker,
                 in_flight: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
                 journal: Journal::new(config.control.journal_size),
                 faults: Faults::default(),
@@ -169,6 +181,7 @@ impl AppState {
         let records = scratch.store().all_functions();
         let n = records.len();
         self.service().store().replace_all(records)?;
+        self.invoker().reset();
         Ok(n)
     }
 
@@ -180,6 +193,11 @@ impl AppState {
     /// The fault rules.
     pub fn faults(&self) -> &Faults {
         &self.inner.faults
+    }
+
+    /// The invocation engine.
+    pub fn invoker(&self) -> &crate::invoke::Invoker {
+        &self.inner.invoker
     }
 
     /// The configuration in force.
@@ -318,8 +336,9 @@ fn is_control_plane(path: &str) -> bool {
 /// oversized-body check, the in-flight limit, the envelope for any error, and the journal.
 /// One function rather than a layer each, because each `from_fn` layer costs a boxed
 /// future per request and this runs on every one.
-async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response {
+async fn edge(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let id = app.next_request_id();
+    req.extensions_mut().insert(RequestId(id.clone()));
     let started = Instant::now();
     let journal = (!is_control_plane(req.uri().path())).then(|| {
         (
@@ -354,6 +373,10 @@ async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response
             status: response.status().as_u16(),
             error_code: response.extensions().get::<EnvelopeWritten>().map(|e| e.0),
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            version: response
+                .extensions()
+                .get::<crate::control::journal::ServedVersion>()
+                .map(|v| v.0.clone()),
         });
     }
     response.headers_mut().insert(REQUEST_ID, id);

@@ -30,6 +30,8 @@ pub enum ErrorCode {
     Forbidden,
     /// 404 FSS.0404: no such route.
     RouteNotFound,
+    /// 406 FSS.0406: an invocation's body is not JSON.
+    BodyNotJson,
     /// 408 FSS.0408: the client was too slow sending its request.
     RequestTimeout,
     /// 413 FSS.0413: the body is larger than `server.max_body_bytes`.
@@ -115,6 +117,7 @@ impl ErrorCode {
             Unauthorized => "FSS.0401",
             Forbidden => "FSS.0403",
             RouteNotFound => "FSS.0404",
+            BodyNotJson => "FSS.0406",
             RequestTimeout => "FSS.0408",
             BodyTooLarge => "FSS.0413",
             TooManyRequests => "FSS.0429",
@@ -185,6 +188,7 @@ impl ErrorCode {
                 StatusCode::NOT_FOUND
             }
             RequestTimeout => StatusCode::REQUEST_TIMEOUT,
+            BodyNotJson => StatusCode::NOT_ACCEPTABLE,
             FunctionExists | VersionExists | AliasExists | VersionHasAlias => StatusCode::CONFLICT,
             BodyTooLarge | CodeTooLarge | InlineCodeTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             TooManyRequests => StatusCode::TOO_MANY_REQUESTS,
@@ -200,6 +204,7 @@ impl ErrorCode {
             Unauthorized => "Unauthorized access.",
             Forbidden => "Forbidden",
             RouteNotFound => "The specified resource was not found.",
+            BodyNotJson => "The request body is not in the required JSON format.",
             RequestTimeout => "Request timeout.",
             BodyTooLarge => "The request body is too large.",
             TooManyRequests => "Too many requests.",
@@ -375,6 +380,7 @@ mod tests {
             Unauthorized,
             Forbidden,
             RouteNotFound,
+            BodyNotJson,
             RequestTimeout,
             BodyTooLarge,
             TooManyRequests,

@@ -4,6 +4,7 @@
 //! - `functions`: create, list, show and update config, show and update code, delete.
 //! - `versions`: publish, list.
 //! - `aliases`: create, list, show, update, delete.
+//! - `invocations`: synchronous invocation (the engine is `crate::invoke`).
 //! - `extract`: extractors that answer in the FSS envelope.
 //! - `auth`: the authentication middleware.
 //! - `view`: the wire form of a function or version.
@@ -14,6 +15,7 @@ pub mod aliases;
 pub mod auth;
 pub mod extract;
 pub mod functions;
+pub mod invocations;
 pub mod openapi;
 pub mod signature;
 pub mod versions;
@@ -46,6 +48,7 @@ fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(functions::router())
         .merge(versions::router())
         .merge(aliases::router())
+        .merge(invocations::router())
         .split_for_parts()
 }
 
@@ -163,7 +166,7 @@ mod tests {
     use super::*;
 
     /// The names the journal and fault rules have always used, by route.
-    const NAMES: [(&str, &str, &str); 14] = [
+    const NAMES: [(&str, &str, &str); 15] = [
         ("POST", "", "CreateFunction"),
         ("GET", "", "ListFunctions"),
         ("DELETE", "/{function_urn}", "DeleteFunction"),
@@ -190,6 +193,7 @@ mod tests {
             "/{function_urn}/aliases/{alias_name}",
             "DeleteVersionAlias",
         ),
+        ("POST", "/{function_urn}/invocations", "InvokeFunction"),
     ];
 
     #[test]

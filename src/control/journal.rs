@@ -30,7 +30,14 @@ pub struct Entry {
     pub error_code: Option<&'static str>,
     /// Time spent answering, in milliseconds.
     pub duration_ms: f64,
+    /// For an invocation: the version that served it (`latest` or a version name, after
+    /// alias routing); `null` otherwise.
+    pub version: Option<String>,
 }
+
+/// Put in an invocation's response extensions to tell the journal which version served it.
+#[derive(Debug, Clone)]
+pub struct ServedVersion(pub String);
 
 /// Filters for `GET /_emulator/requests`.
 #[derive(Debug, Default, Deserialize)]
@@ -120,6 +127,7 @@ mod tests {
             status: 200 + n,
             error_code: None,
             duration_ms: 0.0,
+            version: None,
         }
     }
 

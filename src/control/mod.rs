@@ -10,8 +10,10 @@
 //! - `GET|DELETE requests`: the request journal, with filters.
 //! - `GET|POST|DELETE faults`, `DELETE faults/{id}`: fault injection rules.
 //! - `GET openapi.json`: the OpenAPI document of the FunctionGraph endpoints.
+//! - `GET instances`, `GET|POST|DELETE canned-results`: see [`invocations`].
 
 pub mod faults;
+pub mod invocations;
 pub mod journal;
 pub mod openapi;
 
@@ -47,6 +49,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         )
         .route("/faults/{id}", delete(remove_fault))
         .route("/openapi.json", get(openapi::openapi_json))
+        .merge(invocations::router())
         .route_layer(middleware::from_fn_with_state(state, require_token));
     Router::new().route("/health", get(health)).merge(guarded)
 }
