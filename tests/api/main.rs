@@ -8,6 +8,7 @@ mod durability;
 mod errors;
 mod functions;
 mod helpers;
+mod invoke;
 mod lifecycle;
 mod publish;
 mod resilience;
