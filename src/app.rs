@@ -123,8 +123,12 @@ impl AppState {
             Some(seed) => Rng::seeded(seed ^ 0x05EE_D1D5),
             None => Rng::from_entropy(),
         };
-        let invoker = crate::invoke::Invoker::new(&config, service.store().clone())
-            .map_err(StartError::Invoke)?;
+        let invoker = crate::invoke::Invoker::new(
+            &config,
+            service.store().clone(),
+            clock.clone() as Arc<dyn Clock>,
+        )
+        .map_err(StartError::Invoke)?;
         let state = Self {
             inner: Arc::new(AppInner {
                 invoker,

@@ -4,7 +4,8 @@
 //! - `functions`: create, list, show and update config, show and update code, delete.
 //! - `versions`: publish, list.
 //! - `aliases`: create, list, show, update, delete.
-//! - `invocations`: synchronous invocation (the engine is `crate::invoke`).
+//! - `invocations`: synchronous and asynchronous invocation, async records, cancel (the
+//!   engine is `crate::invoke`).
 //! - `extract`: extractors that answer in the FSS envelope.
 //! - `auth`: the authentication middleware.
 //! - `view`: the wire form of a function or version.
@@ -166,7 +167,7 @@ mod tests {
     use super::*;
 
     /// The names the journal and fault rules have always used, by route.
-    const NAMES: [(&str, &str, &str); 15] = [
+    const NAMES: [(&str, &str, &str); 19] = [
         ("POST", "", "CreateFunction"),
         ("GET", "", "ListFunctions"),
         ("DELETE", "/{function_urn}", "DeleteFunction"),
@@ -194,6 +195,22 @@ mod tests {
             "DeleteVersionAlias",
         ),
         ("POST", "/{function_urn}/invocations", "InvokeFunction"),
+        (
+            "POST",
+            "/{function_urn}/invocations-async",
+            "AsyncInvokeFunction",
+        ),
+        (
+            "GET",
+            "/{function_urn}/async-invocations",
+            "ListFunctionAsyncInvocations",
+        ),
+        (
+            "GET",
+            "/{function_urn}/active-async-invocations",
+            "ListActiveAsyncInvocations",
+        ),
+        ("POST", "/{function_urn}/cancel", "CancelAsyncInvocation"),
     ];
 
     #[test]

@@ -31,6 +31,8 @@
 //!   timeout; one that goes over `memory_size` (resident memory, polled every 20 ms) or
 //!   whose process dies is answered as a function error. Either way the instance is
 //!   discarded and the next invocation starts a fresh one; the emulator keeps serving.
+//! - **Asynchronous invocation** ([`async_queue`]): the same pools, run by a background
+//!   task per event, with records to list and cancel.
 //! - **Canned results** (`/_emulator/canned-results`): a test can register a result, an
 //!   error or a delay for a function (and optionally one version); it is answered instead of
 //!   running code, for any runtime, including those the emulator cannot run (Java, Go, C#,
@@ -38,6 +40,7 @@
 //!
 //! Nothing here knows HTTP: `api::invocations` turns a [`Report`] into the wire answer.
 
+pub mod async_queue;
 pub mod instance;
 pub mod unpack;
 
@@ -51,6 +54,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::{Digest, ProjectId, Qualifier, Urn};
 use crate::error::{ApiError, ErrorCode};
@@ -193,6 +197,8 @@ struct Inner {
     canned: Mutex<Vec<Canned>>,
     routing: Rng,
     seed: Option<u64>,
+    clock: Arc<dyn Clock>,
+    async_queue: Arc<async_queue::AsyncQueue>,
     next_instance: AtomicU64,
     reaper: std::sync::Once,
 }
@@ -223,7 +229,7 @@ impl Invoker {
     /// Handler code runs with the emulator's own rights, so by default the emulator refuses
     /// to start on a non-loopback address: anyone who can reach it could run code on this
     /// machine. `invoke.allow_non_loopback = true` says that is intended.
-    pub fn new(config: &Config, store: Store) -> Result<Self, String> {
+    pub fn new(config: &Config, store: Store, clock: Arc<dyn Clock>) -> Result<Self, String> {
         let c = &config.invoke;
         if !c.allow_non_loopback && !is_loopback(&config.server.host) {
             return Err(format!(
@@ -268,6 +274,8 @@ impl Invoker {
                     None => Rng::from_entropy(),
                 },
                 seed,
+                clock,
+                async_queue: Arc::default(),
                 next_instance: AtomicU64::new(1),
                 reaper: std::sync::Once::new(),
             }),
@@ -280,6 +288,7 @@ impl Invoker {
         let pools = std::mem::take(&mut *lock(&self.inner.pools));
         drop(pools);
         lock(&self.inner.canned).clear();
+        self.inner.async_queue.clear();
         if let Some(s) = self.inner.seed {
             self.inner.routing.reseed(s ^ ROUTING_SEED);
         }

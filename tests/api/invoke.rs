@@ -770,3 +770,133 @@ async fn a_non_loopback_host_refuses_to_start_unless_allowed() {
         .expect("allowed");
     emulator.stop().await;
 }
+
+/// Polls ListFunctionAsyncInvocations until `request_id` is no longer WAIT or RUNNING.
+async fn settled(app: &TestApp, function: &str, request_id: &str) -> Value {
+    for _ in 0..100 {
+        let a = app
+            .on(
+                "GET",
+                function,
+                &format!("/async-invocations?request_id={request_id}"),
+                None,
+                200,
+            )
+            .await;
+        let record = a.body["invocations"][0].clone();
+        if record["status"] != "WAIT" && record["status"] != "RUNNING" {
+            return record;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("{request_id} never finished");
+}
+
+#[tokio::test]
+async fn async_invocations_reach_success_and_fail_and_can_be_listed_and_cancelled() {
+    let app = TestApp::spawn().await;
+    let code = "import time\ndef handler(event, context):\n    if event.get('fail'):\n        raise KeyError('missing')\n    if event.get('sleep'):\n        time.sleep(20)\n    return 'done'\n";
+    create(&app, "bg", "Python3.9", code.as_bytes(), json!({})).await;
+    let queued = |body: &'static str| {
+        let app = &app;
+        async move {
+            let a = app
+                .raw(
+                    "POST",
+                    &TestApp::fgs("/functions/bg/invocations-async"),
+                    &[("X-Auth-Token", "t"), ("Content-Type", "application/json")],
+                    body,
+                )
+                .await;
+            assert_eq!(a.status, 202, "{}", a.text);
+            assert_eq!(a.body.as_object().unwrap().len(), 1, "{}", a.text);
+            a.body["request_id"].as_str().unwrap().to_owned()
+        }
+    };
+    let ok = queued("{}").await;
+    let bad = queued(r#"{"fail": true}"#).await;
+    let ok_record = settled(&app, "bg", &ok).await;
+    assert_eq!(ok_record["status"], "SUCCESS", "{ok_record}");
+    assert_eq!(ok_record["error_code"], 0);
+    assert_eq!(ok_record["error_message"], "");
+    assert_eq!(ok_record["start_time"], "2026-11-28T11:30:15");
+    assert_eq!(ok_record["end_time"], "2026-11-28T11:30:15");
+    let bad_record = settled(&app, "bg", &bad).await;
+    assert_eq!(bad_record["status"], "FAIL", "{bad_record}");
+    assert!(
+        bad_record["error_message"]
+            .as_str()
+            .unwrap()
+            .contains("KeyError")
+    );
+
+    // Cancel a running one: it ends FAIL with 4208 and is no longer active.
+    let slow = queued(r#"{"sleep": true}"#).await;
+    let mut active = Value::Null;
+    for _ in 0..100 {
+        active = app
+            .on(
+                "GET",
+                "bg",
+                &format!("/active-async-invocations?requests={slow}"),
+                None,
+                200,
+            )
+            .await
+            .body;
+        if active["invocations"][0]["status"] == "RUNNING" {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(active["invocations"][0]["status"], "RUNNING", "{active}");
+    let c = app
+        .on(
+            "POST",
+            "bg",
+            "/cancel",
+            Some(json!({"request_id": slow})),
+            200,
+        )
+        .await;
+    assert_eq!(c.body, json!({}));
+    let cancelled = settled(&app, "bg", &slow).await;
+    assert_eq!(cancelled["status"], "FAIL");
+    assert_eq!(cancelled["error_code"], 4208);
+    let active = app
+        .on("GET", "bg", "/active-async-invocations", None, 200)
+        .await;
+    assert_eq!(active.body["count"], 0, "{}", active.text);
+
+    // Listing: filters and paging.
+    let all = app.on("GET", "bg", "/async-invocations", None, 200).await;
+    assert_eq!(all.body["count"], 3, "{}", all.text);
+    let failed = app
+        .on(
+            "GET",
+            "bg",
+            "/async-invocations?status=FAIL&limit=1",
+            None,
+            200,
+        )
+        .await;
+    assert_eq!(failed.body["count"], 2);
+    assert_eq!(failed.body["invocations"].as_array().unwrap().len(), 1);
+    assert_eq!(failed.body["next_marker"], 1);
+    let later = app
+        .on("GET", "bg", "/async-invocations?query_begin_time=2026-11-28T12:00:00&query_end_time=2026-11-28T13:00:00", None, 200)
+        .await;
+    assert_eq!(later.body["count"], 0);
+    app.on("GET", "bg", "/async-invocations?status=DONE", None, 400)
+        .await;
+    app.on(
+        "POST",
+        "bg",
+        "/cancel",
+        Some(json!({"request_id": "nope"})),
+        400,
+    )
+    .await;
+    app.on("GET", "ghost", "/async-invocations", None, 404)
+        .await;
+}
