@@ -29,7 +29,7 @@ const OPERATIONS: [&str; 19] = [
     "DeleteVersionAlias",
     "InvokeFunction",
     "AsyncInvokeFunction",
-    "ListFunctionAsyncInvocations",
+    "ListAsyncInvocations",
     "ListActiveAsyncInvocations",
     "CancelAsyncInvocation",
 ];

@@ -37,7 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(invoke_function))
         .routes(routes!(async_invoke_function))
-        .routes(routes!(list_function_async_invocations))
+        .routes(routes!(list_async_invocations))
         .routes(routes!(list_active_async_invocations))
         .routes(routes!(cancel_async_invocation))
 }
@@ -134,7 +134,7 @@ pub async fn invoke_function(
     operation_id = "AsyncInvokeFunction",
     summary = "Invoke a function asynchronously",
     description = "Answers 202 with the request id; the event runs in the background. \
-        ListFunctionAsyncInvocations shows how it went.",
+        ListAsyncInvocations shows how it went.",
     tag = "invocations",
     params(FunctionParams),
     request_body(content = Object, content_type = "application/json",
@@ -178,7 +178,7 @@ pub async fn async_invoke_function(
     Ok(response)
 }
 
-/// The query of ListFunctionAsyncInvocations (all strings: checked here, 400 FSS.0400).
+/// The query of ListAsyncInvocations (all strings: checked here, 400 FSS.0400).
 #[derive(Debug, Default, serde::Deserialize)]
 pub struct AsyncListQuery {
     request_id: Option<String>,
@@ -205,14 +205,14 @@ fn existing_function(app: &AppState, path: &FunctionPath) -> Result<FunctionKey,
     Ok(key)
 }
 
-/// ListFunctionAsyncInvocations: `GET .../async-invocations`. Filters by `request_id`,
+/// ListAsyncInvocations: `GET .../async-invocations`. Filters by `request_id`,
 /// `status` and start time (`query_begin_time`/`query_end_time`, `YYYY-MM-DDTHH:mm:ss` UTC,
 /// by default the last hour); pages by `marker` (an offset) and `limit` (default 100, at
 /// most 500). Newest first.
 #[utoipa::path(
     get,
     path = "/v2/{project_id}/fgs/functions/{function_urn}/async-invocations",
-    operation_id = "ListFunctionAsyncInvocations",
+    operation_id = "ListAsyncInvocations",
     summary = "List asynchronous invocations",
     tag = "invocations",
     params(FunctionParams,
@@ -232,7 +232,7 @@ fn existing_function(app: &AppState, path: &FunctionPath) -> Result<FunctionKey,
         (status = "default", response = OtherError),
     )
 )]
-pub async fn list_function_async_invocations(
+pub async fn list_async_invocations(
     State(app): State<AppState>,
     path: FunctionPath,
     ApiQuery(q): ApiQuery<AsyncListQuery>,

@@ -203,7 +203,7 @@ mod tests {
         (
             "GET",
             "/{function_urn}/async-invocations",
-            "ListFunctionAsyncInvocations",
+            "ListAsyncInvocations",
         ),
         (
             "GET",
