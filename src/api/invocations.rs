@@ -8,8 +8,8 @@
 //!   `X-CFF-Request-Version: v0|v1`, `X-Cff-Instance-Memory` (128-10240 MB).
 //! - Headers out: `X-Cff-Request-Id`, `X-Cff-Invoke-Summary`, `X-CFF-Billing-Duration`,
 //!   `X-Cff-Response-Version`, `X-Func-Err-Code`, `X-Is-Func-Err`.
-//! - v0 body: the handler's result itself (a string as-is, nothing as an empty body, other
-//!   values as JSON); v1: `{request_id, result, log, status}` with `result` that text.
+//! - v0 body: the handler's result itself (a string as-is and nothing as an empty body,
+//!   both `text/plain`; other values as JSON); v1: `{request_id, result, log, status}` with `result` that text.
 //! - A function error (exception, timeout, memory, crash) is still HTTP 200, flagged by
 //!   `X-Is-Func-Err: true` and a non-zero `X-Func-Err-Code`, the body
 //!   `{errorMessage, errorType, stackTrace}`. Platform errors are the FSS envelope.
@@ -79,7 +79,10 @@ mod err_code {
     request_body(content = Object, content_type = "application/json",
         description = "The event. Empty means `{}`."),
     responses(
-        (status = 200, description = "The function ran (see X-Is-Func-Err for its outcome).", body = Object),
+        (status = 200, description = "The function ran (see X-Is-Func-Err for its outcome). v0: \
+            the result, as JSON, or as text/plain when the handler returned a string or nothing; \
+            v1: {request_id, result, log, status}.",
+            content((Object = "application/json"), (String = "text/plain"))),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -473,7 +476,7 @@ fn parse_event(body: &[u8]) -> Result<Value, ApiError> {
 }
 
 /// The body text and, for a failure, the error code and the error itself.
-fn outcome_parts(report: &Report) -> (String, Option<(u32, FunctionError)>) {
+fn outcome_parts(report: &Report) -> (String, bool, Option<(u32, FunctionError)>) {
     let memory = report.memory_size_mb;
     let error = |code: u32, kind: &str, message: String| {
         (
@@ -486,7 +489,7 @@ fn outcome_parts(report: &Report) -> (String, Option<(u32, FunctionError)>) {
         )
     };
     let failure = match &report.outcome {
-        Outcome::Returned { body, .. } => return (body.clone(), None),
+        Outcome::Returned { body, kind } => return (body.clone(), kind == "json", None),
         Outcome::Raised(e) => (err_code::RUN_ERROR, e.clone()),
         Outcome::InitFailed(e) => (err_code::INIT_ERROR, e.clone()),
         Outcome::TimedOut => error(
@@ -507,7 +510,7 @@ fn outcome_parts(report: &Report) -> (String, Option<(u32, FunctionError)>) {
         Outcome::Crashed(why) => error(err_code::CRASHED, "RuntimeExited", why.clone()),
     };
     let body = serde_json::to_string(&failure.1).unwrap_or_default();
-    (body, Some(failure))
+    (body, true, Some(failure))
 }
 
 /// The last `LOG_TAIL_BYTES` bytes of the log, starting on a character boundary.
@@ -520,7 +523,7 @@ fn log_tail(log: &str) -> &str {
 }
 
 fn render(request_id: &str, version: Version, tail: bool, report: &Report) -> Response {
-    let (text, failure) = outcome_parts(report);
+    let (text, is_json, failure) = outcome_parts(report);
     let summary = json!({
         "duration": (report.duration_ms * 1000.0).round() / 1000.0,
         "billingDuration": report.billing_ms,
@@ -565,10 +568,14 @@ fn render(request_id: &str, version: Version, tail: bool, report: &Report) -> Re
             base64::engine::general_purpose::STANDARD.encode(log),
         );
     }
-    h.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    // A v0 string (or empty) result is text: sending it as application/json would make
+    // clients that trust the header fail to parse it.
+    let content_type = if version == Version::V0 && !is_json {
+        "text/plain; charset=utf-8"
+    } else {
+        "application/json"
+    };
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
     response
 }
 

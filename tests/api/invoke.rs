@@ -216,6 +216,7 @@ async fn results_keep_their_shape_strings_raw_none_empty() {
     let a = invoke(&app, "shape", &[], r#"{"r": "plain text"}"#).await;
     a.assert_ok();
     assert_eq!(a.text, "plain text");
+    assert_eq!(a.header("content-type"), "text/plain; charset=utf-8");
     let a = invoke(&app, "shape", &[], r#"{"r": null}"#).await;
     a.assert_ok();
     assert_eq!(a.text, "");
