@@ -76,8 +76,8 @@ mod err_code {
         ("X-CFF-Request-Version" = Option<String>, Header, description = "`v0` (default): the body is the result; `v1`: {request_id, result, log, status}."),
         ("X-Cff-Instance-Memory" = Option<u64>, Header, description = "Memory for this invocation, MB (128-10240)."),
     ),
-    request_body(content = Object, content_type = "application/json",
-        description = "The event. Empty means `{}`."),
+    request_body(content = Option<Value>, content_type = "application/json",
+        description = "The event: any JSON value (the SDKs send an object). Empty means `{}`."),
     responses(
         (status = 200, description = "The function ran (see X-Is-Func-Err for its outcome). v0: \
             the result, as JSON, or as text/plain when the handler returned a string or nothing; \
@@ -140,8 +140,8 @@ pub async fn invoke_function(
         ListAsyncInvocations shows how it went.",
     tag = "invocations",
     params(FunctionParams),
-    request_body(content = Object, content_type = "application/json",
-        description = "The event. Empty means `{}`."),
+    request_body(content = Option<Value>, content_type = "application/json",
+        description = "The event: any JSON value (the SDKs send an object). Empty means `{}`."),
     responses(
         (status = 202, description = "Queued: `{\"request_id\": \"...\"}`.", body = Object),
         (status = 400, response = BadRequest),
