@@ -450,7 +450,8 @@ fn response_version(headers: &HeaderMap) -> Result<Version, ApiError> {
 }
 
 fn instance_memory(headers: &HeaderMap) -> Result<Option<u64>, ApiError> {
-    let Some(raw) = header_str(headers, "x-cff-instance-memory").filter(|v| !v.is_empty()) else {
+    // Present but empty is refused like any other non-number: the header is an integer.
+    let Some(raw) = header_str(headers, "x-cff-instance-memory") else {
         return Ok(None);
     };
     match raw.parse::<u64>() {

@@ -253,14 +253,11 @@ impl Invoker {
             }
         }
         let base = c.work_dir.clone().unwrap_or_else(std::env::temp_dir);
+        sweep_stale_roots(&base);
+        // Made when the first instance starts (its directory's parent), so an emulator that
+        // never runs code leaves nothing behind, even when it is killed with -9.
         let unique = Rng::from_entropy().lowercase_alnum(8);
         let root = base.join(format!("fgs-emulator-{}-{unique}", std::process::id()));
-        std::fs::create_dir_all(&root).map_err(|e| {
-            format!(
-                "config key invoke.work_dir: cannot create {}: {e}",
-                root.display()
-            )
-        })?;
         let seed = config.control.seed;
         Ok(Self {
             inner: Arc::new(Inner {
@@ -843,6 +840,32 @@ fn full_log(
         ts()
     ));
     log
+}
+
+/// Removes `fgs-emulator-<pid>-*` directories in `base` whose process is gone (an emulator
+/// killed with -9 cannot clean up after itself). Linux only: elsewhere there is no `/proc`
+/// to ask, and nothing is removed.
+fn sweep_stale_roots(base: &std::path::Path) {
+    if !std::path::Path::new("/proc/self").exists() {
+        return;
+    }
+    let Ok(entries) = std::fs::read_dir(base) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(pid) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix("fgs-emulator-"))
+            .and_then(|rest| rest.split_once('-'))
+            .and_then(|(pid, _)| pid.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !std::path::Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = std::fs::remove_dir_all(entry.path());
+        }
+    }
 }
 
 /// `localhost` or a loopback IP (`127.0.0.0/8`, `::1`).

@@ -688,6 +688,9 @@ async fn missing_targets_and_bad_headers_get_the_documented_errors() {
     invoke(&app, "here", &[("X-CFF-Request-Version", "v7")], "{}")
         .await
         .assert_error(400, "FSS.0400");
+    invoke(&app, "here", &[("X-Cff-Instance-Memory", "")], "{}")
+        .await
+        .assert_error(400, "FSS.0400");
     invoke(&app, "here", &[("X-Cff-Instance-Memory", "64")], "{}")
         .await
         .assert_error(400, "FSS.0400");
