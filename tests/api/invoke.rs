@@ -904,3 +904,46 @@ async fn async_invocations_reach_success_and_fail_and_can_be_listed_and_cancelle
     app.on("GET", "ghost", "/async-invocations", None, 404)
         .await;
 }
+
+#[tokio::test]
+async fn past_the_instance_ceiling_invocations_wait_then_get_429() {
+    let mut config = base_config();
+    config.invoke.max_instances_per_version = 1;
+    let app = TestApp::spawn_with(config).await;
+    let code = "import os, time\ndef handler(event, context):\n    time.sleep(event['s'])\n    return os.getpid()\n";
+    create(
+        &app,
+        "single",
+        "Python3.9",
+        code.as_bytes(),
+        json!({"timeout": 3}),
+    )
+    .await;
+    invoke(&app, "single", &[], r#"{"s": 0}"#).await.assert_ok();
+    // Three at once on one instance: the second waits its turn, the third waits past the
+    // function's timeout and is throttled.
+    let started = std::time::Instant::now();
+    let (a, b, c) = tokio::join!(
+        invoke(&app, "single", &[], r#"{"s": 1.6}"#),
+        invoke(&app, "single", &[], r#"{"s": 1.6}"#),
+        invoke(&app, "single", &[], r#"{"s": 1.6}"#),
+    );
+    let mut answers = [a, b, c];
+    answers.sort_by_key(|x| x.status);
+    answers[0].assert_ok();
+    answers[1].assert_ok();
+    assert_eq!(answers[0].body, answers[1].body, "one instance served both");
+    answers[2].assert_error(429, "FSS.0429");
+    assert!(
+        started.elapsed() >= Duration::from_secs(3),
+        "{:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        instances(&app).await[0]["idle_pids"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+}
