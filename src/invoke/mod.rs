@@ -214,6 +214,9 @@ impl Drop for Inner {
     }
 }
 
+/// How many instances a failing start (module load or initializer) is tried on.
+const INIT_ATTEMPTS: u32 = 3;
+
 /// The seed of the alias-routing generator, apart from the other generators' so that
 /// routing draws do not shift image names or request ids.
 const ROUTING_SEED: u64 = 0xA11A_5000_0000_0001;
@@ -422,17 +425,25 @@ impl Invoker {
         let warm = lock(&pool.idle).pop();
         let mut inst = match warm {
             Some(i) => i,
-            None => match self.start_instance(target, language, memory_mb).await? {
-                Ok(i) => i,
-                Err((outcome, log)) => {
-                    return Ok(instance::Ran {
-                        outcome,
-                        log,
-                        memory_used_mb: 0.0,
-                        reusable: false,
-                    });
+            None => {
+                // A failed start (module load, initializer) is tried on a new instance up to
+                // three times in all, as the service does; the last failure is the answer.
+                let mut attempt = 1;
+                loop {
+                    match self.start_instance(target, language, memory_mb).await? {
+                        Ok(i) => break i,
+                        Err(_) if attempt < INIT_ATTEMPTS => attempt += 1,
+                        Err((outcome, log)) => {
+                            return Ok(instance::Ran {
+                                outcome,
+                                log,
+                                memory_used_mb: 0.0,
+                                reusable: false,
+                            });
+                        }
+                    }
                 }
-            },
+            }
         };
         let alias = target.alias.as_deref().unwrap_or("");
         let mut ran = inst

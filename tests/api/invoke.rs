@@ -300,6 +300,38 @@ exports.handler = function (event, context, callback) {
     let e = invoke(&app, "nodecb", &[], r#"{"fail": true}"#).await;
     e.assert_func_err("4002", "TypeError");
     assert_eq!(e.body["errorMessage"], "bad input");
+
+    // A throw nobody awaits kills the Node process: a function error, then a fresh instance.
+    let crashing = r#"
+exports.handler = async (event) => {
+  if (event.crash) setImmediate(() => { throw new Error('unawaited'); });
+  if (event.crash) await new Promise((r) => setTimeout(r, 1000));
+  return process.pid;
+};
+"#;
+    create(
+        &app,
+        "nodecrash",
+        "Node.js18.15",
+        crashing.as_bytes(),
+        json!({}),
+    )
+    .await;
+    let first = invoke(&app, "nodecrash", &[], "{}").await;
+    first.assert_ok();
+    let c = invoke(&app, "nodecrash", &[], r#"{"crash": true}"#).await;
+    c.assert_func_err("4201", "RuntimeExited");
+    assert!(
+        c.body["errorMessage"]
+            .as_str()
+            .unwrap()
+            .contains("unawaited"),
+        "{}",
+        c.text
+    );
+    let after = invoke(&app, "nodecrash", &[], "{}").await;
+    after.assert_ok();
+    assert_ne!(after.body, first.body);
 }
 
 #[tokio::test]
@@ -550,9 +582,15 @@ async fn idle_instances_stop_after_the_idle_timeout_and_the_initializer_runs_onc
 }
 
 #[tokio::test]
-async fn a_failing_initializer_is_a_function_error() {
+async fn a_failing_initializer_is_tried_three_times_then_is_a_function_error() {
     let app = TestApp::spawn().await;
-    let code = "def init(context):\n    raise RuntimeError('no db')\ndef handler(event, context):\n    return 1\n";
+    // Every instance has its own directory, so the attempts are counted in a file outside.
+    let counter = std::env::temp_dir().join(format!("fgs-init-attempts-{}", std::process::id()));
+    let _ = std::fs::remove_file(&counter);
+    let code = format!(
+        "def init(context):\n    open({:?}, 'a').write('x')\n    raise RuntimeError('no db')\ndef handler(event, context):\n    return 1\n",
+        counter.display().to_string()
+    );
     create(
         &app,
         "badinit",
@@ -564,6 +602,12 @@ async fn a_failing_initializer_is_a_function_error() {
     let e = invoke(&app, "badinit", &[], "{}").await;
     e.assert_func_err("4009", "RuntimeError");
     assert_eq!(e.body["errorMessage"], "no db");
+    assert_eq!(
+        std::fs::read_to_string(&counter).unwrap(),
+        "xxx",
+        "three attempts"
+    );
+    std::fs::remove_file(&counter).unwrap();
 }
 
 /// Publishes v1 (tag one) and v2 (tag two) of `name`, each returning its version.
