@@ -51,6 +51,8 @@ pub struct Filter {
     pub status: Option<u16>,
     /// A substring of the path.
     pub path: Option<String>,
+    /// The version that served an invocation (exact).
+    pub version: Option<String>,
 }
 
 impl Filter {
@@ -64,6 +66,10 @@ impl Filter {
                 .is_none_or(|m| m.eq_ignore_ascii_case(&e.method))
             && self.status.is_none_or(|s| s == e.status)
             && self.path.as_deref().is_none_or(|p| e.path.contains(p))
+            && self
+                .version
+                .as_deref()
+                .is_none_or(|v| e.version.as_deref() == Some(v))
     }
 }
 
