@@ -37,8 +37,15 @@ struct AppInner {
     in_flight: Arc<Semaphore>,
     journal: Journal,
     faults: Faults,
+    invoker: crate::invoke::Invoker,
     started: Instant,
 }
+
+/// The request's id, as `X-Request-Id` will carry it: put in the request's extensions by
+/// the edge middleware so a handler can repeat it (invocations answer it as
+/// `X-Cff-Request-Id`).
+#[derive(Debug, Clone)]
+pub struct RequestId(pub HeaderValue);
 
 /// Why the emulator could not start.
 #[derive(Debug, thiserror::Error)]
@@ -55,6 +62,9 @@ pub enum StartError {
     /// The state file holds a document that does not validate.
     #[error("state file: {0}")]
     StateDocument(#[from] DocumentError),
+    /// `[invoke]` refuses to start (see `Invoker::new`).
+    #[error("{0}")]
+    Invoke(String),
     /// The listener could not be bound or served.
     #[error("{0}")]
     Io(#[from] std::io::Error),
@@ -84,8 +94,15 @@ impl AppState {
             Some(seed) => Rng::seeded(seed ^ 0x05EE_D1D5),
             None => Rng::from_entropy(),
         };
+        let invoker = crate::invoke::Invoker::new(
+            &config,
+            service.store().clone(),
+            clock.clone() as Arc<dyn Clock>,
+        )
+        .map_err(StartError::Invoke)?;
         let state = Self {
             inner: Arc::new(AppInner {
+                invoker,
                 in_flight: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
                 journal: Journal::new(config.control.journal_size),
                 faults: Faults::default(),
@@ -125,7 +142,23 @@ impl AppState {
 
     /// Back to the seeded state, as `POST /_emulator/reset` does (see [`Service::reset`]).
     pub fn reset(&self) -> Result<usize, ApiError> {
-        self.service().reset()
+        let n = self.service().reset()?;
+        // Instances run code that may no longer exist.
+        self.invoker().reset();
+        Ok(n)
+    }
+
+    /// Replaces all state with a document, as `PUT /_emulator/state` does (see
+    /// [`Service::import`]); running instances are retired.
+    pub fn import(&self, doc: crate::state::StateDocument) -> Result<usize, ApiError> {
+        let n = self.service().import(doc)?;
+        self.invoker().reset();
+        Ok(n)
+    }
+
+    /// The invocation engine.
+    pub fn invoker(&self) -> &crate::invoke::Invoker {
+        &self.inner.invoker
     }
 
     /// The request journal.

@@ -33,6 +33,8 @@ pub struct Config {
     pub state: StateConfig,
     /// `[control]`: the `/_emulator` control plane.
     pub control: ControlConfig,
+    /// `[invoke]`: running function code (see `invoke`).
+    pub invoke: InvokeConfig,
     /// `[[projects]]`: known projects and their region and domain.
     pub projects: Vec<ProjectConfig>,
     /// `[[functions]]`: functions created at start-up (and on reset).
@@ -208,6 +210,41 @@ impl Default for ControlConfig {
             token: None,
             journal_size: 1000,
             seed: None,
+        }
+    }
+}
+
+/// `[invoke]`: running function code. Checked when the emulator starts (`Invoker::new`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct InvokeConfig {
+    /// Run handler code even when `server.host` is not loopback (off: refuse to start).
+    pub allow_non_loopback: bool,
+    /// The interpreter for the `Python3.x` runtimes.
+    pub python: String,
+    /// The interpreter for the `Node.js*` runtimes.
+    pub node: String,
+    /// Seconds an idle instance is kept warm before it is stopped.
+    pub idle_timeout_seconds: u64,
+    /// Instances one version may run at once (a positive `strategy_config.concurrency`
+    /// lowers it per function).
+    pub max_instances_per_version: usize,
+    /// Largest unpacked code per instance (a zip bomb stops here).
+    pub max_unpacked_bytes: u64,
+    /// Where instance directories are made; unset: the system temporary directory.
+    pub work_dir: Option<PathBuf>,
+}
+
+impl Default for InvokeConfig {
+    fn default() -> Self {
+        Self {
+            allow_non_loopback: false,
+            python: "python3".into(),
+            node: "node".into(),
+            idle_timeout_seconds: 300,
+            max_instances_per_version: 8,
+            max_unpacked_bytes: 512 * 1024 * 1024,
+            work_dir: None,
         }
     }
 }
@@ -410,6 +447,33 @@ const ENV_KEYS: &[(&str, &str, &str, EnvKind)] = &[
         EnvKind::Int,
     ),
     ("CONTROL_SEED", "control", "seed", EnvKind::Int),
+    (
+        "INVOKE_ALLOW_NON_LOOPBACK",
+        "invoke",
+        "allow_non_loopback",
+        EnvKind::Bool,
+    ),
+    ("INVOKE_PYTHON", "invoke", "python", EnvKind::Str),
+    ("INVOKE_NODE", "invoke", "node", EnvKind::Str),
+    (
+        "INVOKE_IDLE_TIMEOUT_SECONDS",
+        "invoke",
+        "idle_timeout_seconds",
+        EnvKind::Int,
+    ),
+    (
+        "INVOKE_MAX_INSTANCES_PER_VERSION",
+        "invoke",
+        "max_instances_per_version",
+        EnvKind::Int,
+    ),
+    (
+        "INVOKE_MAX_UNPACKED_BYTES",
+        "invoke",
+        "max_unpacked_bytes",
+        EnvKind::Int,
+    ),
+    ("INVOKE_WORK_DIR", "invoke", "work_dir", EnvKind::Str),
 ];
 
 /// Variables read by the command line itself (see `main.rs`), not by [`Config::load`].

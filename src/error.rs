@@ -67,6 +67,8 @@ error_codes! {
     Forbidden => "FSS.0403", FORBIDDEN, "Forbidden.";
     /// No such route.
     RouteNotFound => "FSS.0404", NOT_FOUND, "The specified resource was not found.";
+    /// An invocation's body that is not JSON.
+    BodyNotJson => "FSS.0406", NOT_ACCEPTABLE, "The request body is not in the required JSON format.";
     /// The client was too slow sending its request.
     RequestTimeout => "FSS.0408", REQUEST_TIMEOUT, "Request timeout.";
     /// The body is larger than `server.max_body_bytes`.

@@ -30,7 +30,14 @@ pub struct Entry {
     pub error_code: Option<&'static str>,
     /// Time spent answering, in milliseconds.
     pub duration_ms: f64,
+    /// For an invocation: the version that served it (`latest` or a version name, after
+    /// alias routing); `null` otherwise.
+    pub version: Option<String>,
 }
+
+/// Put in an invocation's response extensions to tell the journal which version served it.
+#[derive(Debug, Clone)]
+pub struct ServedVersion(pub String);
 
 /// Filters for `GET /_emulator/requests`.
 #[derive(Debug, Default, Deserialize)]
@@ -44,6 +51,8 @@ pub struct Filter {
     pub status: Option<u16>,
     /// A substring of the path.
     pub path: Option<String>,
+    /// The version that served an invocation (exact).
+    pub version: Option<String>,
 }
 
 impl Filter {
@@ -57,6 +66,10 @@ impl Filter {
                 .is_none_or(|m| m.eq_ignore_ascii_case(&e.method))
             && self.status.is_none_or(|s| s == e.status)
             && self.path.as_deref().is_none_or(|p| e.path.contains(p))
+            && self
+                .version
+                .as_deref()
+                .is_none_or(|v| e.version.as_deref() == Some(v))
     }
 }
 
@@ -120,6 +133,7 @@ mod tests {
             status: 200 + n,
             error_code: None,
             duration_ms: 0.0,
+            version: None,
         }
     }
 

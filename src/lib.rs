@@ -10,6 +10,8 @@
 //! - [`api`]: HTTP only: one module per resource, extractors, auth, the wire view.
 //! - [`control`]: the `/_emulator/` control plane: health, reset, state, clock, journal,
 //!   faults, OpenAPI, the dashboard.
+//! - [`invoke`]: running code: alias routing, instance pools, the Python and Node.js
+//!   bootstraps, safe unpacking, canned results.
 //! - [`service`]: FunctionGraph's rules; [`service::input`] parses request bodies.
 //! - [`store`]: functions and code blobs behind small, lock-scoped methods.
 //! - [`model`]: the records the store keeps.
@@ -48,6 +50,7 @@ pub mod error;
 pub mod faults;
 pub mod healthcheck;
 pub mod http;
+pub mod invoke;
 pub mod journal;
 pub mod model;
 pub mod persist;

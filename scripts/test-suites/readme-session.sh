@@ -4,7 +4,8 @@
 # working. Blocks are the README's ```sh blocks, counted from the top:
 #   3: the curl session (create, update code, publish twice, hit the cap);
 #   4: every other endpoint, run after the session with its variables;
-#   5: the control plane, against an emulator started with config.example.toml.
+#   5: "Run your function" (zip, publish, alias, invoke), run in a scratch directory;
+#   6: the control plane, against an emulator started with config.example.toml.
 # shellcheck disable=SC2154 # NAME_PORT is set by emulator_start (printf -v)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -36,9 +37,19 @@ tail -n 1 "$dir/answers" | grep -q '"error_code":"FSS.1042"' || fail "the cap wa
 if grep -q '{"error_code":' "$dir/endpoints"; then fail "an endpoint example failed" "$dir/endpoints"; fi
 expect '"alias_urn":"urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:hello:!prod"' "$dir/endpoints"
 
+emulator_start invoke
+block 5 "$invoke_PORT" >"$dir/invoke.sh"
+mkdir "$dir/invoke"
+(cd "$dir/invoke" && bash ../invoke.sh) >"$dir/invoked"
+if grep -q '{"error_code":' "$dir/invoked"; then fail "an invocation example failed" "$dir/invoked"; fi
+expect '{"says": "hello Ada", "version": "v1"}' "$dir/invoked"
+expect 'x-is-func-err: false' "$dir/invoked"
+expect '"result":"{\\"says\\": \\"hello Grace\\", \\"version\\": \\"v1\\"}","status":200' "$dir/invoked"
+tail -n 1 "$dir/invoked" | grep -Eq "^\['v[12]'(, 'v[12]'){10}\]$" || fail "the journal does not name the versions" "$dir/invoked"
+
 emulator_start control --config config.example.toml
 port=$control_PORT
-block 5 "$port" >"$dir/control.sh"
+block 6 "$port" >"$dir/control.sh"
 (cd "$dir" && bash control.sh) >"$dir/control"
 if grep -q '{"error_code":' "$dir/control"; then fail "a control-plane example failed" "$dir/control"; fi
 expect '"status":"ok"' "$dir/control"
@@ -48,4 +59,4 @@ expect '"status":"imported","functions":1' "$dir/control"
 expect '"status":"reset","functions":1' "$dir/control"
 expect '"openapi": "3.1.0"' "$dir/control"
 
-echo "README examples: ok (session $(wc -l <"$dir/answers") answers, endpoints, control plane)"
+echo "README examples: ok (session $(wc -l <"$dir/answers") answers, endpoints, invocation, control plane)"

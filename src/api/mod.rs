@@ -4,6 +4,8 @@
 //! - `functions`: create, list, show and update config, show and update code, delete.
 //! - `versions`: publish, list.
 //! - `aliases`: create, list, show, update, delete.
+//! - `invocations`: synchronous and asynchronous invocation, async records, cancel (the
+//!   engine is `crate::invoke`).
 //! - `auth`: the authentication middleware.
 //! - `view`: the wire form of a function or version.
 //! - `openapi`: the OpenAPI document, built from the handlers' `#[utoipa::path]`
@@ -12,6 +14,7 @@
 pub mod aliases;
 pub mod auth;
 pub mod functions;
+pub mod invocations;
 pub mod openapi;
 pub mod signature;
 pub mod versions;
@@ -44,6 +47,7 @@ fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(functions::router())
         .merge(versions::router())
         .merge(aliases::router())
+        .merge(invocations::router())
         .split_for_parts()
 }
 
@@ -139,7 +143,7 @@ mod tests {
     use super::*;
 
     /// The names the journal and fault rules have always used, by route.
-    const NAMES: [(&str, &str, &str); 14] = [
+    const NAMES: [(&str, &str, &str); 19] = [
         ("POST", "", "CreateFunction"),
         ("GET", "", "ListFunctions"),
         ("DELETE", "/{function_urn}", "DeleteFunction"),
@@ -166,6 +170,23 @@ mod tests {
             "/{function_urn}/aliases/{alias_name}",
             "DeleteVersionAlias",
         ),
+        ("POST", "/{function_urn}/invocations", "InvokeFunction"),
+        (
+            "POST",
+            "/{function_urn}/invocations-async",
+            "AsyncInvokeFunction",
+        ),
+        (
+            "GET",
+            "/{function_urn}/async-invocations",
+            "ListAsyncInvocations",
+        ),
+        (
+            "GET",
+            "/{function_urn}/active-async-invocations",
+            "ListActiveAsyncInvocations",
+        ),
+        ("POST", "/{function_urn}/cancel", "CancelAsyncInvocation"),
     ];
 
     #[test]

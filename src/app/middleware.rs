@@ -11,7 +11,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::REQUEST_ID;
-use crate::app_state::AppState;
+use crate::app_state::{AppState, RequestId};
 use crate::clock::Clock;
 use crate::error::{ApiError, EnvelopeWritten, ErrorCode};
 use crate::faults::{Action, Probe};
@@ -48,8 +48,9 @@ fn is_control_plane(path: &str) -> bool {
 /// operation when it arrives, status and latency when it leaves, so every log line a request
 /// causes (a panic, an internal error's cause) carries them, in both log formats.
 /// `RUST_LOG=fgs_emulator=debug` adds one `finished` line per request.
-pub(crate) async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response {
+pub(crate) async fn edge(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let id = app.next_request_id();
+    req.extensions_mut().insert(RequestId(id.clone()));
     let started = Instant::now();
     let span = tracing::info_span!(
         "request",
@@ -93,6 +94,10 @@ pub(crate) async fn edge(State(app): State<AppState>, req: Request, next: Next) 
             status: response.status().as_u16(),
             error_code: response.extensions().get::<EnvelopeWritten>().map(|e| e.0),
             duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+            version: response
+                .extensions()
+                .get::<crate::journal::ServedVersion>()
+                .map(|v| v.0.clone()),
         });
     }
     response.headers_mut().insert(REQUEST_ID, id);

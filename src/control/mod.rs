@@ -12,7 +12,9 @@
 //! - `GET openapi.json`: the OpenAPI document of the FunctionGraph endpoints.
 //! - `GET ui` (open, like `health`; its state is loaded with the token when one is set),
 //!   `GET ui/live`, `GET overview`: the dashboard and its summary (`ui.rs`).
+//! - `GET instances`, `GET|POST|DELETE canned-results`: see [`invocations`].
 
+pub mod invocations;
 pub mod openapi;
 pub mod ui;
 
@@ -50,6 +52,7 @@ pub fn router(state: AppState) -> Router<AppState> {
         .route("/openapi.json", get(openapi::openapi_json))
         .route("/overview", get(ui::overview))
         .route("/ui/live", get(ui::live))
+        .merge(invocations::router())
         .route_layer(middleware::from_fn_with_state(state, require_token));
     Router::new()
         .route("/health", get(health))
@@ -130,7 +133,7 @@ async fn import_state(
     State(app): State<AppState>,
     ApiJson(doc): ApiJson<StateDocument>,
 ) -> Result<Response, ApiError> {
-    let functions = app.service().import(doc)?;
+    let functions = app.import(doc)?;
     Ok(json(
         StatusCode::OK,
         &Done {

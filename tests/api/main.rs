@@ -9,6 +9,7 @@ mod durability;
 mod errors;
 mod functions;
 mod helpers;
+mod invoke;
 mod lifecycle;
 mod observability;
 mod publish;

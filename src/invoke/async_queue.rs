@@ -1,0 +1,279 @@
+//! Asynchronous invocation: `invocations-async` queues an event and answers at once; a
+//! background task runs it through the same pools as synchronous calls; the records are
+//! listed by `async-invocations` and `active-async-invocations` and stopped by `cancel`.
+//!
+//! A record goes WAIT (queued, or waiting for a free instance) -> RUNNING -> SUCCESS or
+//! FAIL; DISCARD when it waited past `max_async_event_age_in_seconds` before it could start.
+//! The emulator has no async-invoke-config endpoints yet, so every function has the real
+//! service's defaults: no retry of a function error (the docs: "without a configured policy,
+//! code errors are not retried") and a maximum event age of 3600 s. A cancelled request ends
+//! FAIL with error 4208 "function invocation canceled", the code the docs give; a running
+//! one has its instance killed.
+//!
+//! Records are kept in memory (the newest [`MAX_RECORDS`]), not in the state file.
+
+use std::collections::VecDeque;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::{Invocation, Invoker, Outcome, Target};
+use crate::store::FunctionKey;
+
+/// How many async records are kept (oldest dropped first).
+pub const MAX_RECORDS: usize = 10_000;
+/// The default `max_async_event_age_in_seconds`.
+pub const MAX_EVENT_AGE_SECONDS: i64 = 3600;
+/// The error code of a cancelled invocation.
+pub const CANCELED: i64 = 4208;
+
+/// An async invocation's state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "UPPERCASE")]
+pub enum Status {
+    /// Queued.
+    Wait,
+    /// Running.
+    Running,
+    /// Returned.
+    Success,
+    /// Failed (function error, or cancelled).
+    Fail,
+    /// Dropped unrun: older than the maximum event age.
+    Discard,
+}
+
+impl Status {
+    /// Parses a `status` query value.
+    pub fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "WAIT" => Self::Wait,
+            "RUNNING" => Self::Running,
+            "SUCCESS" => Self::Success,
+            "FAIL" => Self::Fail,
+            "DISCARD" => Self::Discard,
+            _ => return None,
+        })
+    }
+
+    fn is_active(self) -> bool {
+        matches!(self, Self::Wait | Self::Running)
+    }
+}
+
+/// One async invocation as the store keeps it.
+#[derive(Debug, Clone)]
+pub struct Record {
+    /// The function.
+    pub function: FunctionKey,
+    /// The request id (`request_id` of the 202).
+    pub request_id: String,
+    /// Its state.
+    pub status: Status,
+    /// `""` unless it failed.
+    pub error_message: String,
+    /// 0 unless it failed.
+    pub error_code: i64,
+    /// When it was accepted (the emulator's clock).
+    pub start_time: DateTime<Utc>,
+    /// When it ended; `None` while active.
+    pub end_time: Option<DateTime<Utc>>,
+    /// The version that ran it.
+    pub version: String,
+}
+
+/// The records, and how to stop the running ones.
+#[derive(Default)]
+pub struct AsyncQueue {
+    // A std Mutex: inserts, updates and copies, never across an await.
+    records: Mutex<VecDeque<(Record, Option<tokio::task::AbortHandle>)>>,
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|e| e.into_inner())
+}
+
+impl AsyncQueue {
+    fn update(&self, request_id: &str, f: impl FnOnce(&mut Record)) {
+        let mut records = lock(&self.records);
+        if let Some((r, _)) = records.iter_mut().find(|(r, _)| r.request_id == request_id) {
+            f(r);
+        }
+    }
+
+    /// Records of `function` that `keep` accepts, newest first.
+    pub fn list(&self, function: &FunctionKey, keep: impl Fn(&Record) -> bool) -> Vec<Record> {
+        lock(&self.records)
+            .iter()
+            .rev()
+            .filter(|(r, _)| &r.function == function && keep(r))
+            .map(|(r, _)| r.clone())
+            .collect()
+    }
+
+    /// Forgets every record and stops every running invocation (reset).
+    pub fn clear(&self) {
+        for (_, handle) in lock(&self.records).drain(..) {
+            if let Some(h) = handle {
+                h.abort();
+            }
+        }
+    }
+}
+
+/// Why a cancel did nothing.
+#[derive(Debug, PartialEq, Eq)]
+pub enum CancelError {
+    /// No such request for this function.
+    Unknown,
+}
+
+impl Invoker {
+    /// Queues `inv` on `target` and returns at once; the record starts as WAIT.
+    pub fn invoke_async(&self, target: Target, inv: Invocation, now: DateTime<Utc>) {
+        let queue = self.inner.async_queue.clone();
+        let request_id = inv.request_id.clone();
+        {
+            let mut records = lock(&queue.records);
+            while records.len() >= MAX_RECORDS {
+                records.pop_front();
+            }
+            records.push_back((
+                Record {
+                    function: target.key.clone(),
+                    request_id: request_id.clone(),
+                    status: Status::Wait,
+                    error_message: String::new(),
+                    error_code: 0,
+                    start_time: now,
+                    end_time: None,
+                    version: target.version.clone(),
+                },
+                None,
+            ));
+        }
+        let invoker = self.clone();
+        let task_queue = queue.clone();
+        let id = request_id.clone();
+        let task = tokio::spawn(async move {
+            let clock = invoker.inner.clock.clone();
+            let queue = task_queue;
+            let age = (clock.now() - now).num_seconds();
+            if age > MAX_EVENT_AGE_SECONDS {
+                queue.update(&id, |r| {
+                    r.status = Status::Discard;
+                    r.end_time = Some(clock.now());
+                });
+                return;
+            }
+            queue.update(&id, |r| {
+                if r.status == Status::Wait {
+                    r.status = Status::Running;
+                }
+            });
+            let report = invoker.invoke(&target, inv).await;
+            let (status, code, message) = match report {
+                Ok(report) => match report.outcome {
+                    Outcome::Returned { .. } => (Status::Success, 0, String::new()),
+                    Outcome::Raised(e) | Outcome::InitFailed(e) => (
+                        Status::Fail,
+                        4002,
+                        format!("{}: {}", e.error_type, e.message),
+                    ),
+                    Outcome::TimedOut => (Status::Fail, 4010, "invoke timed out".into()),
+                    Outcome::OutOfMemory => {
+                        (Status::Fail, 4205, "runtime memory limit exceeded".into())
+                    }
+                    Outcome::Crashed(why) => (Status::Fail, 4201, why),
+                },
+                Err(e) => (Status::Fail, 4002, e.message().to_owned()),
+            };
+            let end = clock.now();
+            queue.update(&id, |r| {
+                // A cancel that came first has the last word.
+                if r.status != Status::Running {
+                    return;
+                }
+                r.status = status;
+                r.error_code = code;
+                r.error_message = message;
+                r.end_time = Some(end);
+            });
+        });
+        let mut records = lock(&queue.records);
+        if let Some((_, handle)) = records.iter_mut().find(|(r, _)| r.request_id == request_id) {
+            *handle = Some(task.abort_handle());
+        }
+    }
+
+    /// Stops a WAIT or RUNNING invocation of `function` (a running one's instance is
+    /// killed). One that already ended is left as it is.
+    pub fn cancel_async(
+        &self,
+        function: &FunctionKey,
+        request_id: &str,
+    ) -> Result<(), CancelError> {
+        let now = self.inner.clock.now();
+        let mut records = lock(&self.inner.async_queue.records);
+        let (record, handle) = records
+            .iter_mut()
+            .find(|(r, _)| &r.function == function && r.request_id == request_id)
+            .ok_or(CancelError::Unknown)?;
+        if record.status.is_active() {
+            if let Some(h) = handle.take() {
+                h.abort();
+            }
+            record.status = Status::Fail;
+            record.error_code = CANCELED;
+            record.error_message = "function invocation canceled".into();
+            record.end_time = Some(now);
+        }
+        Ok(())
+    }
+
+    /// The async records of `function` that `keep` accepts, newest first.
+    pub fn async_records(
+        &self,
+        function: &FunctionKey,
+        keep: impl Fn(&Record) -> bool,
+    ) -> Vec<Record> {
+        self.inner.async_queue.list(function, keep)
+    }
+}
+
+/// The wire form of a record (`ListAsyncInvocations`).
+#[derive(Debug, Serialize)]
+pub struct RecordView {
+    /// The request id.
+    pub request_id: String,
+    /// WAIT, RUNNING, SUCCESS, FAIL or DISCARD.
+    pub status: Status,
+    /// `""` on success.
+    pub error_message: String,
+    /// 0 on success.
+    pub error_code: i64,
+    /// `YYYY-MM-DDTHH:mm:ss` UTC.
+    pub start_time: String,
+    /// `YYYY-MM-DDTHH:mm:ss` UTC; `""` while active.
+    pub end_time: String,
+}
+
+/// The query parameters' time format, and the records'.
+pub const TIME_FORMAT: &str = "%Y-%m-%dT%H:%M:%S";
+
+impl From<&Record> for RecordView {
+    fn from(r: &Record) -> Self {
+        Self {
+            request_id: r.request_id.clone(),
+            status: r.status,
+            error_message: r.error_message.clone(),
+            error_code: r.error_code,
+            start_time: r.start_time.format(TIME_FORMAT).to_string(),
+            end_time: r
+                .end_time
+                .map(|t| t.format(TIME_FORMAT).to_string())
+                .unwrap_or_default(),
+        }
+    }
+}
