@@ -31,9 +31,12 @@ COPY ${BINARY} /usr/local/bin/fgs-emulator
 # Inside the container every interface is the container's own: the container is the
 # boundary, so listen on all of them (the binary's default, 127.0.0.1, would be unreachable
 # through -p). The health check asks 0.0.0.0's loopback, on whatever port is configured.
+# Handler code may run on a non-loopback listener only when the config says so
+# (invoke.allow_non_loopback): here it does, since the container is the boundary.
 # NO_COLOR: plain log lines in `docker logs` (no terminal to colour).
 ENV FGS_EMULATOR_HOST=0.0.0.0 \
     FGS_EMULATOR_PORT=8080 \
+    FGS_EMULATOR_INVOKE_ALLOW_NON_LOOPBACK=true \
     NO_COLOR=1
 # For --state-file (e.g. -e FGS_EMULATOR_STATE_FILE=/data/state.jsonl -v fgs-data:/data);
 # state stays in memory unless a state file is named.

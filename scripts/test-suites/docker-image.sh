@@ -204,7 +204,7 @@ docker stop -t 10 "fgs-ci-$$-2" >/dev/null
 # nothing): it listens on 0.0.0.0, and -e FGS_EMULATOR_PORT=9000 moves the health check with
 # the server. (One container: each costs seconds of copying with vfs.)
 docker image inspect -f '{{json .Config.Env}} {{json .Config.ExposedPorts}} {{.Config.User}} {{json .Config.Volumes}}' "$image" >"$work/config"
-for want in FGS_EMULATOR_HOST=0.0.0.0 FGS_EMULATOR_PORT=8080 '"8080/tcp"' 'fgs:fgs' '"/data"'; do
+for want in FGS_EMULATOR_HOST=0.0.0.0 FGS_EMULATOR_PORT=8080 FGS_EMULATOR_INVOKE_ALLOW_NON_LOOPBACK=true '"8080/tcp"' 'fgs:fgs' '"/data"'; do
   grep -qF -- "$want" "$work/config" || { echo "docker-image: image config lacks $want" >&2; cat "$work/config"; exit 1; }
 done
 name="fgs-ci-$$-none"

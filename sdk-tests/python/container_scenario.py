@@ -1,11 +1,13 @@
 """The official Python SDK against the Docker image (scripts/test-suites/docker-image.sh).
 
-    python container_scenario.py create URL   # create, publish v1, alias prod -> v1, read back
+    python container_scenario.py create URL   # create, publish v1, alias prod -> v1, read
+                                              # back, invoke through the alias
     python container_scenario.py check URL    # after a restart on the same volume: all there
 
 Credentials are helpers.AK/SK in auth.mode = "verify" (the suite mounts helpers.CONFIG).
 Not a pytest module (no test_ prefix): the suite runs it between container restarts.
-TODO(issue 12): invoke the function through the alias once invocation exists.
+The invocation runs the handler on the image's own python3 (the container is the boundary,
+so the image allows invocation on 0.0.0.0).
 """
 
 import sys
@@ -13,7 +15,7 @@ import sys
 from huaweicloudsdkfunctiongraph.v2 import (CreateFunctionVersionRequest,
                                             CreateFunctionVersionRequestBody,
                                             CreateVersionAliasRequest,
-                                            CreateVersionAliasRequestBody,
+                                            CreateVersionAliasRequestBody, InvokeFunctionRequest,
                                             ShowFunctionCodeRequest, ShowFunctionConfigRequest,
                                             ShowVersionAliasRequest)
 
@@ -37,6 +39,9 @@ def read_back(client):
     via_alias = client.show_function_config(
         ShowFunctionConfigRequest(function_urn=urn(NAME, "!prod")))
     assert via_alias.version == "v1", via_alias.version
+    invoked = client.invoke_function(InvokeFunctionRequest(
+        function_urn=urn(NAME, "!prod"), x_cff_request_version="v1", body={}))
+    assert invoked.status == 200 and invoked.result == "from the container", invoked
 
 
 def main(mode, url):
@@ -53,7 +58,7 @@ def main(mode, url):
     elif mode != "check":
         sys.exit(f"unknown mode {mode!r}")
     read_back(client)
-    print(f"container scenario ({mode}): create/publish/alias read back through the SDK")
+    print(f"container scenario ({mode}): create/publish/alias read back and invoked through the SDK")
 
 
 if __name__ == "__main__":
