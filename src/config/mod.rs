@@ -3,14 +3,22 @@
 //!
 //! Every key is documented, with its default, in `config.example.toml`. Errors name the
 //! key and where it came from (the file, or the environment variable).
+//!
+//! `mod.rs` holds the sections and their defaults and loads them; `env.rs` maps
+//! `FGS_EMULATOR_*` variables onto keys; `validate.rs` checks what types cannot.
 
 use std::path::{Path, PathBuf};
 
 use chrono::FixedOffset;
 use serde::{Deserialize, Serialize};
 
+mod env;
+mod validate;
+
+pub use env::CLI_ENV_VARS;
+use env::apply_env;
+
 use crate::clock::parse_offset;
-use crate::domain::{ProjectId, Region};
 
 /// Prefix of every environment variable the emulator reads.
 pub const ENV_PREFIX: &str = "FGS_EMULATOR_";
@@ -368,124 +376,6 @@ pub enum ConfigError {
     },
 }
 
-/// The type of a key settable from the environment.
-#[derive(Clone, Copy)]
-enum EnvKind {
-    Str,
-    Int,
-    Bool,
-}
-
-/// Keys settable from the environment: `FGS_EMULATOR_<SECTION>_<KEY>`, e.g.
-/// `FGS_EMULATOR_LIMITS_MAX_VERSIONS=20`. Lists (`[[projects]]` ...) come from the file only.
-const ENV_KEYS: &[(&str, &str, &str, EnvKind)] = &[
-    ("SERVER_HOST", "server", "host", EnvKind::Str),
-    ("SERVER_PORT", "server", "port", EnvKind::Int),
-    (
-        "SERVER_MAX_BODY_BYTES",
-        "server",
-        "max_body_bytes",
-        EnvKind::Int,
-    ),
-    (
-        "SERVER_HEADER_TIMEOUT_SECONDS",
-        "server",
-        "header_timeout_seconds",
-        EnvKind::Int,
-    ),
-    (
-        "SERVER_BODY_TIMEOUT_SECONDS",
-        "server",
-        "body_timeout_seconds",
-        EnvKind::Int,
-    ),
-    ("CLOCK_UTC_OFFSET", "clock", "utc_offset", EnvKind::Str),
-    ("AUTH_MODE", "auth", "mode", EnvKind::Str),
-    (
-        "LIMITS_MAX_VERSIONS",
-        "limits",
-        "max_versions",
-        EnvKind::Int,
-    ),
-    ("LIMITS_MAX_ALIASES", "limits", "max_aliases", EnvKind::Int),
-    (
-        "LIMITS_MAX_FUNCTIONS",
-        "limits",
-        "max_functions",
-        EnvKind::Int,
-    ),
-    (
-        "LIMITS_MAX_CONCURRENT_REQUESTS",
-        "limits",
-        "max_concurrent_requests",
-        EnvKind::Int,
-    ),
-    (
-        "LIMITS_MAX_INLINE_CODE_BYTES",
-        "limits",
-        "max_inline_code_bytes",
-        EnvKind::Int,
-    ),
-    (
-        "LIMITS_MAX_CODE_BYTES",
-        "limits",
-        "max_code_bytes",
-        EnvKind::Int,
-    ),
-    (
-        "BEHAVIOR_REJECT_UNCHANGED_PUBLISH",
-        "behavior",
-        "reject_unchanged_publish",
-        EnvKind::Bool,
-    ),
-    ("STATE_FILE", "state", "file", EnvKind::Str),
-    ("CONTROL_TOKEN", "control", "token", EnvKind::Str),
-    (
-        "CONTROL_JOURNAL_SIZE",
-        "control",
-        "journal_size",
-        EnvKind::Int,
-    ),
-    ("CONTROL_SEED", "control", "seed", EnvKind::Int),
-    (
-        "INVOKE_ALLOW_NON_LOOPBACK",
-        "invoke",
-        "allow_non_loopback",
-        EnvKind::Bool,
-    ),
-    ("INVOKE_PYTHON", "invoke", "python", EnvKind::Str),
-    ("INVOKE_NODE", "invoke", "node", EnvKind::Str),
-    (
-        "INVOKE_IDLE_TIMEOUT_SECONDS",
-        "invoke",
-        "idle_timeout_seconds",
-        EnvKind::Int,
-    ),
-    (
-        "INVOKE_MAX_INSTANCES_PER_VERSION",
-        "invoke",
-        "max_instances_per_version",
-        EnvKind::Int,
-    ),
-    (
-        "INVOKE_MAX_UNPACKED_BYTES",
-        "invoke",
-        "max_unpacked_bytes",
-        EnvKind::Int,
-    ),
-    ("INVOKE_WORK_DIR", "invoke", "work_dir", EnvKind::Str),
-];
-
-/// Variables read by the command line itself (see `main.rs`), not by [`Config::load`].
-pub const CLI_ENV_VARS: &[&str] = &[
-    "FGS_EMULATOR_CONFIG",
-    "FGS_EMULATOR_HOST",
-    "FGS_EMULATOR_PORT",
-    "FGS_EMULATOR_PORT_FILE",
-    "FGS_EMULATOR_STATE_FILE",
-    "FGS_EMULATOR_LOG_FORMAT",
-];
-
 impl Config {
     /// Loads defaults, then `file` if given, then the `FGS_EMULATOR_*` variables in `env`,
     /// and validates the result.
@@ -523,136 +413,11 @@ impl Config {
         Ok(config)
     }
 
-    /// Checks what types cannot: offsets, limits, names.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key: &str, message: String| ConfigError::Invalid {
-            key: key.into(),
-            message,
-        };
-        if parse_offset(&self.clock.utc_offset).is_none() {
-            return Err(invalid(
-                "clock.utc_offset",
-                format!("'{}' is not an offset like +08:00", self.clock.utc_offset),
-            ));
-        }
-        let positive = [
-            (
-                "limits.max_concurrent_requests",
-                self.limits.max_concurrent_requests,
-            ),
-            ("control.journal_size", self.control.journal_size),
-            ("server.max_body_bytes", self.server.max_body_bytes as usize),
-            (
-                "server.header_timeout_seconds",
-                self.server.header_timeout_seconds as usize,
-            ),
-            (
-                "server.body_timeout_seconds",
-                self.server.body_timeout_seconds as usize,
-            ),
-        ];
-        for (key, value) in positive {
-            if value == 0 {
-                return Err(invalid(key, "must be at least 1".into()));
-            }
-        }
-        if self.auth.mode == AuthMode::Verify {
-            validate_verify_auth(&self.auth)?;
-        }
-        for (i, p) in self.projects.iter().enumerate() {
-            ProjectId::parse(&p.id)
-                .map_err(|e| invalid(&format!("projects[{i}].id"), e.to_string()))?;
-            Region::parse(&p.region)
-                .map_err(|e| invalid(&format!("projects[{i}].region"), e.to_string()))?;
-        }
-        for (i, f) in self.functions.iter().enumerate() {
-            if f.project.is_none() && self.projects.is_empty() {
-                return Err(invalid(
-                    &format!("functions[{i}].project"),
-                    "no project given and no [[projects]] to default to".into(),
-                ));
-            }
-            if f.code.is_some() && f.code_file.is_some() {
-                return Err(invalid(
-                    &format!("functions[{i}]"),
-                    "give either code or code_file, not both".into(),
-                ));
-            }
-        }
-        Ok(())
-    }
-
     /// The configured UTC offset (validated at load).
     pub fn utc_offset(&self) -> FixedOffset {
         parse_offset(&self.clock.utc_offset)
             .unwrap_or_else(|| FixedOffset::east_opt(8 * 3600).expect("+08:00 is a valid offset"))
     }
-}
-
-/// Checks the `[[auth.tokens]]` and `[[auth.credentials]]` that `auth.mode = "verify"`
-/// relies on: each must be usable on the wire, none listed twice (which entry's
-/// `project_ids` would apply?), and at least one present, or every request would fail.
-fn validate_verify_auth(auth: &AuthConfig) -> Result<(), ConfigError> {
-    let invalid = |key: String, message: &str| ConfigError::Invalid {
-        key,
-        message: message.into(),
-    };
-    if auth.tokens.is_empty() && auth.credentials.is_empty() {
-        return Err(invalid(
-            "auth.mode".into(),
-            "'verify' needs at least one [[auth.tokens]] or [[auth.credentials]] entry",
-        ));
-    }
-    let project_ids = |key: String, ids: &[String]| {
-        ids.iter().enumerate().try_for_each(|(j, id)| {
-            ProjectId::parse(id)
-                .map(drop)
-                .map_err(|e| invalid(format!("{key}.project_ids[{j}]"), &e.to_string()))
-        })
-    };
-    for (i, t) in auth.tokens.iter().enumerate() {
-        let key = format!("auth.tokens[{i}]");
-        // Header values arrive trimmed, so a token with outer blanks could never match.
-        if !is_header_text(&t.value) || t.value.trim() != t.value {
-            return Err(invalid(
-                format!("{key}.value"),
-                "must be non-empty printable ASCII without leading or trailing spaces",
-            ));
-        }
-        if auth.tokens[..i].iter().any(|o| o.value == t.value) {
-            return Err(invalid(
-                format!("{key}.value"),
-                "this token is listed twice",
-            ));
-        }
-        project_ids(key, &t.project_ids)?;
-    }
-    for (i, c) in auth.credentials.iter().enumerate() {
-        let key = format!("auth.credentials[{i}]");
-        // The AK travels inside `Access=<AK>, SignedHeaders=...`: no ',' or blanks.
-        if !is_header_text(&c.ak) || c.ak.contains([',', ' ']) {
-            return Err(invalid(
-                format!("{key}.ak"),
-                "must be non-empty printable ASCII without ',' or spaces",
-            ));
-        }
-        if c.sk.is_empty() {
-            return Err(invalid(format!("{key}.sk"), "must not be empty"));
-        }
-        if auth.credentials[..i].iter().any(|o| o.ak == c.ak) {
-            return Err(invalid(
-                format!("{key}.ak"),
-                "this access key is listed twice",
-            ));
-        }
-        project_ids(key, &c.project_ids)?;
-    }
-    Ok(())
-}
-
-/// Non-empty, and only printable ASCII (space to `~`): what a header value can carry as text.
-fn is_header_text(s: &str) -> bool {
-    !s.is_empty() && s.bytes().all(|b| (0x20..=0x7e).contains(&b))
 }
 
 /// Makes `code_file` paths relative to the config file's folder, so a config works from
@@ -669,67 +434,6 @@ fn resolve_code_files(table: &mut toml::Table, base: &Path) {
             }
         }
     }
-}
-
-fn apply_env(
-    table: &mut toml::Table,
-    env: impl IntoIterator<Item = (String, String)>,
-) -> Result<(), ConfigError> {
-    for (var, value) in env {
-        let Some(suffix) = var.strip_prefix(ENV_PREFIX) else {
-            continue;
-        };
-        if CLI_ENV_VARS.contains(&var.as_str()) {
-            continue;
-        }
-        let Some((_, section, key, kind)) = ENV_KEYS.iter().find(|(s, ..)| *s == suffix) else {
-            let known: Vec<String> = ENV_KEYS
-                .iter()
-                .map(|(s, ..)| format!("{ENV_PREFIX}{s}"))
-                .chain(CLI_ENV_VARS.iter().map(|s| s.to_string()))
-                .collect();
-            return Err(ConfigError::Env {
-                var,
-                message: format!("unknown variable; known: {}", known.join(", ")),
-            });
-        };
-        let parsed = match kind {
-            EnvKind::Str => toml::Value::String(value.clone()),
-            EnvKind::Int => value
-                .trim()
-                .parse::<i64>()
-                .map(toml::Value::Integer)
-                .map_err(|_| ConfigError::Env {
-                    var: var.clone(),
-                    message: format!("'{value}' is not an integer ({section}.{key})"),
-                })?,
-            EnvKind::Bool => match value.trim() {
-                "true" | "1" => toml::Value::Boolean(true),
-                "false" | "0" => toml::Value::Boolean(false),
-                _ => {
-                    return Err(ConfigError::Env {
-                        var,
-                        message: format!("'{value}' is not true or false ({section}.{key})"),
-                    });
-                }
-            },
-        };
-        let section_table = table
-            .entry(section.to_string())
-            .or_insert_with(|| toml::Value::Table(toml::Table::new()));
-        if let toml::Value::Table(t) = section_table {
-            t.insert(key.to_string(), parsed);
-        }
-        // Check the one value now so a bad one is blamed on its variable.
-        let probe: Result<Config, _> = table.clone().try_into();
-        if let Err(e) = probe {
-            return Err(ConfigError::Env {
-                var,
-                message: e.to_string().trim_end().to_owned(),
-            });
-        }
-    }
-    Ok(())
 }
 
 #[cfg(test)]
@@ -825,7 +529,11 @@ mod tests {
                     .map(|(k, _)| k.clone())
             })
             .collect();
-        keys.extend(ENV_KEYS.iter().map(|(_, _, key, _)| key.to_string()));
+        keys.extend(
+            super::env::ENV_KEYS
+                .iter()
+                .map(|(_, _, key, _)| key.to_string()),
+        );
         for key in keys {
             assert!(
                 text.contains(&format!("{key} =")),
