@@ -11,7 +11,7 @@
 //! - `GET|POST|DELETE faults`, `DELETE faults/{id}`: fault injection rules.
 //! - `GET openapi.json`: the OpenAPI document of the FunctionGraph endpoints.
 //! - `GET ui` (open, like `health`; its state is loaded with the token when one is set),
-//!   `GET ui/live`, `GET overview`: the dashboard and its summary (`ui.rs`).
+//!   `GET ui/live`, `GET overview`: the dashboard and its summary (`ui/`).
 //! - `GET instances`, `GET|POST|DELETE canned-results`: see [`invocations`].
 
 pub mod invocations;
