@@ -41,7 +41,9 @@
 //! Nothing here knows HTTP: `api::invocations` turns a [`Report`] into the wire answer.
 
 pub mod async_queue;
+mod canned;
 pub mod instance;
+mod routing;
 pub mod unpack;
 
 use std::collections::HashMap;
@@ -50,20 +52,24 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, Weak};
 use std::time::{Duration, Instant};
 
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde_json::Value;
 use tokio::sync::Semaphore;
 
 use crate::clock::Clock;
 use crate::config::Config;
-use crate::domain::{Digest, ProjectId, Qualifier, Urn};
+use crate::domain::Digest;
 use crate::error::{ApiError, ErrorCode};
-use crate::model::{FunctionConfig, FunctionRecord, FunctionState, ProjectInfo};
+use crate::model::{FunctionConfig, FunctionState, ProjectInfo};
 use crate::random::Rng;
 use crate::service::Service;
 use crate::store::{FunctionKey, Store};
 
+pub use canned::Canned;
+use canned::run_canned;
 pub use instance::{FunctionError, Language, Outcome};
+pub use routing::rules_match;
+use routing::state_of;
 
 /// The `[invoke]` settings, checked at start-up.
 pub use crate::config::InvokeConfig;
@@ -143,26 +149,6 @@ struct Pool {
     /// Idle instances, the most recently used last. A std Mutex: push and pop only.
     idle: Mutex<Vec<instance::Instance>>,
     busy: AtomicUsize,
-}
-
-/// A canned answer registered through the control plane.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Canned {
-    /// The function's name.
-    pub func_name: String,
-    /// The version (`latest`, a version name); absent means every version.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub version: Option<String>,
-    /// The handler's result (a string is answered as-is, anything else as JSON).
-    #[serde(default)]
-    pub result: Value,
-    /// A function error to answer instead of a result.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<FunctionError>,
-    /// How long the "handler" takes, ms (counted against the function's timeout).
-    #[serde(default)]
-    pub delay_ms: u64,
 }
 
 /// Instances of one version, for `GET /_emulator/instances`.
@@ -292,53 +278,6 @@ impl Invoker {
         if let Some(s) = self.inner.seed {
             self.inner.routing.reseed(s ^ ROUTING_SEED);
         }
-    }
-
-    /// The version an invocation of `urn` runs: `latest`, the named version, or the one the
-    /// alias routes this request to. `header` reads a request header (any case).
-    pub fn resolve(
-        &self,
-        service: &Service,
-        project_id: &ProjectId,
-        urn: &Urn,
-        header: &dyn Fn(&str) -> Option<String>,
-    ) -> Result<Target, ApiError> {
-        let project = service.project(project_id);
-        let key = service.resolve(&project, urn)?;
-        let routing = &self.inner.routing;
-        let picked = service
-            .store()
-            .with_function(&key, |f| -> Result<_, ApiError> {
-                let (version, alias) = match urn.qualifier() {
-                    Qualifier::Latest => ("latest".to_owned(), None),
-                    Qualifier::Version(v) => (v.to_string(), None),
-                    Qualifier::Alias(name) => {
-                        let a = f
-                            .aliases
-                            .iter()
-                            .find(|a| &a.name == name)
-                            .ok_or_else(|| ApiError::new(ErrorCode::AliasNotFound))?;
-                        let version = match &a.additional {
-                            Some(extra) if goes_to_additional(extra, header, routing) => {
-                                extra.version.to_string()
-                            }
-                            _ => a.version.clone(),
-                        };
-                        (version, Some(name.to_string()))
-                    }
-                };
-                let state = state_of(f, &version).ok_or_else(ApiError::version_not_found)?;
-                Ok((version, alias, state))
-            })
-            .ok_or_else(ApiError::function_not_found)??;
-        let (version, alias, state) = picked;
-        Ok(Target {
-            key,
-            project,
-            version,
-            alias,
-            state,
-        })
     }
 
     /// Runs `inv` on `target`: a canned answer if one is registered, else the version's
@@ -567,37 +506,6 @@ impl Invoker {
         });
     }
 
-    /// Registers a canned answer (replacing one for the same function and version).
-    pub fn add_canned(&self, c: Canned) {
-        let mut canned = lock(&self.inner.canned);
-        canned.retain(|x| !(x.func_name == c.func_name && x.version == c.version));
-        canned.push(c);
-    }
-
-    /// The canned answers.
-    pub fn canned(&self) -> Vec<Canned> {
-        lock(&self.inner.canned).clone()
-    }
-
-    /// Forgets every canned answer.
-    pub fn clear_canned(&self) {
-        lock(&self.inner.canned).clear();
-    }
-
-    fn canned_for(&self, target: &Target) -> Option<Canned> {
-        let canned = lock(&self.inner.canned);
-        let name = target.key.name.as_str();
-        canned
-            .iter()
-            .find(|c| c.func_name == name && c.version.as_deref() == Some(&target.version))
-            .or_else(|| {
-                canned
-                    .iter()
-                    .find(|c| c.func_name == name && c.version.is_none())
-            })
-            .cloned()
-    }
-
     /// Every pool's instances.
     pub fn instances(&self) -> Vec<PoolView> {
         let pools = lock(&self.inner.pools);
@@ -669,71 +577,6 @@ async fn reap(weak: Weak<Inner>) {
     }
 }
 
-/// The state of `latest` or a published version.
-fn state_of(f: &FunctionRecord, version: &str) -> Option<FunctionState> {
-    if version == "latest" {
-        Some(f.latest.clone())
-    } else {
-        f.version(version).map(|v| v.state.clone())
-    }
-}
-
-/// Whether an alias sends this request to its additional version: by its header rules when
-/// it has a strategy, else by weight.
-fn goes_to_additional(
-    extra: &crate::model::AdditionalVersion,
-    header: &dyn Fn(&str) -> Option<String>,
-    rng: &Rng,
-) -> bool {
-    if let Some(strategy) = &extra.strategy {
-        return rules_match(strategy, header);
-    }
-    match extra.weight {
-        Some(w) if w > 0 => (rng.next_u64() % 100) < w as u64,
-        _ => false,
-    }
-}
-
-/// `{combine_type: and|or, rules: [{rule_type: Header, param, op: "="|"in", value}]}`
-/// against the request headers. A missing header fails its rule; values are trimmed; `in`
-/// takes a comma-separated list and skips empty items; no rules never match.
-pub fn rules_match(strategy: &Value, header: &dyn Fn(&str) -> Option<String>) -> bool {
-    let Some(rules) = strategy.get("rules").and_then(Value::as_array) else {
-        return false;
-    };
-    if rules.is_empty() {
-        return false;
-    }
-    let one = |rule: &Value| {
-        let s = |k: &str| rule.get(k).and_then(Value::as_str).unwrap_or("");
-        if !s("rule_type").eq_ignore_ascii_case("header") {
-            return false;
-        }
-        let Some(got) = header(s("param")) else {
-            return false;
-        };
-        let got = got.trim();
-        match s("op") {
-            "=" => got == s("value").trim(),
-            "in" => s("value")
-                .split(',')
-                .map(str::trim)
-                .filter(|v| !v.is_empty())
-                .any(|v| v == got),
-            _ => false,
-        }
-    };
-    let combine = strategy
-        .get("combine_type")
-        .and_then(Value::as_str)
-        .unwrap_or("and");
-    if combine.eq_ignore_ascii_case("or") {
-        rules.iter().any(one)
-    } else {
-        rules.iter().all(one)
-    }
-}
-
 /// `RUNTIME_*` variables as the real runtimes set them, and the function's `user_data` as
 /// plain variables (which `getUserData` also reads).
 fn runtime_env(target: &Target, code_dir: &std::path::Path) -> Vec<(String, String)> {
@@ -779,43 +622,6 @@ fn runtime_env(target: &Target, code_dir: &std::path::Path) -> Vec<(String, Stri
         ("RUNTIME_MAX_RESP_BODY_SIZE".into(), "6291456".into()),
     ]);
     env
-}
-
-async fn run_canned(c: Canned, timeout: Duration) -> instance::Ran {
-    let delay = Duration::from_millis(c.delay_ms);
-    if delay > timeout {
-        tokio::time::sleep(timeout).await;
-        return instance::Ran {
-            outcome: Outcome::TimedOut,
-            log: String::new(),
-            memory_used_mb: 0.0,
-            reusable: true,
-        };
-    }
-    tokio::time::sleep(delay).await;
-    let outcome = match c.error {
-        Some(e) => Outcome::Raised(e),
-        None => match c.result {
-            Value::Null => Outcome::Returned {
-                kind: "none".into(),
-                body: String::new(),
-            },
-            Value::String(s) => Outcome::Returned {
-                kind: "str".into(),
-                body: s,
-            },
-            other => Outcome::Returned {
-                kind: "json".into(),
-                body: other.to_string(),
-            },
-        },
-    };
-    instance::Ran {
-        outcome,
-        log: "(canned result: no code ran)\n".into(),
-        memory_used_mb: 0.0,
-        reusable: true,
-    }
 }
 
 /// The invocation log as the service writes it: a Start line, the handler's lines, a
