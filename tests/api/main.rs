@@ -14,4 +14,5 @@ mod lifecycle;
 mod observability;
 mod publish;
 mod resilience;
+mod shape;
 mod ui;
