@@ -3,24 +3,29 @@
 //!
 //! # Layout
 //!
-//! Requests flow one way: `app` (middleware) -> `api` (extract, parse into `domain` types)
-//! -> `service` (every rule) -> `store` (state under locks) -> back out through `api::view`.
+//! Requests flow one way: `app` (middleware) -> `http` (extractors) -> `api` (parse into
+//! `domain` types) -> `service` (every rule) -> `store` (state under locks) -> `service`
+//! -> `api::view`. No module imports one that imports it back.
 //!
-//! - [`app`]: builds the router and the middleware stack, in order; [`app::serve`].
-//! - [`api`]: HTTP only: one module per resource, extractors, auth, the wire view.
+//! - [`app`]: the router and the middleware stack, in order; [`app::serve`].
+//! - [`app_state`]: [`AppState`](app_state::AppState), what every handler reaches.
+//! - [`http`]: what `api` and `control` share: extractors, JSON responses.
+//! - [`api`]: FunctionGraph's HTTP API: one module per resource, auth, the wire view.
 //! - [`control`]: the `/_emulator/` control plane: health, reset, state, clock, journal,
-//!   faults, OpenAPI, the dashboard.
+//!   faults, OpenAPI, canned results, the dashboard.
 //! - [`invoke`]: running code: alias routing, instance pools, the Python and Node.js
-//!   bootstraps, safe unpacking, canned results.
-//! - [`service`]: FunctionGraph's rules; [`service::input`] parses request bodies.
+//!   bootstraps, safe unpacking, canned results, async invocations.
+//! - [`service`]: FunctionGraph's rules; [`service::input`] reads request bodies.
 //! - [`store`]: functions and code blobs behind small, lock-scoped methods.
 //! - [`model`]: the records the store keeps.
-//! - [`domain`]: `Urn`, names, runtime, memory, digest: types that cannot hold bad values.
+//! - [`domain`]: `Urn`, names, runtime, memory, digest, and [`domain::config`], a function's
+//!   configuration in its one shape: types that cannot hold bad values.
+//! - [`journal`], [`faults`]: the request journal and the fault rules.
 //! - [`clock`]: the injected `Clock` (system, frozen, offset).
 //! - [`config`]: defaults, file, `FGS_EMULATOR_*` env; validated.
-//! - [`error`]: `ErrorCode` (FSS code, status, message) and the JSON envelope.
+//! - [`error`]: one table of `ErrorCode`s (FSS code, status, message) and the envelope.
 //! - [`healthcheck`]: the client behind `fgs-emulator healthcheck`.
-//! - [`random`]: seedable generator for image names.
+//! - [`random`]: seedable generator for image names and request ids.
 //! - [`state`]: the state document (export/import); [`persist`]: the state file.
 //!
 //! # In-process use
