@@ -1,7 +1,7 @@
 //! `fgs-emulator healthcheck`: the client side of `GET /_emulator/health`, for container
 //! `HEALTHCHECK`s, compose `healthcheck:` blocks and CI readiness loops.
 //!
-//! Where to ask is derived from the same [`Config`] the server loads (file, `FGS_EMULATOR_*`
+//! Where to ask is derived from the same [`Config`](crate::config::Config) the server loads (file, `FGS_EMULATOR_*`
 //! variables, flags), so a container started with `-e FGS_EMULATOR_PORT=9000` is checked on
 //! 9000 without repeating the port in the health check. A server bound to every interface
 //! (`0.0.0.0`, `::`) is asked through the loopback address of the same family: the check

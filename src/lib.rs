@@ -8,7 +8,7 @@
 //! -> `api::view`. No module imports one that imports it back.
 //!
 //! - [`app`]: the router and the middleware stack, in order; [`app::serve`].
-//! - [`app_state`]: [`AppState`](app_state::AppState), what every handler reaches.
+//! - [`app_state`]: `AppState`, what every handler reaches.
 //! - [`http`]: what `api` and `control` share: extractors, JSON responses.
 //! - [`api`]: FunctionGraph's HTTP API: one module per resource, auth, the wire view.
 //! - [`control`]: the `/_emulator/` control plane: health, reset, state, clock, journal,

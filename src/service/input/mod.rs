@@ -5,9 +5,9 @@
 //! applies the real service's field rules and yields an input the service can trust.
 //! Decoding and hashing code happens here, outside every lock.
 //!
-//! One file per body: [`function`] (CreateFunction, UpdateFunctionConfig), [`code`]
-//! (UpdateFunctionCode, and the code part of a create), [`publish`]
-//! (CreateFunctionVersion), [`alias`] (the alias operations), [`page`] (list paging).
+//! One file per body: `function` (CreateFunction, UpdateFunctionConfig), `code`
+//! (UpdateFunctionCode, and the code part of a create), `publish`
+//! (CreateFunctionVersion), `alias` (the alias operations), `page` (list paging).
 
 mod alias;
 mod code;
