@@ -677,14 +677,15 @@ async fn page_all(world: &World, path: &str, key: &str, maxitems: usize) -> Vec<
         counts.insert(a.body["count"].as_u64().expect("count"));
         items.extend(page);
         let next = a.body["next_marker"].as_u64().expect("next_marker");
-        if next == 0 {
-            break;
-        }
         assert_eq!(
             next as usize,
             items.len(),
-            "{path}: next_marker is the offset"
+            "{path}: next_marker is the offset after the page"
         );
+        // As Cloud Custodian pages: until next_marker reaches count.
+        if next >= a.body["count"].as_u64().expect("count") {
+            break;
+        }
         marker = next;
     }
     assert_eq!(

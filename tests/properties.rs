@@ -649,6 +649,8 @@ fn arb_number() -> BoxedStrategy<Value> {
             301,
             900,
             901,
+            259_200,
+            259_201,
             1000,
             1001,
             i64::MAX,
@@ -710,7 +712,7 @@ fn valid_value(field: &str) -> BoxedStrategy<Value> {
         "runtime" => prop::sample::select(RUNTIMES).prop_map(Value::from).boxed(),
         "handler" => Just(json!("index.handler")).boxed(),
         "memory_size" => prop::sample::select(MEMORY).prop_map(Value::from).boxed(),
-        "timeout" => (3i64..=900).prop_map(Value::from).boxed(),
+        "timeout" => (3i64..=259_200).prop_map(Value::from).boxed(),
         "code_type" => Just(json!("inline")).boxed(),
         "func_code" => prop::collection::vec(any::<u8>(), 0..64)
             .prop_map(|b| json!({ "file": b64(&b) }))

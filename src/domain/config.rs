@@ -189,6 +189,12 @@ impl FunctionConfig {
 
     /// The rules between settings.
     fn check(&self) -> Result<(), ApiError> {
+        if self.func_type == FuncType::V1 && self.strategy_config.concurrency > 0 {
+            return Err(ApiError::invalid_field(
+                "strategy_config.concurrency",
+                "must be -1 (enabled) or 0 (disabled) for a v1 function",
+            ));
+        }
         if Handler::parse(self.handler.as_str(), self.runtime).is_none() {
             return Err(ApiError::detailed(
                 ErrorCode::InvalidHandler,
@@ -410,12 +416,13 @@ impl<const MAX: i64> Serialize for Seconds<MAX> {
     }
 }
 
-/// `strategy_config`: `concurrency` -1 enabled (the default) or 0 disabled;
-/// `concurrent_num` requests per instance, 0 (unset) to 1000.
+/// `strategy_config`: `concurrency` the most instances (-1 = no limit, the default; 0
+/// disables the function; up to 1000; a `v1` function takes only -1 or 0, checked in
+/// [`FunctionConfig::parse`]); `concurrent_num` requests per instance, 1 to 1000 (0 = unset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(as = StrategyConfig)]
 pub struct StrategyConfig {
-    /// -1 (enabled) or 0 (disabled).
+    /// The most instances: -1 no limit, 0 disabled, else 1-1000.
     pub concurrency: i64,
     /// Concurrent requests per instance.
     pub concurrent_num: i64,
@@ -439,9 +446,9 @@ impl<'de> Deserialize<'de> for StrategyConfig {
         }
         let w = Wire::deserialize(d)?;
         let concurrency = w.concurrency.unwrap_or(-1);
-        if concurrency != -1 && concurrency != 0 {
+        if !(-1..=1000).contains(&concurrency) {
             return Err(serde::de::Error::custom(
-                "concurrency must be -1 (enabled) or 0 (disabled)",
+                "concurrency must be -1 (no limit), 0 (disabled) or up to 1000",
             ));
         }
         let concurrent_num = w.concurrent_num.unwrap_or(0);
@@ -521,7 +528,7 @@ mod tests {
             ("initializer_timeout", json!(301), "FSS.0400"),
             ("pre_stop_timeout", json!(91), "FSS.0400"),
             ("type", json!("v3"), "FSS.0400"),
-            ("strategy_config", json!({"concurrency": 5}), "FSS.0400"),
+            ("strategy_config", json!({"concurrency": 1001}), "FSS.0400"),
             (
                 "strategy_config",
                 json!({"concurrent_num": 1001}),
@@ -585,6 +592,26 @@ mod tests {
             panic!("an object")
         };
         assert_eq!(FunctionConfig::from_map(map).unwrap(), c);
+    }
+
+    /// `v2` functions take up to 1000 instances; `v1` only -1 or 0 (real-clients.md).
+    #[test]
+    fn concurrency_ranges_depend_on_the_type() {
+        let with = |t: &str, c: i64| {
+            let mut b = minimal();
+            b.insert("type".into(), json!(t));
+            b.insert(
+                "strategy_config".into(),
+                json!({"concurrency": c, "concurrent_num": 10}),
+            );
+            code(FunctionConfig::parse(&b, None))
+        };
+        assert_eq!(with("v2", 1000), "ok");
+        assert_eq!(with("v2", -1), "ok");
+        assert_eq!(with("v2", 1001), "FSS.0400");
+        assert_eq!(with("v2", -2), "FSS.0400");
+        assert_eq!(with("v1", 0), "ok");
+        assert_eq!(with("v1", 5), "FSS.0400");
     }
 
     #[test]

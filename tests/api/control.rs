@@ -523,7 +523,7 @@ async fn an_import_refuses_every_setting_the_api_refuses() {
         ("initializer_timeout", json!(301)),
         ("pre_stop_timeout", json!(91)),
         ("type", json!("v3")),
-        ("strategy_config", json!({"concurrency": 5})),
+        ("strategy_config", json!({"concurrency": 1001})),
         ("strategy_config", json!({"concurrent_num": 1001})),
         ("func_vpc", json!(1)),
         ("mount_config", json!([])),

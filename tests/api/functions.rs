@@ -80,7 +80,7 @@ async fn create_validates_each_field_with_its_code() {
             400,
         ),
         ("short timeout", json!({"timeout": 2}), "FSS.1008", 400),
-        ("long timeout", json!({"timeout": 901}), "FSS.1008", 400),
+        ("long timeout", json!({"timeout": 259_201}), "FSS.1008", 400),
         (
             "bad handler",
             json!({"handler": "handler"}),

@@ -32,17 +32,18 @@ async fn list_functions_pages_by_offset_in_creation_order() {
         ["f1", "f2", "f3", "f4", "f5"]
     );
     assert_eq!(all.body["count"], 5);
-    assert_eq!(all.body["next_marker"], 0);
+    // The last page's next_marker is the offset after it: count (never 0).
+    assert_eq!(all.body["next_marker"], 5);
     assert_eq!(all.body["functions"][0]["func_urn"], urn("f1", "latest"));
     assert_eq!(all.body["functions"][0]["digest"], sha512_hex(b"f1"));
 
     let pages = [
         ("maxitems=2", vec!["f1", "f2"], 2),
         ("marker=2&maxitems=2", vec!["f3", "f4"], 4),
-        ("marker=4&maxitems=2", vec!["f5"], 0),
-        ("marker=10", vec![], 0),
-        ("maxitems=0", vec!["f1", "f2", "f3", "f4", "f5"], 0),
-        ("maxitems=1000", vec!["f1", "f2", "f3", "f4", "f5"], 0),
+        ("marker=4&maxitems=2", vec!["f5"], 5),
+        ("marker=10", vec![], 5),
+        ("maxitems=0", vec!["f1", "f2", "f3", "f4", "f5"], 5),
+        ("maxitems=1000", vec!["f1", "f2", "f3", "f4", "f5"], 5),
     ];
     for (query, expected, next) in pages {
         let a = app.list_functions(query, 200).await;
@@ -152,7 +153,7 @@ async fn list_versions_puts_latest_first_and_pages() {
             "{form}"
         );
         assert_eq!(a.body["count"], 4);
-        assert_eq!(a.body["next_marker"], 0);
+        assert_eq!(a.body["next_marker"], 4);
     }
     let a = app.list_versions("hello", "marker=1&maxitems=2", 200).await;
     assert_eq!(names(&a.body, "versions", "version"), ["v1", "v2"]);
@@ -160,7 +161,7 @@ async fn list_versions_puts_latest_first_and_pages() {
     assert_eq!(a.body["versions"][0]["func_urn"], urn("hello", "v1"));
     let a = app.list_versions("hello", "marker=3&maxitems=2", 200).await;
     assert_eq!(names(&a.body, "versions", "version"), ["v3"]);
-    assert_eq!(a.body["next_marker"], 0);
+    assert_eq!(a.body["next_marker"], 4);
     app.list_versions("hello", "maxitems=-2", 400)
         .await
         .assert_error(400, "FSS.0400");

@@ -125,7 +125,7 @@ mod tests {
             ("bad runtime", "runtime", "Cobol".into(), "FSS.1005"),
             ("no runtime", "runtime", Value::Null, "FSS.1005"),
             ("bad memory", "memory_size", 100.into(), "FSS.1007"),
-            ("bad timeout", "timeout", 901.into(), "FSS.1008"),
+            ("bad timeout", "timeout", 259_201.into(), "FSS.1008"),
             ("bad handler", "handler", "index".into(), "FSS.1003"),
             ("bad code type", "code_type", "tar".into(), "FSS.1006"),
             ("no code type", "code_type", Value::Null, "FSS.1006"),

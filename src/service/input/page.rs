@@ -64,10 +64,12 @@ impl Page {
         })
     }
 
-    /// The range of `total` items this page covers, and `next_marker` (0 when none left).
+    /// The range of `total` items this page covers, and `next_marker`: the offset after
+    /// its last item, so `total` on the last page (SPEC 9; Cloud Custodian pages until
+    /// `next_marker >= count`, and a 0 there made it page forever).
     pub fn window(self, total: usize) -> (std::ops::Range<usize>, usize) {
         let start = self.marker.min(total);
         let end = start.saturating_add(self.maxitems).min(total);
-        (start..end, if end < total { end } else { 0 })
+        (start..end, end)
     }
 }
