@@ -70,9 +70,11 @@ pub struct FunctionConfig {
     /// Pre-stop entry point.
     #[serde(default)]
     pub pre_stop_handler: String,
-    /// Pre-stop timeout in seconds, 1-90 (0 = unset).
-    #[serde(default)]
-    #[schema(value_type = i64)]
+    /// Pre-stop timeout in seconds, 1-90. Left out when no pre-stop hook is set, as the real
+    /// service does: Go clients (gophertelekomcloud) declare it a string, and a number there
+    /// breaks their decoder. Without a `pre_stop_handler` it is unset (0).
+    #[serde(default, skip_serializing_if = "Seconds::is_unset")]
+    #[schema(value_type = Option<i64>)]
     pub pre_stop_timeout: Seconds<90>,
     /// Enterprise project (`"0"`, the default project, unless given).
     #[serde(default = "default_enterprise_project")]
@@ -181,9 +183,13 @@ impl FunctionConfig {
         check_first::<MemorySize>(&map, "memory_size")?;
         check_first::<Timeout>(&map, "timeout")?;
         check_first::<Handler>(&map, "handler")?;
-        let config: Self = serde_path_to_error::deserialize(Value::Object(map))
+        let mut config: Self = serde_path_to_error::deserialize(Value::Object(map))
             .map_err(|e| setting_error(&e.path().to_string(), &e.inner().to_string()))?;
         config.check()?;
+        if config.pre_stop_handler.is_empty() {
+            // No hook, no hook timeout: what responses show (the key is left out).
+            config.pre_stop_timeout = Seconds::default();
+        }
         Ok(config)
     }
 
@@ -399,6 +405,11 @@ impl<const MAX: i64> Seconds<MAX> {
     pub fn get(self) -> i64 {
         self.0
     }
+
+    /// Whether it is unset (0).
+    pub fn is_unset(&self) -> bool {
+        self.0 == 0
+    }
 }
 
 impl<'de, const MAX: i64> Deserialize<'de> for Seconds<MAX> {
@@ -612,6 +623,20 @@ mod tests {
         assert_eq!(with("v2", -2), "FSS.0400");
         assert_eq!(with("v1", 0), "ok");
         assert_eq!(with("v1", 5), "FSS.0400");
+    }
+
+    /// Go clients declare `pre_stop_timeout` a string: the key is left out without a hook.
+    #[test]
+    fn pre_stop_timeout_is_left_out_without_a_pre_stop_hook() {
+        let mut b = minimal();
+        b.insert("pre_stop_timeout".into(), json!(30));
+        let c = FunctionConfig::parse(&b, None).unwrap();
+        let v = serde_json::to_value(&c).unwrap();
+        assert!(v.get("pre_stop_timeout").is_none(), "{v}");
+        b.insert("pre_stop_handler".into(), json!("index.stop"));
+        let c = FunctionConfig::parse(&b, None).unwrap();
+        let v = serde_json::to_value(&c).unwrap();
+        assert_eq!(v["pre_stop_timeout"], 30);
     }
 
     #[test]

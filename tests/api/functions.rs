@@ -285,3 +285,24 @@ async fn code_is_stored_once_and_shared_by_latest_and_its_versions() {
     app.update_code("hello", "new code", 200).await;
     assert_eq!(store.live_code_blobs(), 2);
 }
+
+/// `pre_stop_timeout` is in a response only with a pre-stop hook (Go clients declare it a
+/// string: a number breaks their decoder, so the real service leaves the key out).
+#[tokio::test]
+async fn pre_stop_timeout_appears_only_with_a_pre_stop_hook() {
+    let app = TestApp::spawn().await;
+    app.create_function("hello", "print(1)", 200).await;
+    let a = app
+        .update_config("hello", json!({"pre_stop_timeout": 30}), 200)
+        .await;
+    assert!(a.body.get("pre_stop_timeout").is_none(), "{}", a.text);
+    let a = app
+        .update_config(
+            "hello",
+            json!({"pre_stop_handler": "index.stop", "pre_stop_timeout": 30}),
+            200,
+        )
+        .await;
+    assert_eq!(a.body["pre_stop_timeout"], 30);
+    assert_eq!(a.body["pre_stop_handler"], "index.stop");
+}

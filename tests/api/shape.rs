@@ -47,7 +47,7 @@ async fn the_function_object_writes_each_key_once_and_every_setting() {
     // is in the function object, with the same value.
     let doc = app.call("GET", "/_emulator/state", None).await.body;
     let config = doc["functions"][0]["latest"]["config"].as_object().unwrap();
-    assert!(config.len() >= 24, "{config:?}");
+    assert!(config.len() >= 23, "{config:?}");
     for (k, v) in config {
         assert_eq!(&created.body[k], v, "setting {k}");
     }
