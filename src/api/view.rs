@@ -79,7 +79,6 @@ pub struct FunctionView<'a> {
     resource_id: &'a str,
     gpu_memory: u32,
     gpu_type: &'static str,
-    domain_names: &'static str,
     reserved_instance_count: u32,
     /// Always null.
     #[schema(required = true, value_type = Option<Vec<String>>)]
@@ -97,13 +96,11 @@ pub struct FunctionView<'a> {
     network_controller: Option<()>,
     is_return_stream: bool,
     enable_auth_in_header: bool,
-    enable_lts_log: bool,
     /// Always null.
     #[schema(required = true, value_type = Option<HashMap<String, String>>)]
     lts_custom_tag: Option<()>,
     user_data_encrypt_kms_key_id: &'static str,
     code_encrypt_kms_key_id: &'static str,
-    peering_cidr: &'static str,
     reserved_instance_idle_mode: bool,
     func_vpc_id: &'a str,
     fail_count: u32,
@@ -183,7 +180,6 @@ impl<'a> FunctionView<'a> {
             func_id: &s.func_id,
             gpu_memory: 0,
             gpu_type: "",
-            domain_names: "",
             reserved_instance_count: 0,
             depend_version_list: None,
             enable_cloud_debug: "",
@@ -197,11 +193,9 @@ impl<'a> FunctionView<'a> {
             network_controller: None,
             is_return_stream: false,
             enable_auth_in_header: false,
-            enable_lts_log: false,
             lts_custom_tag: None,
             user_data_encrypt_kms_key_id: "",
             code_encrypt_kms_key_id: "",
-            peering_cidr: "",
             reserved_instance_idle_mode: false,
             func_vpc_id: vpc_id,
             fail_count: 0,

@@ -113,6 +113,19 @@ pub struct FunctionConfig {
     /// LTS log stream.
     #[serde(default)]
     pub log_stream_id: String,
+    /// Whether logs go to LTS.
+    #[serde(default)]
+    pub enable_lts_log: bool,
+    /// LTS log settings (`group_id`, `stream_id`, ...), kept as given (an object, or null).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub log_config: JsonObject,
+    /// Custom domain names the function may reach, kept as given (a string).
+    #[serde(default)]
+    pub domain_names: String,
+    /// The peered VPC's CIDR, kept as given.
+    #[serde(default)]
+    pub peering_cidr: String,
 }
 
 fn default_enterprise_project() -> String {
@@ -637,6 +650,34 @@ mod tests {
         let c = FunctionConfig::parse(&b, None).unwrap();
         let v = serde_json::to_value(&c).unwrap();
         assert_eq!(v["pre_stop_timeout"], 30);
+    }
+
+    /// Keys Terraform sends on update come back as sent (real-clients.md).
+    #[test]
+    fn terraform_s_log_and_network_settings_are_kept() {
+        let mut b = minimal();
+        b.insert("enable_lts_log".into(), json!(true));
+        b.insert(
+            "log_config".into(),
+            json!({"group_id": "g", "stream_id": "s"}),
+        );
+        b.insert(
+            "domain_names".into(),
+            json!("[{\"domain_name\":\"a.example\"}]"),
+        );
+        b.insert("peering_cidr".into(), json!("10.0.0.0/24"));
+        let c = FunctionConfig::parse(&b, None).unwrap();
+        let v = serde_json::to_value(&c).unwrap();
+        for k in [
+            "enable_lts_log",
+            "log_config",
+            "domain_names",
+            "peering_cidr",
+        ] {
+            assert_eq!(v[k], b[k], "{k}");
+        }
+        b.insert("log_config".into(), json!("g"));
+        assert_eq!(code(FunctionConfig::parse(&b, None)), "FSS.0400");
     }
 
     #[test]

@@ -306,3 +306,39 @@ async fn pre_stop_timeout_appears_only_with_a_pre_stop_hook() {
     assert_eq!(a.body["pre_stop_timeout"], 30);
     assert_eq!(a.body["pre_stop_handler"], "index.stop");
 }
+
+/// Terraform updates the configuration without `func_name`, with keys such as
+/// `domain_names`, `peering_cidr`, `enable_lts_log` and `log_config`: they come back as sent
+/// (a changed value would be a permanent diff in every plan), from latest and a published
+/// version alike.
+#[tokio::test]
+async fn terraform_s_update_keys_come_back_as_sent() {
+    let app = TestApp::spawn().await;
+    app.create_function("hello", "print(1)", 200).await;
+    let sent = json!({
+        "runtime": "Python3.9", "handler": "index.handler", "memory_size": 256, "timeout": 60,
+        "domain_names": "[{\"domain_name\":\"a.example\"}]", "peering_cidr": "10.0.0.0/24",
+        "enable_lts_log": true, "log_config": {"group_id": "g-1", "stream_id": "s-1"},
+    });
+    let a = app
+        .call(
+            "PUT",
+            &TestApp::fgs("/functions/hello/config"),
+            Some(sent.clone()),
+        )
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    app.publish("hello", Some(json!({"version": "v1"})), 200)
+        .await;
+    for urn in ["hello".to_owned(), format!("{PROJECT}:default:hello:v1")] {
+        let b = app.show_config(&urn, 200).await.body;
+        for k in [
+            "domain_names",
+            "peering_cidr",
+            "enable_lts_log",
+            "log_config",
+        ] {
+            assert_eq!(b[k], sent[k], "{urn}: {k}");
+        }
+    }
+}
