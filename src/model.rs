@@ -219,14 +219,5 @@ impl FunctionRecord {
 /// The `func_id` of a function: the first 128 bits of the SHA-512 of
 /// `project:package:name`, written like a UUID, so it is stable across restarts and runs.
 pub fn derive_func_id(project: &ProjectId, package: &PackageName, name: &FunctionName) -> String {
-    let hash = Digest::of(format!("{project}:{package}:{name}").as_bytes());
-    let h = hash.as_str();
-    format!(
-        "{}-{}-{}-{}-{}",
-        &h[0..8],
-        &h[8..12],
-        &h[12..16],
-        &h[16..20],
-        &h[20..32]
-    )
+    crate::domain::uuid_of(&format!("{project}:{package}:{name}"))
 }

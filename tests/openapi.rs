@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
 /// The FunctionGraph operation names the emulator serves, as the official SDKs call them.
-const OPERATIONS: [&str; 19] = [
+const OPERATIONS: [&str; 21] = [
     "CreateFunction",
     "ListFunctions",
     "ShowFunctionConfig",
@@ -32,6 +32,8 @@ const OPERATIONS: [&str; 19] = [
     "ListAsyncInvocations",
     "ListActiveAsyncInvocations",
     "CancelAsyncInvocation",
+    "UpdateFunctionMaxInstanceConfig",
+    "ShowLtsLogDetails",
 ];
 
 /// The methods the probe tries on every documented path. HEAD is left out on purpose: axum
@@ -459,7 +461,7 @@ async fn the_router_serves_exactly_the_documented_operations() {
             probed += 1;
         }
     }
-    assert_eq!(probed, 12 * METHODS.len(), "twelve documented paths");
+    assert_eq!(probed, 14 * METHODS.len(), "fourteen documented paths");
 
     // Neighbours of the documented paths are not routed either.
     let f = format!("/v2/{PROJECT}/fgs/functions");
@@ -525,6 +527,31 @@ async fn real_answers_match_the_declared_schemas() {
         ("GET", f.into(), "", "", None, 200),
         ("GET", format!("{fu}/config"), &encoded, "", None, 200),
         ("GET", format!("{fu}/code"), &urn, "", None, 200),
+        (
+            "PUT",
+            format!("{fu}/config-max-instance"),
+            "hello",
+            "",
+            Some(json!({"max_instance_num": 10})),
+            200,
+        ),
+        (
+            "PUT",
+            format!("{fu}/config-max-instance"),
+            "hello",
+            "",
+            Some(json!({"max_instance_num": 1001})),
+            400,
+        ),
+        (
+            "GET",
+            format!("{fu}/lts-log-detail"),
+            "hello",
+            "",
+            None,
+            200,
+        ),
+        ("GET", format!("{fu}/lts-log-detail"), "nope", "", None, 404),
         (
             "PUT",
             format!("{fu}/code"),

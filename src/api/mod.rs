@@ -4,6 +4,7 @@
 //! - `functions`: create, list, show and update config, show and update code, delete.
 //! - `versions`: publish, list.
 //! - `aliases`: create, list, show, update, delete.
+//! - `function_settings`: the most instances (`config-max-instance`), LTS log details.
 //! - `invocations`: synchronous and asynchronous invocation, async records, cancel (the
 //!   engine is `crate::invoke`).
 //! - `auth`: the authentication middleware.
@@ -13,6 +14,7 @@
 
 pub mod aliases;
 pub mod auth;
+pub mod function_settings;
 pub mod functions;
 pub mod invocations;
 pub mod openapi;
@@ -45,6 +47,7 @@ pub fn router() -> Router<AppState> {
 fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(openapi::BaseDoc::openapi())
         .merge(functions::router())
+        .merge(function_settings::router())
         .merge(versions::router())
         .merge(aliases::router())
         .merge(invocations::router())

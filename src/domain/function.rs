@@ -235,6 +235,21 @@ impl fmt::Display for Digest {
     }
 }
 
+/// A stable id shaped like the service's UUIDs: the first 128 bits of the SHA-512 of
+/// `seed`, as `8-4-4-4-12` hex digits. The same seed gives the same id on every run.
+pub fn uuid_of(seed: &str) -> String {
+    let h = Digest::of(seed.as_bytes());
+    let h = h.as_str();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
+}
+
 /// Code bytes as they travel in JSON (`func_code.file`, the state document): standard
 /// base64 with padding.
 pub fn encode_code(bytes: &[u8]) -> String {

@@ -11,7 +11,7 @@ pub mod names;
 pub mod urn;
 
 pub use function::{
-    CodeType, Description, Digest, Handler, MemorySize, Runtime, Timeout, encode_code,
+    CodeType, Description, Digest, Handler, MemorySize, Runtime, Timeout, encode_code, uuid_of,
 };
 pub use names::{AliasName, FunctionName, NameError, PackageName, ProjectId, Region, VersionName};
 pub use urn::{Qualifier, Urn, UrnError, full_urn};

@@ -8,7 +8,7 @@ use super::{
 };
 use crate::domain::{ProjectId, Qualifier, Urn};
 use crate::error::{ApiError, ErrorCode};
-use crate::model::{FunctionRecord, FunctionState};
+use crate::model::{FunctionConfig, FunctionRecord, FunctionState};
 use crate::store::FunctionKey;
 
 impl Service {
@@ -132,8 +132,6 @@ impl Service {
         urn: &Urn,
         body: FunctionBody,
     ) -> Result<FunctionSnapshot, ApiError> {
-        let project = self.project(project_id);
-        let key = self.resolve(&project, urn)?;
         if let Some(name) = body.func_name.as_deref()
             && name != urn.function().as_str()
         {
@@ -142,6 +140,42 @@ impl Service {
                 name.chars().take(64).collect::<String>()
             )));
         }
+        self.change_config(project_id, urn, |current| body.parse_config(Some(current)))
+    }
+
+    /// UpdateFunctionMaxInstanceConfig (`PUT .../config-max-instance`): the most instances,
+    /// which is `strategy_config.concurrency` (-1 no limit, 0 disabled, up to 1000; `v1`
+    /// functions -1 or 0), checked by the configuration's own rules.
+    pub fn update_max_instances(
+        &self,
+        project_id: &ProjectId,
+        urn: &Urn,
+        max_instance_num: i64,
+    ) -> Result<FunctionSnapshot, ApiError> {
+        self.change_config(project_id, urn, |current| {
+            let mut strategy = serde_json::Map::new();
+            strategy.insert("concurrency".into(), max_instance_num.into());
+            strategy.insert(
+                "concurrent_num".into(),
+                current.strategy_config.concurrent_num.into(),
+            );
+            let mut settings = serde_json::Map::new();
+            settings.insert("strategy_config".into(), strategy.into());
+            FunctionConfig::parse(&settings, Some(current))
+                .map_err(|e| ApiError::invalid_field("max_instance_num", e.message().to_owned()))
+        })
+    }
+
+    /// Replaces the configuration of latest or of a version with what `change` makes of it,
+    /// under the function's lock. An alias URN is refused: configurations belong to versions.
+    fn change_config(
+        &self,
+        project_id: &ProjectId,
+        urn: &Urn,
+        change: impl FnOnce(&FunctionConfig) -> Result<FunctionConfig, ApiError>,
+    ) -> Result<FunctionSnapshot, ApiError> {
+        let project = self.project(project_id);
+        let key = self.resolve(&project, urn)?;
         if let Qualifier::Alias(_) = urn.qualifier() {
             return Err(ApiError::invalid_parameter(
                 "update the configuration through latest or a version URN, not an alias",
@@ -156,21 +190,61 @@ impl Service {
                         .versions
                         .get_mut(name.as_str())
                         .ok_or_else(ApiError::version_not_found)?;
-                    let config = body.parse_config(Some(&v.state.config))?;
-                    v.state.config = Arc::new(config);
+                    v.state.config = Arc::new(change(&v.state.config)?);
                     v.state.last_modified = now;
                     let v = v.clone();
                     Ok(version_snapshot(&project, f, &v))
                 }
                 _ => {
-                    let config = body.parse_config(Some(&f.latest.config))?;
-                    f.latest.config = Arc::new(config);
+                    f.latest.config = Arc::new(change(&f.latest.config)?);
                     f.latest.last_modified = now;
                     f.latest.image_name = image_name;
                     Ok(latest_snapshot(project.clone(), f))
                 }
             })
             .ok_or_else(ApiError::function_not_found)?
+    }
+
+    /// ShowLtsLogDetails (`GET .../lts-log-detail`): the LTS log group and stream the
+    /// function's logs go to. The emulator has no LTS: it answers the ids the function's
+    /// `log_config` (or `log_group_id`/`log_stream_id`) names, else stable made-up ones
+    /// derived from the project and the function, the same on every call and restart.
+    pub fn lts_log_detail(
+        &self,
+        project_id: &ProjectId,
+        urn: &Urn,
+    ) -> Result<LtsLogDetail, ApiError> {
+        let project = self.project(project_id);
+        let key = self.resolve(&project, urn)?;
+        let (config, func_id) = self
+            .store
+            .with_function(&key, |f| (f.latest.config.clone(), f.func_id.clone()))
+            .ok_or_else(ApiError::function_not_found)?;
+        let given = |key: &str| {
+            config
+                .log_config
+                .get()
+                .and_then(|c| c.get(key))
+                .and_then(serde_json::Value::as_str)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+        };
+        let or_stored = |v: Option<String>, stored: &str| {
+            v.or_else(|| (!stored.is_empty()).then(|| stored.to_owned()))
+        };
+        let group_id = or_stored(given("group_id"), &config.log_group_id)
+            .unwrap_or_else(|| crate::domain::uuid_of(&format!("lts-group:{}", project.id)));
+        let stream_id = or_stored(given("stream_id"), &config.log_stream_id)
+            .unwrap_or_else(|| crate::domain::uuid_of(&format!("lts-stream:{func_id}")));
+        Ok(LtsLogDetail {
+            group_name: given("group_name")
+                .unwrap_or_else(|| format!("functiongraph-log-group-{}", project.id)),
+            group_id,
+            stream_name: given("stream_name").unwrap_or_else(|| {
+                format!("functiongraph-log-stream-{}-{}", key.package, key.name)
+            }),
+            stream_id,
+        })
     }
 
     /// DeleteFunction. Unqualified: the function with every version and alias. A version:
@@ -234,4 +308,17 @@ impl Service {
             })
             .ok_or_else(ApiError::function_not_found)?
     }
+}
+
+/// Where a function's logs go in LTS (ShowLtsLogDetails).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct LtsLogDetail {
+    /// The log group's name.
+    pub group_name: String,
+    /// The log group's id.
+    pub group_id: String,
+    /// The log stream's id.
+    pub stream_id: String,
+    /// The log stream's name.
+    pub stream_name: String,
 }

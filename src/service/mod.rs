@@ -6,7 +6,7 @@
 //! layer renders; it never sees HTTP.
 
 pub mod aliases;
-mod functions;
+pub mod functions;
 pub mod input;
 pub mod seed;
 mod versions;

@@ -7,6 +7,7 @@ mod control;
 mod disk_full;
 mod durability;
 mod errors;
+mod function_settings;
 mod functions;
 mod helpers;
 mod invoke;
