@@ -102,6 +102,23 @@ impl AsyncQueue {
         }
     }
 
+    /// Appends a record, dropping the oldest ones beyond [`MAX_RECORDS`].
+    fn push(&self, record: Record) {
+        let mut records = lock(&self.records);
+        while records.len() >= MAX_RECORDS {
+            records.pop_front();
+        }
+        records.push_back((record, None));
+    }
+
+    /// Keeps the handle that stops the task running `request_id` (for cancel and reset).
+    fn set_abort_handle(&self, request_id: &str, handle: tokio::task::AbortHandle) {
+        let mut records = lock(&self.records);
+        if let Some((_, slot)) = records.iter_mut().find(|(r, _)| r.request_id == request_id) {
+            *slot = Some(handle);
+        }
+    }
+
     /// Records of `function` that `keep` accepts, newest first.
     pub fn list(&self, function: &FunctionKey, keep: impl Fn(&Record) -> bool) -> Vec<Record> {
         lock(&self.records)
@@ -134,77 +151,64 @@ impl Invoker {
     pub fn invoke_async(&self, target: Target, inv: Invocation, now: DateTime<Utc>) {
         let queue = self.inner.async_queue.clone();
         let request_id = inv.request_id.clone();
-        {
-            let mut records = lock(&queue.records);
-            while records.len() >= MAX_RECORDS {
-                records.pop_front();
-            }
-            records.push_back((
-                Record {
-                    function: target.key.clone(),
-                    request_id: request_id.clone(),
-                    status: Status::Wait,
-                    error_message: String::new(),
-                    error_code: 0,
-                    start_time: now,
-                    end_time: None,
-                    version: target.version.clone(),
-                },
-                None,
-            ));
-        }
+        queue.push(Record {
+            function: target.key.clone(),
+            request_id: request_id.clone(),
+            status: Status::Wait,
+            error_message: String::new(),
+            error_code: 0,
+            start_time: now,
+            end_time: None,
+            version: target.version.clone(),
+        });
         let invoker = self.clone();
         let task_queue = queue.clone();
         let id = request_id.clone();
         let task = tokio::spawn(async move {
-            let clock = invoker.inner.clock.clone();
-            let queue = task_queue;
-            let age = (clock.now() - now).num_seconds();
-            if age > MAX_EVENT_AGE_SECONDS {
-                queue.update(&id, |r| {
-                    r.status = Status::Discard;
-                    r.end_time = Some(clock.now());
-                });
+            invoker.run_queued(&task_queue, &id, target, inv, now).await;
+        });
+        // The record is pushed before the task is spawned, so a cancel always finds it; one
+        // that comes before the handle is kept still marks the record FAIL, and the task's own
+        // updates then leave it alone.
+        queue.set_abort_handle(&request_id, task.abort_handle());
+    }
+
+    /// The background half of an async invocation accepted at `accepted`: discards it when
+    /// it is older than the maximum event age, else runs it and records how it ended.
+    async fn run_queued(
+        &self,
+        queue: &AsyncQueue,
+        id: &str,
+        target: Target,
+        inv: Invocation,
+        accepted: DateTime<Utc>,
+    ) {
+        let clock = self.inner.clock.clone();
+        let age = (clock.now() - accepted).num_seconds();
+        if age > MAX_EVENT_AGE_SECONDS {
+            queue.update(id, |r| {
+                r.status = Status::Discard;
+                r.end_time = Some(clock.now());
+            });
+            return;
+        }
+        queue.update(id, |r| {
+            if r.status == Status::Wait {
+                r.status = Status::Running;
+            }
+        });
+        let (status, code, message) = ending(self.invoke(&target, inv).await);
+        let end = clock.now();
+        queue.update(id, |r| {
+            // A cancel that came first has the last word.
+            if r.status != Status::Running {
                 return;
             }
-            queue.update(&id, |r| {
-                if r.status == Status::Wait {
-                    r.status = Status::Running;
-                }
-            });
-            let report = invoker.invoke(&target, inv).await;
-            let (status, code, message) = match report {
-                Ok(report) => match report.outcome {
-                    Outcome::Returned { .. } => (Status::Success, 0, String::new()),
-                    Outcome::Raised(e) | Outcome::InitFailed(e) => (
-                        Status::Fail,
-                        4002,
-                        format!("{}: {}", e.error_type, e.message),
-                    ),
-                    Outcome::TimedOut => (Status::Fail, 4010, "invoke timed out".into()),
-                    Outcome::OutOfMemory => {
-                        (Status::Fail, 4205, "runtime memory limit exceeded".into())
-                    }
-                    Outcome::Crashed(why) => (Status::Fail, 4201, why),
-                },
-                Err(e) => (Status::Fail, 4002, e.message().to_owned()),
-            };
-            let end = clock.now();
-            queue.update(&id, |r| {
-                // A cancel that came first has the last word.
-                if r.status != Status::Running {
-                    return;
-                }
-                r.status = status;
-                r.error_code = code;
-                r.error_message = message;
-                r.end_time = Some(end);
-            });
+            r.status = status;
+            r.error_code = code;
+            r.error_message = message;
+            r.end_time = Some(end);
         });
-        let mut records = lock(&queue.records);
-        if let Some((_, handle)) = records.iter_mut().find(|(r, _)| r.request_id == request_id) {
-            *handle = Some(task.abort_handle());
-        }
     }
 
     /// Stops a WAIT or RUNNING invocation of `function` (a running one's instance is
@@ -239,6 +243,24 @@ impl Invoker {
         keep: impl Fn(&Record) -> bool,
     ) -> Vec<Record> {
         self.inner.async_queue.list(function, keep)
+    }
+}
+
+/// The status, error code and message a finished invocation leaves on its record.
+fn ending(report: Result<super::Report, crate::error::ApiError>) -> (Status, i64, String) {
+    match report {
+        Ok(report) => match report.outcome {
+            Outcome::Returned { .. } => (Status::Success, 0, String::new()),
+            Outcome::Raised(e) | Outcome::InitFailed(e) => (
+                Status::Fail,
+                4002,
+                format!("{}: {}", e.error_type, e.message),
+            ),
+            Outcome::TimedOut => (Status::Fail, 4010, "invoke timed out".into()),
+            Outcome::OutOfMemory => (Status::Fail, 4205, "runtime memory limit exceeded".into()),
+            Outcome::Crashed(why) => (Status::Fail, 4201, why),
+        },
+        Err(e) => (Status::Fail, 4002, e.message().to_owned()),
     }
 }
 

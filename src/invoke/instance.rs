@@ -170,31 +170,7 @@ impl Instance {
     /// Starts the interpreter with the bootstrap and waits for it to load the handler (and
     /// run the initializer). On failure the process is gone and the error says why.
     pub async fn start(launch: &Launch) -> Result<(Self, String), Outcome> {
-        let mut cmd = Command::new(&launch.program);
-        match launch.language {
-            Language::Python => cmd.arg("-u").arg("-c").arg(launch.language.bootstrap()),
-            Language::Node => cmd
-                .arg(format!("--max-old-space-size={}", launch.memory_mb.max(16)))
-                .arg("-e")
-                .arg(launch.language.bootstrap()),
-        };
-        let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
-        let tmp = launch.dir.join("tmp");
-        let _ = std::fs::create_dir_all(&tmp);
-        cmd.current_dir(&launch.dir)
-            .env_clear()
-            .env("PATH", path)
-            .env("HOME", &launch.dir)
-            .env("TMPDIR", &tmp)
-            .env("LANG", "C.UTF-8")
-            .envs(launch.env.iter().map(|(k, v)| (k, v)))
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .kill_on_drop(true)
-            // Its own process group, so killing the instance kills what the handler spawned.
-            .process_group(0);
-        let mut child = cmd.spawn().map_err(|e| {
+        let mut child = command(launch).spawn().map_err(|e| {
             Outcome::InitFailed(FunctionError::runtime(
                 "RuntimeStartError",
                 format!("cannot start '{}': {e}", launch.program),
@@ -240,19 +216,7 @@ impl Instance {
             }
             Err(outcome) => {
                 instance.kill();
-                Err(match outcome {
-                    Outcome::TimedOut => Outcome::InitFailed(FunctionError::runtime(
-                        "InitializerTimeout",
-                        format!(
-                            "loading the handler and running the initializer took longer than {} s",
-                            launch.ready_within.as_secs()
-                        ),
-                    )),
-                    Outcome::Crashed(why) => {
-                        Outcome::InitFailed(FunctionError::runtime("RuntimeExited", why))
-                    }
-                    other => other,
-                })
+                Err(init_failure(outcome, launch.ready_within))
             }
         }
     }
@@ -267,14 +231,7 @@ impl Instance {
         memory_mb: u64,
     ) -> Ran {
         self.memory_mb = memory_mb;
-        let line = serde_json::json!({
-            "request_id": request_id,
-            "event": event,
-            "remaining_ms": timeout.as_millis() as u64,
-            "alias": alias,
-        });
-        let mut bytes = line.to_string().into_bytes();
-        bytes.push(b'\n');
+        let bytes = request_line(request_id, event, alias, timeout);
         let sent = self.stdin.write_all(&bytes).await;
         let answer = match sent {
             Ok(()) => self.read_answer(timeout).await,
@@ -282,49 +239,11 @@ impl Instance {
         };
         let memory_used_mb = rss_mb(self.pid).unwrap_or(0.0);
         self.last_used = Instant::now();
-        match answer {
-            Ok(Answer {
-                ok: Some(true),
-                kind,
-                body,
-                log,
-                ..
-            }) => Ran {
-                outcome: Outcome::Returned { kind, body },
-                log,
-                memory_used_mb,
-                reusable: true,
-            },
-            Ok(Answer {
-                ok: Some(false),
-                error: Some(e),
-                log,
-                ..
-            }) => Ran {
-                outcome: Outcome::Raised(e),
-                log,
-                memory_used_mb,
-                reusable: true,
-            },
-            Ok(_) => {
-                self.kill();
-                Ran {
-                    outcome: Outcome::Crashed("the runtime answered out of turn".into()),
-                    log: String::new(),
-                    memory_used_mb,
-                    reusable: false,
-                }
-            }
-            Err(outcome) => {
-                self.kill();
-                Ran {
-                    outcome,
-                    log: String::new(),
-                    memory_used_mb,
-                    reusable: false,
-                }
-            }
+        let ran = ran_from(answer, memory_used_mb);
+        if !ran.reusable {
+            self.kill();
         }
+        ran
     }
 
     /// Reads one answer line within `timeout`, checking the memory limit every 20 ms.
@@ -416,6 +335,107 @@ impl Drop for Instance {
     fn drop(&mut self) {
         self.kill();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// The interpreter command for a launch: the bootstrap as its script, a clean environment
+/// rooted in the instance's directory, piped stdio, and its own process group.
+fn command(launch: &Launch) -> Command {
+    let mut cmd = Command::new(&launch.program);
+    match launch.language {
+        Language::Python => cmd.arg("-u").arg("-c").arg(launch.language.bootstrap()),
+        Language::Node => cmd
+            .arg(format!("--max-old-space-size={}", launch.memory_mb.max(16)))
+            .arg("-e")
+            .arg(launch.language.bootstrap()),
+    };
+    let path = std::env::var("PATH").unwrap_or_else(|_| "/usr/local/bin:/usr/bin:/bin".into());
+    let tmp = launch.dir.join("tmp");
+    let _ = std::fs::create_dir_all(&tmp);
+    cmd.current_dir(&launch.dir)
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", &launch.dir)
+        .env("TMPDIR", &tmp)
+        .env("LANG", "C.UTF-8")
+        .envs(launch.env.iter().map(|(k, v)| (k, v)))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true)
+        // Its own process group, so killing the instance kills what the handler spawned.
+        .process_group(0);
+    cmd
+}
+
+/// What a failure to read the ready line means for the caller: a timeout or a crash during
+/// start-up is an initialization failure; anything else (out of memory) stays as it is.
+fn init_failure(outcome: Outcome, ready_within: Duration) -> Outcome {
+    match outcome {
+        Outcome::TimedOut => Outcome::InitFailed(FunctionError::runtime(
+            "InitializerTimeout",
+            format!(
+                "loading the handler and running the initializer took longer than {} s",
+                ready_within.as_secs()
+            ),
+        )),
+        Outcome::Crashed(why) => Outcome::InitFailed(FunctionError::runtime("RuntimeExited", why)),
+        other => other,
+    }
+}
+
+/// One request on the line protocol: the JSON object and its terminating newline.
+fn request_line(request_id: &str, event: &Value, alias: &str, timeout: Duration) -> Vec<u8> {
+    let line = serde_json::json!({
+        "request_id": request_id,
+        "event": event,
+        "remaining_ms": timeout.as_millis() as u64,
+        "alias": alias,
+    });
+    let mut bytes = line.to_string().into_bytes();
+    bytes.push(b'\n');
+    bytes
+}
+
+/// What an invocation's answer (or the failure to get one) makes of it. Only a well-formed
+/// `ok` answer leaves the instance reusable; the caller kills it otherwise.
+fn ran_from(answer: Result<Answer, Outcome>, memory_used_mb: f64) -> Ran {
+    match answer {
+        Ok(Answer {
+            ok: Some(true),
+            kind,
+            body,
+            log,
+            ..
+        }) => Ran {
+            outcome: Outcome::Returned { kind, body },
+            log,
+            memory_used_mb,
+            reusable: true,
+        },
+        Ok(Answer {
+            ok: Some(false),
+            error: Some(e),
+            log,
+            ..
+        }) => Ran {
+            outcome: Outcome::Raised(e),
+            log,
+            memory_used_mb,
+            reusable: true,
+        },
+        Ok(_) => Ran {
+            outcome: Outcome::Crashed("the runtime answered out of turn".into()),
+            log: String::new(),
+            memory_used_mb,
+            reusable: false,
+        },
+        Err(outcome) => Ran {
+            outcome,
+            log: String::new(),
+            memory_used_mb,
+            reusable: false,
+        },
     }
 }
 

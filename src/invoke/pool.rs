@@ -13,6 +13,8 @@ use super::*;
 use crate::error::{ApiError, ErrorCode};
 
 impl Invoker {
+    /// Runs one invocation on an instance of the target's version: a warm one if the pool
+    /// has one idle, a new one otherwise, waiting at most `timeout` for a free slot.
     pub(super) async fn run_code(
         &self,
         target: &Target,
@@ -20,63 +22,18 @@ impl Invoker {
         timeout: Duration,
         memory_mb: u64,
     ) -> Result<instance::Ran, ApiError> {
-        let runtime = target.state.config.runtime.as_str();
-        let Some(language) = Language::of(runtime) else {
-            return Err(ApiError::invalid_parameter(format!(
-                "Invalid parameter: the emulator cannot run runtime '{runtime}' (it runs Python 3 \
-                 on python3 and Node.js on node); register a canned result for this function: \
-                 POST /_emulator/canned-results {{\"func_name\": \"{}\", \"version\": \"{}\", \
-                 \"result\": ...}}",
-                target.key.name, target.version
-            )));
-        };
-        if target.state.code.blob.bytes.is_empty() {
-            return Err(ApiError::detailed(
-                ErrorCode::InvalidCode,
-                format_args!(
-                    "version '{}' has no code bytes the emulator can run \
-                     (code held in OBS is not fetched); upload the code inline or as a zip, or \
-                     register a canned result under /_emulator/canned-results",
-                    target.version
-                ),
-            ));
-        }
+        let language = runnable_language(target)?;
         let pool = self.pool_for(target);
-        let permit = tokio::time::timeout(timeout, pool.permits.clone().acquire_owned())
-            .await
-            .ok()
-            .and_then(Result::ok)
-            .ok_or_else(|| {
-                ApiError::detailed(
-                    ErrorCode::TooManyRequests,
-                    "your request has been controlled by overload sdk, please retry later: \
-                     every instance of this version stayed busy for the function's timeout",
-                )
-            })?;
+        let permit = acquire_slot(&pool, timeout).await?;
         pool.busy.fetch_add(1, Ordering::Relaxed);
         let _busy = BusyGuard(&pool.busy);
         let warm = lock(&pool.idle).pop();
         let mut inst = match warm {
             Some(i) => i,
-            None => {
-                // A failed start (module load, initializer) is tried on a new instance up to
-                // three times in all, as the service does; the last failure is the answer.
-                let mut attempt = 1;
-                loop {
-                    match self.start_instance(target, language, memory_mb).await? {
-                        Ok(i) => break i,
-                        Err(_) if attempt < INIT_ATTEMPTS => attempt += 1,
-                        Err((outcome, log)) => {
-                            return Ok(instance::Ran {
-                                outcome,
-                                log,
-                                memory_used_mb: 0.0,
-                                reusable: false,
-                            });
-                        }
-                    }
-                }
-            }
+            None => match self.start_cold(target, language, memory_mb).await? {
+                Ok(i) => i,
+                Err(failed) => return Ok(failed),
+            },
         };
         let alias = target.alias.as_deref().unwrap_or("");
         let mut ran = inst
@@ -92,6 +49,32 @@ impl Invoker {
         }
         drop(permit);
         Ok(ran)
+    }
+
+    /// A new instance for an invocation no warm one can take. A failed start (module load,
+    /// initializer) is tried on a new instance up to three times in all, as the service
+    /// does; the last failure is the answer, as the invocation's `Ran`.
+    async fn start_cold(
+        &self,
+        target: &Target,
+        language: Language,
+        memory_mb: u64,
+    ) -> Result<Result<instance::Instance, instance::Ran>, ApiError> {
+        let mut attempt = 1;
+        loop {
+            match self.start_instance(target, language, memory_mb).await? {
+                Ok(i) => return Ok(Ok(i)),
+                Err(_) if attempt < INIT_ATTEMPTS => attempt += 1,
+                Err((outcome, log)) => {
+                    return Ok(Err(instance::Ran {
+                        outcome,
+                        log,
+                        memory_used_mb: 0.0,
+                        reusable: false,
+                    }));
+                }
+            }
+        }
     }
 
     /// Starts an instance for `target`: its directory, the code unpacked into it, the
@@ -217,6 +200,53 @@ impl Invoker {
         views.sort_by(|a, b| (&a.func_name, &a.version).cmp(&(&b.func_name, &b.version)));
         views
     }
+}
+
+/// The language the target's code runs on, or why the emulator cannot run it: a runtime it
+/// has no interpreter for, or a version without code bytes (code held in OBS).
+fn runnable_language(target: &Target) -> Result<Language, ApiError> {
+    let runtime = target.state.config.runtime.as_str();
+    let Some(language) = Language::of(runtime) else {
+        return Err(ApiError::invalid_parameter(format!(
+            "Invalid parameter: the emulator cannot run runtime '{runtime}' (it runs Python 3 \
+             on python3 and Node.js on node); register a canned result for this function: \
+             POST /_emulator/canned-results {{\"func_name\": \"{}\", \"version\": \"{}\", \
+             \"result\": ...}}",
+            target.key.name, target.version
+        )));
+    };
+    if target.state.code.blob.bytes.is_empty() {
+        return Err(ApiError::detailed(
+            ErrorCode::InvalidCode,
+            format_args!(
+                "version '{}' has no code bytes the emulator can run \
+                 (code held in OBS is not fetched); upload the code inline or as a zip, or \
+                 register a canned result under /_emulator/canned-results",
+                target.version
+            ),
+        ));
+    }
+    Ok(language)
+}
+
+/// A slot in the pool (one of its `ceiling` instances), waiting at most `timeout`: the
+/// service answers a version whose every instance stays busy that long with its overload
+/// error.
+async fn acquire_slot(
+    pool: &Pool,
+    timeout: Duration,
+) -> Result<tokio::sync::OwnedSemaphorePermit, ApiError> {
+    tokio::time::timeout(timeout, pool.permits.clone().acquire_owned())
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .ok_or_else(|| {
+            ApiError::detailed(
+                ErrorCode::TooManyRequests,
+                "your request has been controlled by overload sdk, please retry later: \
+                 every instance of this version stayed busy for the function's timeout",
+            )
+        })
 }
 
 pub(super) struct BusyGuard<'a>(&'a AtomicUsize);

@@ -10,7 +10,7 @@
 //! (a zip bomb declares small sizes and inflates to gigabytes, so the bytes written are
 //! counted too, not only the sizes the archive claims).
 
-use std::io::{Read, Write};
+use std::io::{Read, Seek, Write};
 use std::path::Path;
 
 /// Why code could not be unpacked: said to the client in a 400 FSS.1011.
@@ -56,19 +56,41 @@ pub fn unpack(
     max_bytes: u64,
 ) -> Result<(), UnpackError> {
     if !is_zip(code) {
-        if code.len() as u64 > max_bytes {
-            return Err(UnpackError::TooLarge(max_bytes));
-        }
-        let file = dest.join(format!("{}{extension}", module.replace('.', "/")));
-        if let Some(parent) = file.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        std::fs::write(file, code)?;
-        return Ok(());
+        return write_module_source(code, dest, module, extension, max_bytes);
     }
     let mut archive = zip::ZipArchive::new(std::io::Cursor::new(code))
         .map_err(|e| UnpackError::Corrupt(e.to_string()))?;
     // First pass: refuse the archive before writing anything.
+    check_archive(&mut archive, max_bytes)?;
+    extract_archive(&mut archive, dest, max_bytes)
+}
+
+/// Code that is not a zip: the handler module's source, written as `<module><extension>`
+/// (a dotted module name becomes folders).
+fn write_module_source(
+    code: &[u8],
+    dest: &Path,
+    module: &str,
+    extension: &str,
+    max_bytes: u64,
+) -> Result<(), UnpackError> {
+    if code.len() as u64 > max_bytes {
+        return Err(UnpackError::TooLarge(max_bytes));
+    }
+    let file = dest.join(format!("{}{extension}", module.replace('.', "/")));
+    if let Some(parent) = file.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    std::fs::write(file, code)?;
+    Ok(())
+}
+
+/// The first pass over an archive, from its headers alone: refuses symbolic links, names
+/// that escape the code directory, and declared sizes past the ceiling.
+fn check_archive<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    max_bytes: u64,
+) -> Result<(), UnpackError> {
     let mut declared: u64 = 0;
     for i in 0..archive.len() {
         let entry = archive
@@ -89,6 +111,16 @@ pub fn unpack(
             return Err(UnpackError::TooLarge(max_bytes));
         }
     }
+    Ok(())
+}
+
+/// The second pass: writes every entry under `dest`, counting the bytes that actually
+/// inflate against the ceiling (a bomb's declared sizes lie).
+fn extract_archive<R: Read + Seek>(
+    archive: &mut zip::ZipArchive<R>,
+    dest: &Path,
+    max_bytes: u64,
+) -> Result<(), UnpackError> {
     let mut written: u64 = 0;
     for i in 0..archive.len() {
         let mut entry = archive
@@ -102,28 +134,39 @@ pub fn unpack(
             std::fs::create_dir_all(&target)?;
             continue;
         }
-        if let Some(parent) = target.parent() {
-            std::fs::create_dir_all(parent)?;
-        }
-        let mut out = std::fs::File::create(&target)?;
-        // Count what actually inflates: one byte past the ceiling is enough to refuse.
-        let room = max_bytes - written;
-        let mut limited = (&mut entry).take(room + 1);
-        let n = std::io::copy(&mut limited, &mut out)
-            .map_err(|e| UnpackError::Corrupt(e.to_string()))?;
-        if n > room {
-            return Err(UnpackError::TooLarge(max_bytes));
-        }
-        written += n;
-        out.flush()?;
-        #[cfg(unix)]
-        if let Some(mode) = entry.unix_mode() {
-            use std::os::unix::fs::PermissionsExt;
-            let mode = (mode & 0o755) | 0o600;
-            std::fs::set_permissions(&target, std::fs::Permissions::from_mode(mode))?;
-        }
+        written += write_entry(&mut entry, &target, max_bytes - written, max_bytes)?;
     }
     Ok(())
+}
+
+/// Writes one file entry to `target`, at most `room` bytes, keeping its unix mode (made
+/// readable and writable by the owner, never setuid or group/other-writable). Returns the
+/// bytes written.
+fn write_entry<R: Read>(
+    entry: &mut zip::read::ZipFile<'_, R>,
+    target: &Path,
+    room: u64,
+    max_bytes: u64,
+) -> Result<u64, UnpackError> {
+    if let Some(parent) = target.parent() {
+        std::fs::create_dir_all(parent)?;
+    }
+    let mut out = std::fs::File::create(target)?;
+    // Count what actually inflates: one byte past the ceiling is enough to refuse.
+    let mut limited = (&mut *entry).take(room + 1);
+    let n =
+        std::io::copy(&mut limited, &mut out).map_err(|e| UnpackError::Corrupt(e.to_string()))?;
+    if n > room {
+        return Err(UnpackError::TooLarge(max_bytes));
+    }
+    out.flush()?;
+    #[cfg(unix)]
+    if let Some(mode) = entry.unix_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = (mode & 0o755) | 0o600;
+        std::fs::set_permissions(target, std::fs::Permissions::from_mode(mode))?;
+    }
+    Ok(n)
 }
 
 #[cfg(test)]
