@@ -208,17 +208,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Option<StateDocument>, StateFi
     if bytes.is_empty() {
         return Ok(None);
     }
-    let corrupt = |line: usize, message: String| StateFileError::Corrupt {
-        path: path.to_owned(),
-        line,
-        message,
-    };
-    let mut functions: Vec<Option<FunctionDoc>> = Vec::new();
-    let mut positions: HashMap<(String, String, String), usize> = HashMap::new();
-    let mut code: BTreeMap<String, String> = BTreeMap::new();
+    let mut replay = Replay::new();
     let mut segments = bytes.split(|b| *b == b'\n').peekable();
     let mut n = 0;
-    let mut version = FORMAT_VERSION;
     while let Some(segment) = segments.next() {
         n += 1;
         let complete = segments.peek().is_some();
@@ -230,7 +222,43 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Option<StateDocument>, StateFi
         if segment.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let line: Line = serde_json::from_slice(segment).map_err(|e| corrupt(n, e.to_string()))?;
+        serde_json::from_slice(segment)
+            .map_err(|e| e.to_string())
+            .and_then(|line| replay.apply(line))
+            .map_err(|message| StateFileError::Corrupt {
+                path: path.to_owned(),
+                line: n,
+                message,
+            })?;
+    }
+    Ok(Some(replay.finish()))
+}
+
+/// What replaying a log builds, one whole line at a time: each function's last `put`
+/// unless a later `delete` removed it, in the order each was first put, and the code.
+struct Replay {
+    /// Functions by position of their first `put`; `None` once deleted.
+    functions: Vec<Option<FunctionDoc>>,
+    /// (project, package, name) -> index in `functions`, for the functions still alive.
+    positions: HashMap<(String, String, String), usize>,
+    /// Every code line seen, by digest.
+    code: BTreeMap<String, String>,
+    /// The header's format version (the current one if there is no header).
+    version: u32,
+}
+
+impl Replay {
+    fn new() -> Self {
+        Self {
+            functions: Vec::new(),
+            positions: HashMap::new(),
+            code: BTreeMap::new(),
+            version: FORMAT_VERSION,
+        }
+    }
+
+    /// Applies one line; the error is the message for a corrupt line.
+    fn apply(&mut self, line: Line) -> Result<(), String> {
         match line {
             Line::Header {
                 format,
@@ -239,59 +267,64 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Option<StateDocument>, StateFi
                 // Older formats load (the document reader converts them); the file is
                 // rewritten in the current format when it is compacted at start-up.
                 if format != FORMAT || !(1..=FORMAT_VERSION).contains(&format_version) {
-                    return Err(corrupt(
-                        n,
-                        format!(
-                            "{format} version {format_version} is not {FORMAT} version 1 to {FORMAT_VERSION}"
-                        ),
+                    return Err(format!(
+                        "{format} version {format_version} is not {FORMAT} version 1 to {FORMAT_VERSION}"
                     ));
                 }
-                version = format_version;
+                self.version = format_version;
             }
             Line::Code { digest, base64 } => {
-                code.insert(digest, base64);
+                self.code.insert(digest, base64);
             }
-            Line::Put(doc) => {
-                let key = (
-                    doc.project.clone(),
-                    doc.package.clone(),
-                    doc.func_name.clone(),
-                );
-                match positions.get(&key) {
-                    Some(&i) => functions[i] = Some(*doc),
-                    None => {
-                        positions.insert(key, functions.len());
-                        functions.push(Some(*doc));
-                    }
-                }
-            }
+            Line::Put(doc) => self.put(*doc),
             Line::Delete {
                 project,
                 package,
                 func_name,
             } => {
-                if let Some(i) = positions.remove(&(project, package, func_name)) {
-                    functions[i] = None;
+                if let Some(i) = self.positions.remove(&(project, package, func_name)) {
+                    self.functions[i] = None;
                 }
             }
         }
+        Ok(())
     }
-    let functions: Vec<FunctionDoc> = functions.into_iter().flatten().collect();
-    // Keep only the code something still holds.
-    let used: HashSet<&str> = functions
-        .iter()
-        .flat_map(|f| {
-            std::iter::once(f.latest.digest.as_str())
-                .chain(f.versions.iter().map(|v| v.state.digest.as_str()))
-        })
-        .collect();
-    code.retain(|d, _| used.contains(d.as_str()));
-    Ok(Some(StateDocument {
-        format: FORMAT.to_owned(),
-        format_version: version,
-        functions,
-        code,
-    }))
+
+    /// A function replaces its earlier record in place, or takes the next position.
+    fn put(&mut self, doc: FunctionDoc) {
+        let key = (
+            doc.project.clone(),
+            doc.package.clone(),
+            doc.func_name.clone(),
+        );
+        match self.positions.get(&key) {
+            Some(&i) => self.functions[i] = Some(doc),
+            None => {
+                self.positions.insert(key, self.functions.len());
+                self.functions.push(Some(doc));
+            }
+        }
+    }
+
+    /// The document: the functions still alive and only the code they hold.
+    fn finish(self) -> StateDocument {
+        let functions: Vec<FunctionDoc> = self.functions.into_iter().flatten().collect();
+        let used: HashSet<&str> = functions
+            .iter()
+            .flat_map(|f| {
+                std::iter::once(f.latest.digest.as_str())
+                    .chain(f.versions.iter().map(|v| v.state.digest.as_str()))
+            })
+            .collect();
+        let mut code = self.code;
+        code.retain(|d, _| used.contains(d.as_str()));
+        StateDocument {
+            format: FORMAT.to_owned(),
+            format_version: self.version,
+            functions,
+            code,
+        }
+    }
 }
 
 fn line_bytes(line: &Line) -> Vec<u8> {
