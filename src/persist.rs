@@ -42,7 +42,7 @@
 //!   that fails before the rename leaves the old file in use; the rename is the commit
 //!   point (see `StateFile::rewrite`).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -54,6 +54,10 @@ use crate::domain::encode_code;
 use crate::model::FunctionRecord;
 use crate::state::{FORMAT, FORMAT_VERSION, FunctionDoc, StateDocument};
 use crate::store::{FunctionKey, Persist};
+
+mod replay;
+
+use replay::Replay;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -232,99 +236,6 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Option<StateDocument>, StateFi
             })?;
     }
     Ok(Some(replay.finish()))
-}
-
-/// What replaying a log builds, one whole line at a time: each function's last `put`
-/// unless a later `delete` removed it, in the order each was first put, and the code.
-struct Replay {
-    /// Functions by position of their first `put`; `None` once deleted.
-    functions: Vec<Option<FunctionDoc>>,
-    /// (project, package, name) -> index in `functions`, for the functions still alive.
-    positions: HashMap<(String, String, String), usize>,
-    /// Every code line seen, by digest.
-    code: BTreeMap<String, String>,
-    /// The header's format version (the current one if there is no header).
-    version: u32,
-}
-
-impl Replay {
-    fn new() -> Self {
-        Self {
-            functions: Vec::new(),
-            positions: HashMap::new(),
-            code: BTreeMap::new(),
-            version: FORMAT_VERSION,
-        }
-    }
-
-    /// Applies one line; the error is the message for a corrupt line.
-    fn apply(&mut self, line: Line) -> Result<(), String> {
-        match line {
-            Line::Header {
-                format,
-                format_version,
-            } => {
-                // Older formats load (the document reader converts them); the file is
-                // rewritten in the current format when it is compacted at start-up.
-                if format != FORMAT || !(1..=FORMAT_VERSION).contains(&format_version) {
-                    return Err(format!(
-                        "{format} version {format_version} is not {FORMAT} version 1 to {FORMAT_VERSION}"
-                    ));
-                }
-                self.version = format_version;
-            }
-            Line::Code { digest, base64 } => {
-                self.code.insert(digest, base64);
-            }
-            Line::Put(doc) => self.put(*doc),
-            Line::Delete {
-                project,
-                package,
-                func_name,
-            } => {
-                if let Some(i) = self.positions.remove(&(project, package, func_name)) {
-                    self.functions[i] = None;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    /// A function replaces its earlier record in place, or takes the next position.
-    fn put(&mut self, doc: FunctionDoc) {
-        let key = (
-            doc.project.clone(),
-            doc.package.clone(),
-            doc.func_name.clone(),
-        );
-        match self.positions.get(&key) {
-            Some(&i) => self.functions[i] = Some(doc),
-            None => {
-                self.positions.insert(key, self.functions.len());
-                self.functions.push(Some(doc));
-            }
-        }
-    }
-
-    /// The document: the functions still alive and only the code they hold.
-    fn finish(self) -> StateDocument {
-        let functions: Vec<FunctionDoc> = self.functions.into_iter().flatten().collect();
-        let used: HashSet<&str> = functions
-            .iter()
-            .flat_map(|f| {
-                std::iter::once(f.latest.digest.as_str())
-                    .chain(f.versions.iter().map(|v| v.state.digest.as_str()))
-            })
-            .collect();
-        let mut code = self.code;
-        code.retain(|d, _| used.contains(d.as_str()));
-        StateDocument {
-            format: FORMAT.to_owned(),
-            format_version: self.version,
-            functions,
-            code,
-        }
-    }
 }
 
 fn line_bytes(line: &Line) -> Vec<u8> {
