@@ -42,7 +42,7 @@
 //!   that fails before the rename leaves the old file in use; the rename is the commit
 //!   point (see `StateFile::rewrite`).
 
-use std::collections::{BTreeMap, HashMap, HashSet};
+use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -54,6 +54,10 @@ use crate::domain::encode_code;
 use crate::model::FunctionRecord;
 use crate::state::{FORMAT, FORMAT_VERSION, FunctionDoc, StateDocument};
 use crate::store::{FunctionKey, Persist};
+
+mod replay;
+
+use replay::Replay;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -208,17 +212,9 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Option<StateDocument>, StateFi
     if bytes.is_empty() {
         return Ok(None);
     }
-    let corrupt = |line: usize, message: String| StateFileError::Corrupt {
-        path: path.to_owned(),
-        line,
-        message,
-    };
-    let mut functions: Vec<Option<FunctionDoc>> = Vec::new();
-    let mut positions: HashMap<(String, String, String), usize> = HashMap::new();
-    let mut code: BTreeMap<String, String> = BTreeMap::new();
+    let mut replay = Replay::new();
     let mut segments = bytes.split(|b| *b == b'\n').peekable();
     let mut n = 0;
-    let mut version = FORMAT_VERSION;
     while let Some(segment) = segments.next() {
         n += 1;
         let complete = segments.peek().is_some();
@@ -230,68 +226,16 @@ pub fn parse(path: &Path, bytes: &[u8]) -> Result<Option<StateDocument>, StateFi
         if segment.iter().all(u8::is_ascii_whitespace) {
             continue;
         }
-        let line: Line = serde_json::from_slice(segment).map_err(|e| corrupt(n, e.to_string()))?;
-        match line {
-            Line::Header {
-                format,
-                format_version,
-            } => {
-                // Older formats load (the document reader converts them); the file is
-                // rewritten in the current format when it is compacted at start-up.
-                if format != FORMAT || !(1..=FORMAT_VERSION).contains(&format_version) {
-                    return Err(corrupt(
-                        n,
-                        format!(
-                            "{format} version {format_version} is not {FORMAT} version 1 to {FORMAT_VERSION}"
-                        ),
-                    ));
-                }
-                version = format_version;
-            }
-            Line::Code { digest, base64 } => {
-                code.insert(digest, base64);
-            }
-            Line::Put(doc) => {
-                let key = (
-                    doc.project.clone(),
-                    doc.package.clone(),
-                    doc.func_name.clone(),
-                );
-                match positions.get(&key) {
-                    Some(&i) => functions[i] = Some(*doc),
-                    None => {
-                        positions.insert(key, functions.len());
-                        functions.push(Some(*doc));
-                    }
-                }
-            }
-            Line::Delete {
-                project,
-                package,
-                func_name,
-            } => {
-                if let Some(i) = positions.remove(&(project, package, func_name)) {
-                    functions[i] = None;
-                }
-            }
-        }
+        serde_json::from_slice(segment)
+            .map_err(|e| e.to_string())
+            .and_then(|line| replay.apply(line))
+            .map_err(|message| StateFileError::Corrupt {
+                path: path.to_owned(),
+                line: n,
+                message,
+            })?;
     }
-    let functions: Vec<FunctionDoc> = functions.into_iter().flatten().collect();
-    // Keep only the code something still holds.
-    let used: HashSet<&str> = functions
-        .iter()
-        .flat_map(|f| {
-            std::iter::once(f.latest.digest.as_str())
-                .chain(f.versions.iter().map(|v| v.state.digest.as_str()))
-        })
-        .collect();
-    code.retain(|d, _| used.contains(d.as_str()));
-    Ok(Some(StateDocument {
-        format: FORMAT.to_owned(),
-        format_version: version,
-        functions,
-        code,
-    }))
+    Ok(Some(replay.finish()))
 }
 
 fn line_bytes(line: &Line) -> Vec<u8> {

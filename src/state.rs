@@ -260,6 +260,27 @@ impl FunctionDoc {
         version: u32,
     ) -> Result<FunctionRecord, DocumentError> {
         let key = self.key(at)?;
+        let versions = self.parse_versions(at, code, version)?;
+        let aliases = self.parse_aliases(at, &versions)?;
+        Ok(FunctionRecord {
+            seq,
+            func_id: crate::model::derive_func_id(&key.project, &key.package, &key.name),
+            project: key.project,
+            package: key.package,
+            name: key.name,
+            latest: self.latest.parse(&format!("{at}.latest"), code, version)?,
+            versions,
+            aliases,
+        })
+    }
+
+    /// The published versions, in order, each name once.
+    fn parse_versions(
+        &self,
+        at: &str,
+        code: &CodePool,
+        version: u32,
+    ) -> Result<crate::model::Versions, DocumentError> {
         let mut versions = crate::model::Versions::default();
         for (i, v) in self.versions.iter().enumerate() {
             let at = format!("{at}.versions[{i}]");
@@ -279,6 +300,15 @@ impl FunctionDoc {
                     .ok_or_else(|| bad(&at, "description too long"))?,
             });
         }
+        Ok(versions)
+    }
+
+    /// The aliases, in order, each name once, each pointing at `latest` or a version here.
+    fn parse_aliases(
+        &self,
+        at: &str,
+        versions: &crate::model::Versions,
+    ) -> Result<Vec<AliasRecord>, DocumentError> {
         let exists = |name: &str| name == "latest" || versions.get(name).is_some();
         let mut aliases: Vec<AliasRecord> = Vec::with_capacity(self.aliases.len());
         for (i, a) in self.aliases.iter().enumerate() {
@@ -291,27 +321,7 @@ impl FunctionDoc {
             if !exists(&a.version) {
                 return Err(bad(&at, format!("points to missing version {}", a.version)));
             }
-            let additional = match &a.additional_version {
-                None => None,
-                Some(v) => {
-                    let version = VersionName::parse(v).map_err(|e| bad(&at, e))?;
-                    if !exists(v) || v == &a.version {
-                        return Err(bad(&at, format!("bad additional version {v}")));
-                    }
-                    if a.additional_weight.is_some_and(|w| !(0..=100).contains(&w)) {
-                        return Err(bad(&at, "weight outside 0-100"));
-                    }
-                    if let Some(strategy) = &a.additional_strategy {
-                        crate::domain::alias::check_strategy(strategy)
-                            .map_err(|why| bad(&at, format!("additional_strategy: {why}")))?;
-                    }
-                    Some(AdditionalVersion {
-                        version,
-                        weight: a.additional_weight,
-                        strategy: a.additional_strategy.clone(),
-                    })
-                }
-            };
+            let additional = a.parse_additional(&at, &exists)?;
             aliases.push(AliasRecord {
                 name,
                 version: a.version.clone(),
@@ -321,16 +331,40 @@ impl FunctionDoc {
                 additional,
             });
         }
-        Ok(FunctionRecord {
-            seq,
-            func_id: crate::model::derive_func_id(&key.project, &key.package, &key.name),
-            project: key.project,
-            package: key.package,
-            name: key.name,
-            latest: self.latest.parse(&format!("{at}.latest"), code, version)?,
-            versions,
-            aliases,
-        })
+        Ok(aliases)
+    }
+}
+
+impl AliasDoc {
+    /// The additional version, if traffic is split: another existing version, a weight of
+    /// 0-100, well-formed rules.
+    fn parse_additional(
+        &self,
+        at: &str,
+        exists: &dyn Fn(&str) -> bool,
+    ) -> Result<Option<AdditionalVersion>, DocumentError> {
+        let Some(v) = &self.additional_version else {
+            return Ok(None);
+        };
+        let version = VersionName::parse(v).map_err(|e| bad(at, e))?;
+        if !exists(v) || v == &self.version {
+            return Err(bad(at, format!("bad additional version {v}")));
+        }
+        if self
+            .additional_weight
+            .is_some_and(|w| !(0..=100).contains(&w))
+        {
+            return Err(bad(at, "weight outside 0-100"));
+        }
+        if let Some(strategy) = &self.additional_strategy {
+            crate::domain::alias::check_strategy(strategy)
+                .map_err(|why| bad(at, format!("additional_strategy: {why}")))?;
+        }
+        Ok(Some(AdditionalVersion {
+            version,
+            weight: self.additional_weight,
+            strategy: self.additional_strategy.clone(),
+        }))
     }
 }
 

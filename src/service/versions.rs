@@ -5,7 +5,7 @@ use super::{FunctionSnapshot, Service, latest_snapshot, require_latest, version_
 use crate::clock::default_version_name;
 use crate::domain::{ProjectId, Urn, VersionName};
 use crate::error::{ApiError, ErrorCode};
-use crate::model::{FunctionState, VersionRecord};
+use crate::model::{FunctionRecord, FunctionState, VersionRecord};
 
 impl Service {
     /// CreateFunctionVersion (publish), SPEC section 2. Rules 3 to 9 run as one step under
@@ -30,38 +30,13 @@ impl Service {
         self.store
             .update_function(&key, |f| {
                 let input = input?;
-                let latest_digest = f.latest.code.digest();
-                if let Some(expected) = &input.digest
-                    && !expected.eq_ignore_ascii_case(latest_digest.as_str())
-                {
-                    return Err(ApiError::invalid_parameter(format!(
-                        "digest '{}' does not match the digest of latest's code '{latest_digest}'",
-                        expected.chars().take(160).collect::<String>()
-                    )));
-                }
-                if reject_unchanged
-                    && let Some(newest) = f.versions.last()
-                    && newest.state.code.digest() == latest_digest
-                    && *newest.published_config == *f.latest.config
-                {
-                    // The exact catalogue text (SPEC 2 rule 6): clients match on it.
-                    return Err(ApiError::new(ErrorCode::NothingToPublish));
-                }
+                check_publishable(f, input.digest.as_deref(), reject_unchanged)?;
                 let name = match input.version {
                     Some(name) => name,
                     None => VersionName::parse(&default_version_name(now, offset))
                         .expect("a clock-made name follows the version rule"),
                 };
-                if f.version(name.as_str()).is_some() {
-                    return Err(ApiError::detailed(
-                        ErrorCode::VersionExists,
-                        format_args!("'{name}'"),
-                    ));
-                }
-                if f.versions.len() >= max_versions {
-                    // The exact catalogue text (SPEC 2 rule 8).
-                    return Err(ApiError::new(ErrorCode::VersionLimit));
-                }
+                check_room_for(f, &name, max_versions)?;
                 let state = FunctionState {
                     config: f.latest.config.clone(),
                     code: f.latest.code.clone(),
@@ -111,4 +86,51 @@ impl Service {
             })
             .ok_or_else(ApiError::function_not_found)
     }
+}
+
+/// SPEC 2 rules 5 and 6, under the function's lock: latest's code is the one the client
+/// expects (`digest`), and, when `reject_unchanged`, differs from the newest version's.
+fn check_publishable(
+    f: &FunctionRecord,
+    digest: Option<&str>,
+    reject_unchanged: bool,
+) -> Result<(), ApiError> {
+    let latest_digest = f.latest.code.digest();
+    if let Some(expected) = digest
+        && !expected.eq_ignore_ascii_case(latest_digest.as_str())
+    {
+        return Err(ApiError::invalid_parameter(format!(
+            "digest '{}' does not match the digest of latest's code '{latest_digest}'",
+            expected.chars().take(160).collect::<String>()
+        )));
+    }
+    if reject_unchanged
+        && let Some(newest) = f.versions.last()
+        && newest.state.code.digest() == latest_digest
+        && *newest.published_config == *f.latest.config
+    {
+        // The exact catalogue text (SPEC 2 rule 6): clients match on it.
+        return Err(ApiError::new(ErrorCode::NothingToPublish));
+    }
+    Ok(())
+}
+
+/// SPEC 2 rules 7 and 8, under the function's lock: `name` is free, and the function has
+/// fewer than `max_versions` versions.
+fn check_room_for(
+    f: &FunctionRecord,
+    name: &VersionName,
+    max_versions: usize,
+) -> Result<(), ApiError> {
+    if f.version(name.as_str()).is_some() {
+        return Err(ApiError::detailed(
+            ErrorCode::VersionExists,
+            format_args!("'{name}'"),
+        ));
+    }
+    if f.versions.len() >= max_versions {
+        // The exact catalogue text (SPEC 2 rule 8).
+        return Err(ApiError::new(ErrorCode::VersionLimit));
+    }
+    Ok(())
 }

@@ -1,4 +1,5 @@
-//! The dashboard's HTML: the page, and the sections `ui/live` swaps in.
+//! The dashboard's HTML: the page, and the sections `ui/live` swaps in. The functions
+//! section, the largest, is in `render/functions.rs`.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
@@ -9,6 +10,10 @@ use serde_json::Value;
 use crate::faults::Action;
 
 use super::*;
+
+mod functions;
+
+use functions::render_functions;
 
 /// `{"combine_type":"and","rules":[{"rule_type":"Header","param":"x-user","op":"in","value":"a,b"}]}`
 /// as "header x-user is one of a, b and ...". The stored strategy was validated on the way
@@ -77,6 +82,37 @@ pub(super) fn plural(n: usize, one: &str, many: &str) -> String {
 /// no state, and the script loads it with the token.
 pub fn render_page(data: Option<&Overview>, token_required: bool) -> String {
     let mut h = String::with_capacity(64 * 1024);
+    render_page_header(&mut h, data.is_some(), token_required);
+    match data {
+        Some(o) => render_sections(&mut h, o),
+        None => render_unloaded_sections(&mut h),
+    }
+    h.push_str("</main>\n</body>\n</html>\n");
+    h
+}
+
+/// The token form, shown when `control.token` is set.
+const TOKEN_FORM: &str = r#"<form id="token-form" class="token">
+<label for="token">Control token</label>
+<input id="token" name="token" type="password" autocomplete="off" spellcheck="false">
+<button type="submit">Use token</button>
+<button type="button" id="forget-token">Forget</button>
+<span class="hint">Kept in this tab only (sessionStorage), sent as <code>Authorization: Bearer</code>.</span>
+</form>
+"#;
+
+/// The control buttons, and what to do without JavaScript.
+const ACTIONS: &str = r#"<div class="actions" role="group" aria-label="Control actions">
+<button type="button" data-method="POST" data-path="/_emulator/reset" data-confirm="Reset the emulator to its seeded state? Every function not in the config is deleted." data-done="Reset: back to the seeded state.">Reset emulator</button>
+<button type="button" data-method="DELETE" data-path="/_emulator/requests" data-done="Journal cleared.">Clear journal</button>
+<button type="button" data-method="DELETE" data-path="/_emulator/faults" data-done="Every fault rule disarmed.">Disarm faults</button>
+</div>
+<noscript><p class="hint">Without JavaScript this page is a snapshot (reload to refresh) and the buttons do nothing: use <code>curl -X POST /_emulator/reset</code>, <code>curl -X DELETE /_emulator/requests</code>, <code>curl -X DELETE /_emulator/faults</code>.</p></noscript>
+</header>
+"#;
+
+/// The document head and the page header: title, live status, token form, buttons.
+fn render_page_header(h: &mut String, has_state: bool, token_required: bool) {
     let _ = write!(
         h,
         r##"<!doctype html>
@@ -94,61 +130,43 @@ pub fn render_page(data: Option<&Overview>, token_required: bool) -> String {
 <h1>fgs-emulator <span class="muted">dashboard</span></h1>
 <p id="live-status" role="status" aria-live="polite">{status}</p>
 "##,
-        status = if data.is_some() {
+        status = if has_state {
             "Showing the state as the page was served. With JavaScript on, it updates by itself."
         } else {
             "This emulator has a control token: enter it to see its state."
         },
     );
     if token_required {
-        h.push_str(
-            r#"<form id="token-form" class="token">
-<label for="token">Control token</label>
-<input id="token" name="token" type="password" autocomplete="off" spellcheck="false">
-<button type="submit">Use token</button>
-<button type="button" id="forget-token">Forget</button>
-<span class="hint">Kept in this tab only (sessionStorage), sent as <code>Authorization: Bearer</code>.</span>
-</form>
-"#,
+        h.push_str(TOKEN_FORM);
+    }
+    h.push_str(ACTIONS);
+}
+
+/// `<main>` with every live section, carrying their digests so the first poll swaps nothing.
+fn render_sections(h: &mut String, o: &Overview) {
+    let live = render_live(o);
+    let digests = serde_json::to_string(&live.digests).unwrap_or_default();
+    let _ = writeln!(h, r#"<main id="live" data-digests="{}">"#, esc(&digests));
+    for (id, _) in SECTIONS {
+        h.push_str(&live.sections[id]);
+    }
+}
+
+/// `<main>` with empty sections under the same ids, when the state needs the token.
+fn render_unloaded_sections(h: &mut String) {
+    h.push_str("<main id=\"live\">\n");
+    // Empty sections with the same ids: the script fills them.
+    for (id, title) in [
+        ("status", "Emulator"),
+        ("faults", "Fault rules"),
+        ("functions", "Functions"),
+        ("requests", "Recent requests"),
+    ] {
+        let _ = writeln!(
+            h,
+            r#"<section id="{id}" data-live aria-labelledby="{id}-h"><h2 id="{id}-h">{title}</h2><p class="muted">Not loaded: this emulator needs its control token.</p></section>"#
         );
     }
-    h.push_str(
-        r#"<div class="actions" role="group" aria-label="Control actions">
-<button type="button" data-method="POST" data-path="/_emulator/reset" data-confirm="Reset the emulator to its seeded state? Every function not in the config is deleted." data-done="Reset: back to the seeded state.">Reset emulator</button>
-<button type="button" data-method="DELETE" data-path="/_emulator/requests" data-done="Journal cleared.">Clear journal</button>
-<button type="button" data-method="DELETE" data-path="/_emulator/faults" data-done="Every fault rule disarmed.">Disarm faults</button>
-</div>
-<noscript><p class="hint">Without JavaScript this page is a snapshot (reload to refresh) and the buttons do nothing: use <code>curl -X POST /_emulator/reset</code>, <code>curl -X DELETE /_emulator/requests</code>, <code>curl -X DELETE /_emulator/faults</code>.</p></noscript>
-</header>
-"#,
-    );
-    match data {
-        Some(o) => {
-            let live = render_live(o);
-            let digests = serde_json::to_string(&live.digests).unwrap_or_default();
-            let _ = writeln!(h, r#"<main id="live" data-digests="{}">"#, esc(&digests));
-            for (id, _) in SECTIONS {
-                h.push_str(&live.sections[id]);
-            }
-        }
-        None => {
-            h.push_str("<main id=\"live\">\n");
-            // Empty sections with the same ids: the script fills them.
-            for (id, title) in [
-                ("status", "Emulator"),
-                ("faults", "Fault rules"),
-                ("functions", "Functions"),
-                ("requests", "Recent requests"),
-            ] {
-                let _ = writeln!(
-                    h,
-                    r#"<section id="{id}" data-live aria-labelledby="{id}-h"><h2 id="{id}-h">{title}</h2><p class="muted">Not loaded: this emulator needs its control token.</p></section>"#
-                );
-            }
-        }
-    }
-    h.push_str("</main>\n</body>\n</html>\n");
-    h
 }
 
 /// The live sections, by element id, each with a digest of its HTML: what
@@ -294,174 +312,6 @@ pub(super) fn render_faults(h: &mut String, o: &Overview) {
     h.push_str("</tbody></table></section>\n");
 }
 
-pub(super) fn render_version(h: &mut String, v: &VersionSummary, class: &str, tag: &str) {
-    let description = if v.description.is_empty() {
-        String::new()
-    } else {
-        format!(" <span class=\"desc\">{}</span>", esc(&v.description))
-    };
-    let _ = writeln!(
-        h,
-        r#"<li class="{class}"><strong class="vname">{name}</strong>{tag} <time>{time}</time>{description} <code title="SHA-512 prefix">{digest}</code> <span class="size">{size}</span></li>"#,
-        name = esc(&v.name),
-        time = esc(&v.last_modified),
-        digest = esc(&v.digest_prefix),
-        size = bytes(v.code_size),
-    );
-}
-
-pub(super) fn render_alias(h: &mut String, a: &AliasSummary) {
-    let weight = a.additional_weight.unwrap_or(0).clamp(0, 100);
-    let major_share = if a.additional_version.is_some() {
-        100 - weight
-    } else {
-        100
-    };
-    let mut label = format!("{} routes {major_share}% to {}", a.name, a.version);
-    if let Some(extra) = &a.additional_version {
-        let _ = write!(label, " and {weight}% to {extra}");
-    }
-    let _ = write!(
-        h,
-        r#"<li class="alias"><div class="alias-head"><strong>!{name}</strong> → {major}{desc}</div>
-<div class="bar" role="img" aria-label="{label}"><span class="seg major" style="width:{major_share}%">{major} {major_share}%</span>"#,
-        name = esc(&a.name),
-        major = esc(&a.version),
-        desc = if a.description.is_empty() {
-            String::new()
-        } else {
-            format!(" <span class=\"desc\">{}</span>", esc(&a.description))
-        },
-        label = esc(&label),
-    );
-    if let Some(extra) = &a.additional_version {
-        let _ = write!(
-            h,
-            r#"<span class="seg extra" style="width:{weight}%">{} {weight}%</span>"#,
-            esc(extra)
-        );
-    }
-    h.push_str("</div>\n");
-    if let (Some(extra), Some(words)) = (&a.additional_version, &a.strategy_words) {
-        let _ = writeln!(
-            h,
-            r#"<p class="rules">Requests where {} go to {}; the others follow the weights.</p>"#,
-            esc(words),
-            esc(extra)
-        );
-    }
-    if !a.observed.is_empty() {
-        let total: u64 = a.observed.values().sum();
-        let parts: Vec<String> = a
-            .observed
-            .iter()
-            .map(|(v, n)| {
-                let configured = if *v == a.version {
-                    format!(", configured {major_share}%")
-                } else if Some(v) == a.additional_version.as_ref() {
-                    format!(", configured {weight}%")
-                } else {
-                    String::new()
-                };
-                format!(
-                    "<span class=\"obs\" data-version=\"{v}\">{v}: {n} ({pct:.0}%{configured})</span>",
-                    v = esc(v),
-                    pct = *n as f64 * 100.0 / total as f64,
-                )
-            })
-            .collect();
-        let _ = writeln!(
-            h,
-            r#"<p class="observed">Observed over {}: {}</p>"#,
-            plural(total as usize, "invocation", "invocations"),
-            parts.join(", ")
-        );
-    }
-    h.push_str("</li>\n");
-}
-
-pub(super) fn render_functions(h: &mut String, o: &Overview) {
-    let _ = writeln!(
-        h,
-        r#"<section id="functions" data-live data-open-default="{}" aria-labelledby="functions-h"><h2 id="functions-h">Functions <span class="count">{}</span></h2>"#,
-        o.functions.len() <= OPEN_FUNCTIONS,
-        o.functions.len()
-    );
-    if o.functions.is_empty() {
-        h.push_str("<p class=\"muted\" id=\"no-functions\">No function yet.</p></section>\n");
-        return;
-    }
-    let open = o.functions.len() <= OPEN_FUNCTIONS;
-    let mut current: (Option<&str>, Option<&str>) = (None, None);
-    for f in &o.functions {
-        if current.0 != Some(&f.project) {
-            if current.0.is_some() {
-                h.push_str("</ul></div>\n");
-            }
-            let _ = writeln!(
-                h,
-                r#"<h3 class="project">Project <code>{}</code></h3>"#,
-                esc(&f.project)
-            );
-            current = (Some(&f.project), None);
-        }
-        if current.1 != Some(&f.package) {
-            if current.1.is_some() {
-                h.push_str("</ul></div>\n");
-            }
-            let _ = writeln!(
-                h,
-                r#"<div class="package"><h4>Package <code>{}</code></h4><ul class="functions">"#,
-                esc(&f.package)
-            );
-            current.1 = Some(&f.package);
-        }
-        let key = format!("{}/{}/{}", f.project, f.package, f.name);
-        let _ = write!(
-            h,
-            r#"<li class="function" data-name="{name}"><details data-key="{key}"{open}><summary><strong>{name}</strong> <span class="muted">{runtime}</span> <span class="cap">{n} of {max} versions</span> <span class="muted">{aliases}</span></summary>
-<ol class="timeline" aria-label="Versions of {name}, oldest first">
-"#,
-            name = esc(&f.name),
-            key = esc(&key),
-            open = if open { " open" } else { "" },
-            runtime = esc(&f.runtime),
-            n = f.versions.len(),
-            max = o.max_versions,
-            aliases = plural(f.aliases.len(), "alias", "aliases"),
-        );
-        let newest = f.versions.len().checked_sub(1);
-        for (i, v) in f.versions.iter().enumerate() {
-            let tag = if Some(i) == newest {
-                " <span class=\"tag\">newest</span>"
-            } else {
-                ""
-            };
-            render_version(h, v, "version", tag);
-        }
-        render_version(
-            h,
-            &f.latest,
-            "version latest",
-            " <span class=\"tag latest\">working copy</span>",
-        );
-        h.push_str("</ol>\n");
-        if !f.aliases.is_empty() {
-            let _ = writeln!(
-                h,
-                r#"<ul class="aliases" aria-label="Aliases of {}">"#,
-                esc(&f.name)
-            );
-            for a in &f.aliases {
-                render_alias(h, a);
-            }
-            h.push_str("</ul>\n");
-        }
-        h.push_str("</details></li>\n");
-    }
-    h.push_str("</ul></div>\n</section>\n");
-}
-
 pub(super) fn render_requests(h: &mut String, o: &Overview) {
     let _ = writeln!(
         h,
@@ -519,5 +369,3 @@ pub(super) fn render_requests(h: &mut String, o: &Overview) {
     }
     h.push_str("</tbody></table></div></section>\n");
 }
-
-// ---- handlers ---------------------------------------------------------------------------

@@ -69,53 +69,9 @@ impl AliasBody {
             "additional_version_strategy",
             self.additional_version_strategy,
         )?;
-        let additional_name = match (&weight, &strategy) {
-            (Some((a, _)), Some((b, _))) if a != b => {
-                return Err(err(
-                    ErrorCode::InvalidAdditionalVersion,
-                    format!(
-                        "an alias has one additional version, but weights name '{a}' and the strategy '{b}'"
-                    ),
-                ));
-            }
-            (Some((a, _)), _) | (None, Some((a, _))) => Some(a.clone()),
-            (None, None) => None,
-        };
-        let additional = match additional_name {
+        let additional = match additional_name(&weight, &strategy)? {
             None => None,
-            Some(name) => {
-                if name == "latest" {
-                    return Err(err(
-                        ErrorCode::InvalidAdditionalVersion,
-                        "latest cannot be an additional version",
-                    ));
-                }
-                if name == version {
-                    return Err(ApiError::new(ErrorCode::SameMajorAndAdditional));
-                }
-                let parsed = VersionName::parse(&name)
-                    .map_err(|e| err(ErrorCode::InvalidAdditionalVersion, format!("{e}")))?;
-                let weight = match weight {
-                    None => None,
-                    Some((_, w)) => Some(w.as_i64().filter(|w| (0..=100).contains(w)).ok_or_else(
-                        || {
-                            err(
-                                ErrorCode::InvalidWeight,
-                                format!("{w} is not an integer from 0 to 100"),
-                            )
-                        },
-                    )?),
-                };
-                let strategy = match strategy {
-                    None => None,
-                    Some((_, s)) => Some(validate_strategy(s)?),
-                };
-                Some(crate::model::AdditionalVersion {
-                    version: parsed,
-                    weight,
-                    strategy,
-                })
-            }
+            Some(name) => Some(parse_additional(name, version, weight, strategy)?),
         };
         Ok(AliasInput {
             version: version.to_owned(),
@@ -123,6 +79,69 @@ impl AliasBody {
             additional,
         })
     }
+}
+
+/// The one additional version that the weights and the strategy name (FSS.1091 if they
+/// name two different ones).
+fn additional_name(
+    weight: &Option<(String, Value)>,
+    strategy: &Option<(String, Value)>,
+) -> Result<Option<String>, ApiError> {
+    match (weight, strategy) {
+        (Some((a, _)), Some((b, _))) if a != b => Err(err(
+            ErrorCode::InvalidAdditionalVersion,
+            format!(
+                "an alias has one additional version, but weights name '{a}' and the strategy '{b}'"
+            ),
+        )),
+        (Some((a, _)), _) | (None, Some((a, _))) => Ok(Some(a.clone())),
+        (None, None) => Ok(None),
+    }
+}
+
+/// The additional version `name`: not `latest` (FSS.1091), not the major `version`
+/// (FSS.1093), a version name, its weight an integer 0-100 (FSS.1092), its strategy
+/// well-formed (FSS.0400), checked in that order.
+fn parse_additional(
+    name: String,
+    version: &str,
+    weight: Option<(String, Value)>,
+    strategy: Option<(String, Value)>,
+) -> Result<crate::model::AdditionalVersion, ApiError> {
+    if name == "latest" {
+        return Err(err(
+            ErrorCode::InvalidAdditionalVersion,
+            "latest cannot be an additional version",
+        ));
+    }
+    if name == version {
+        return Err(ApiError::new(ErrorCode::SameMajorAndAdditional));
+    }
+    let parsed = VersionName::parse(&name)
+        .map_err(|e| err(ErrorCode::InvalidAdditionalVersion, format!("{e}")))?;
+    let weight = match weight {
+        None => None,
+        Some((_, w)) => Some(parse_weight(&w)?),
+    };
+    let strategy = match strategy {
+        None => None,
+        Some((_, s)) => Some(validate_strategy(s)?),
+    };
+    Ok(crate::model::AdditionalVersion {
+        version: parsed,
+        weight,
+        strategy,
+    })
+}
+
+/// A weight: an integer from 0 to 100 (FSS.1092).
+fn parse_weight(w: &Value) -> Result<i64, ApiError> {
+    w.as_i64().filter(|w| (0..=100).contains(w)).ok_or_else(|| {
+        err(
+            ErrorCode::InvalidWeight,
+            format!("{w} is not an integer from 0 to 100"),
+        )
+    })
 }
 
 /// A `{version: value}` map with at most one entry; `null` and `{}` mean none.

@@ -72,6 +72,8 @@ const BASE64: base64::engine::GeneralPurpose = base64::engine::GeneralPurpose::n
         .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent),
 );
 
+/// Code from a body: `code_type` says where it is (in `func_code.file`, at `code_url`, or
+/// in `custom_image`); each kind has its own rule below.
 pub(super) fn parse_code(
     code_type: Option<&str>,
     func_code: Option<FuncCodeBody>,
@@ -90,66 +92,14 @@ pub(super) fn parse_code(
     let code_filename = code_filename.unwrap_or_default();
     let (bytes, digest, code_url) = match code_type {
         CodeType::Inline | CodeType::Zip | CodeType::Jar => {
-            let file = func_code.and_then(|c| c.file).unwrap_or_default();
-            if file.is_empty() && code_type != CodeType::Inline {
-                return Err(err(
-                    ErrorCode::CodeRequired,
-                    format!("func_code.file is required for {code_type} code"),
-                ));
-            }
-            let (max, too_large) = if code_type == CodeType::Inline {
-                (limits.max_inline_code_bytes, ErrorCode::InlineCodeTooLarge)
-            } else {
-                (limits.max_code_bytes, ErrorCode::CodeTooLarge)
-            };
-            // Refuse from the encoded length before decoding anything large.
-            let decoded_estimate = file.len() / 4 * 3;
-            if decoded_estimate > max + 3 {
-                return Err(err(
-                    too_large,
-                    format!("about {decoded_estimate} bytes, at most {max}"),
-                ));
-            }
-            let bytes = BASE64.decode(file.as_bytes()).map_err(|e| {
-                err(
-                    ErrorCode::InvalidCode,
-                    format!("func_code.file is not base64 ({e})"),
-                )
-            })?;
-            if bytes.len() > max {
-                return Err(err(
-                    too_large,
-                    format!("{} bytes, at most {max}", bytes.len()),
-                ));
-            }
-            let digest = Digest::of(&bytes);
-            (Bytes::from(bytes), digest, String::new())
+            let (bytes, digest) = carried_code(code_type, func_code, limits)?;
+            (bytes, digest, String::new())
         }
         CodeType::Obs => {
-            let url = code_url.unwrap_or_default();
-            if url.is_empty() {
-                return Err(err(
-                    ErrorCode::CodeRequired,
-                    "code_url is required for obs code",
-                ));
-            }
-            // The emulator does not fetch from OBS: the URL stands for the code.
-            let digest = Digest::of(url.as_bytes());
+            let (digest, url) = obs_code(code_url)?;
             (Bytes::new(), digest, url)
         }
-        CodeType::CustomImageSwr => {
-            let image = custom_image
-                .and_then(|v| v.get("image"))
-                .and_then(Value::as_str)
-                .unwrap_or("");
-            if image.is_empty() {
-                return Err(err(
-                    ErrorCode::CodeRequired,
-                    "custom_image.image is required for Custom-Image-Swr",
-                ));
-            }
-            (Bytes::new(), Digest::of(image.as_bytes()), String::new())
-        }
+        CodeType::CustomImageSwr => (Bytes::new(), image_code(custom_image)?, String::new()),
     };
     Ok(CodeInput {
         code_type,
@@ -158,4 +108,75 @@ pub(super) fn parse_code(
         bytes,
         digest,
     })
+}
+
+/// Inline, zip or jar code, carried base64 in `func_code.file`: decoded within the size
+/// limit of its kind, and digested.
+fn carried_code(
+    code_type: CodeType,
+    func_code: Option<FuncCodeBody>,
+    limits: &LimitsConfig,
+) -> Result<(Bytes, Digest), ApiError> {
+    let file = func_code.and_then(|c| c.file).unwrap_or_default();
+    if file.is_empty() && code_type != CodeType::Inline {
+        return Err(err(
+            ErrorCode::CodeRequired,
+            format!("func_code.file is required for {code_type} code"),
+        ));
+    }
+    let (max, too_large) = if code_type == CodeType::Inline {
+        (limits.max_inline_code_bytes, ErrorCode::InlineCodeTooLarge)
+    } else {
+        (limits.max_code_bytes, ErrorCode::CodeTooLarge)
+    };
+    // Refuse from the encoded length before decoding anything large.
+    let decoded_estimate = file.len() / 4 * 3;
+    if decoded_estimate > max + 3 {
+        return Err(err(
+            too_large,
+            format!("about {decoded_estimate} bytes, at most {max}"),
+        ));
+    }
+    let bytes = BASE64.decode(file.as_bytes()).map_err(|e| {
+        err(
+            ErrorCode::InvalidCode,
+            format!("func_code.file is not base64 ({e})"),
+        )
+    })?;
+    if bytes.len() > max {
+        return Err(err(
+            too_large,
+            format!("{} bytes, at most {max}", bytes.len()),
+        ));
+    }
+    let digest = Digest::of(&bytes);
+    Ok((Bytes::from(bytes), digest))
+}
+
+/// OBS code: the URL, and its digest standing for the code.
+fn obs_code(code_url: Option<String>) -> Result<(Digest, String), ApiError> {
+    let url = code_url.unwrap_or_default();
+    if url.is_empty() {
+        return Err(err(
+            ErrorCode::CodeRequired,
+            "code_url is required for obs code",
+        ));
+    }
+    // The emulator does not fetch from OBS: the URL stands for the code.
+    Ok((Digest::of(url.as_bytes()), url))
+}
+
+/// A custom image: the digest of its name stands for the code.
+fn image_code(custom_image: Option<&Value>) -> Result<Digest, ApiError> {
+    let image = custom_image
+        .and_then(|v| v.get("image"))
+        .and_then(Value::as_str)
+        .unwrap_or("");
+    if image.is_empty() {
+        return Err(err(
+            ErrorCode::CodeRequired,
+            "custom_image.image is required for Custom-Image-Swr",
+        ));
+    }
+    Ok(Digest::of(image.as_bytes()))
 }
