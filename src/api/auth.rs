@@ -19,19 +19,17 @@
 //!
 //! The control plane under `/_emulator` is not behind this layer.
 
-use std::pin::Pin;
-
-use axum::body::{Body, Bytes, HttpBody};
+use axum::body::Body;
 use axum::extract::{OriginalUri, Request, State};
 use axum::http::header::AUTHORIZATION;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use percent_encoding::percent_decode_str;
 
 use super::signature::{self, SignatureError, SignedRequest};
 use crate::app_state::AppState;
 use crate::config::{AuthConfig, AuthMode};
 use crate::error::ApiError;
+use crate::http::extract::read_limited;
 
 /// The prefix of an AK/SK-signed request's Authorization header.
 pub const SDK_HMAC_PREFIX: &str = "SDK-HMAC-SHA256 ";
@@ -97,13 +95,13 @@ async fn verify(app: &AppState, req: Request) -> Result<Request, ApiError> {
         .extensions()
         .get::<OriginalUri>()
         .map_or_else(|| req.uri().clone(), |o| o.0.clone());
-    let project = project_of(uri.path());
+    let project = crate::http::path_project(uri.path());
 
     let req = if presented.signed {
         let (parts, body) = req.into_parts();
         let limit = usize::try_from(config.server.max_body_bytes).unwrap_or(usize::MAX);
         let deadline = std::time::Duration::from_secs(config.server.body_timeout_seconds);
-        let bytes = tokio::time::timeout(deadline, read_body(body, limit))
+        let bytes = tokio::time::timeout(deadline, read_limited(body, limit))
             .await
             .map_err(|_| ApiError::body_timeout(deadline.as_secs()))??;
         let request = SignedRequest {
@@ -161,31 +159,6 @@ fn allowed_on(project_ids: &[String], project: Option<&str>, who: &str) -> Resul
     )))
 }
 
-/// The `{project_id}` of `/v2/{project_id}/...` (the path's second segment), decoded.
-fn project_of(path: &str) -> Option<String> {
-    let segment = path.split('/').nth(2).filter(|s| !s.is_empty())?;
-    Some(percent_decode_str(segment).decode_utf8_lossy().into_owned())
-}
-
-/// Reads the whole body, refusing more than `limit` bytes with 413 FSS.0413. The
-/// `body_limit` layer in `app.rs` already refused an over-long `Content-Length`; this
-/// stops a chunked body that grows past the limit.
-async fn read_body(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    let mut buf = Vec::new();
-    while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
-        let frame = frame
-            .map_err(|e| ApiError::invalid_field("body", format_args!("could not be read: {e}")))?;
-        // Trailers are not data and are not signed; only data frames count.
-        if let Ok(data) = frame.into_data() {
-            if buf.len().saturating_add(data.len()) > limit {
-                return Err(ApiError::body_too_large(limit as u64));
-            }
-            buf.extend_from_slice(&data);
-        }
-    }
-    Ok(Bytes::from(buf))
-}
-
 fn no_credentials() -> ApiError {
     ApiError::unauthorized("send X-Auth-Token or an SDK-HMAC-SHA256 Authorization header")
 }
@@ -205,10 +178,16 @@ mod tests {
 
     #[test]
     fn the_project_is_the_second_path_segment() {
-        assert_eq!(project_of("/v2/abc/fgs/functions").as_deref(), Some("abc"));
-        assert_eq!(project_of("/v2/%7Bp%7D/fgs").as_deref(), Some("{p}"));
-        assert_eq!(project_of("/v2/").as_deref(), None);
-        assert_eq!(project_of("/").as_deref(), None);
+        assert_eq!(
+            crate::http::path_project("/v2/abc/fgs/functions").as_deref(),
+            Some("abc")
+        );
+        assert_eq!(
+            crate::http::path_project("/v2/%7Bp%7D/fgs").as_deref(),
+            Some("{p}")
+        );
+        assert_eq!(crate::http::path_project("/v2/").as_deref(), None);
+        assert_eq!(crate::http::path_project("/").as_deref(), None);
     }
 
     #[test]
@@ -244,9 +223,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_body_over_the_limit_is_413() {
-        let err = read_body(Body::from(vec![0u8; 11]), 10).await.unwrap_err();
+        let err = read_limited(Body::from(vec![0u8; 11]), 10)
+            .await
+            .unwrap_err();
         assert_eq!(err.code(), ErrorCode::BodyTooLarge);
-        let ok = read_body(Body::from(vec![7u8; 10]), 10).await.unwrap();
+        let ok = read_limited(Body::from(vec![7u8; 10]), 10).await.unwrap();
         assert_eq!(ok.len(), 10);
     }
 }

@@ -146,7 +146,7 @@ mod tests {
     use super::*;
 
     /// The names the journal and fault rules have always used, by route.
-    const NAMES: [(&str, &str, &str); 19] = [
+    const NAMES: [(&str, &str, &str); 21] = [
         ("POST", "", "CreateFunction"),
         ("GET", "", "ListFunctions"),
         ("DELETE", "/{function_urn}", "DeleteFunction"),
@@ -190,6 +190,12 @@ mod tests {
             "ListActiveAsyncInvocations",
         ),
         ("POST", "/{function_urn}/cancel", "CancelAsyncInvocation"),
+        (
+            "PUT",
+            "/{function_urn}/config-max-instance",
+            "UpdateFunctionMaxInstanceConfig",
+        ),
+        ("GET", "/{function_urn}/lts-log-detail", "ShowLtsLogDetails"),
     ];
 
     #[test]

@@ -130,14 +130,12 @@ pub(crate) async fn inject_faults(
     if is_control_plane(path) {
         return next.run(req).await;
     }
-    let project = path
-        .strip_prefix("/v2/")
-        .and_then(|rest| rest.split('/').next());
+    let project = crate::http::path_project(path);
     let action = app.faults().check(&Probe {
         operation: operation_of(&req),
         method: req.method().as_str(),
         path,
-        project,
+        project: project.as_deref(),
     });
     match action {
         None => next.run(req).await,

@@ -1,17 +1,18 @@
 //! Our own extractors, so a malformed body, a wrong type or a bad path parameter comes back
 //! in the FSS envelope and names the field, instead of axum's plain-text rejections.
 
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use std::pin::Pin;
+
+use axum::body::{Body, Bytes};
 use axum::extract::{FromRequest, FromRequestParts, Path, Request};
-use axum::http::StatusCode;
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
+use http_body::Body as _;
 use serde::de::DeserializeOwned;
 
 use crate::app_state::AppState;
 use crate::domain::{ProjectId, Urn};
-use crate::error::{ApiError, ErrorCode};
+use crate::error::ApiError;
 
 /// A JSON object body that must be present.
 pub struct ApiJson<T>(pub T);
@@ -44,19 +45,30 @@ impl<T: DeserializeOwned + Default> FromRequest<AppState> for OptionalJson<T> {
 /// Reads the whole body within `server.body_timeout_seconds` (408 FSS.0408 when a client
 /// stalls) and `server.max_body_bytes` (413 FSS.0413).
 pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError> {
-    let limit = std::time::Duration::from_secs(state.config().server.body_timeout_seconds);
-    match tokio::time::timeout(limit, Bytes::from_request(req, state)).await {
-        Ok(read) => read.map_err(bytes_rejection),
-        Err(_) => Err(ApiError::body_timeout(limit.as_secs())),
-    }
+    let server = &state.config().server;
+    let deadline = std::time::Duration::from_secs(server.body_timeout_seconds);
+    let limit = usize::try_from(server.max_body_bytes).unwrap_or(usize::MAX);
+    tokio::time::timeout(deadline, read_limited(req.into_body(), limit))
+        .await
+        .map_err(|_| ApiError::body_timeout(deadline.as_secs()))?
 }
 
-fn bytes_rejection(r: BytesRejection) -> ApiError {
-    if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(ErrorCode::BodyTooLarge)
-    } else {
-        ApiError::invalid_field("body", format_args!("could not be read: {r}"))
+/// Reads a whole body, refusing more than `limit` bytes with 413 FSS.0413 as soon as it
+/// grows past it (the edge already refused an over-long `Content-Length`; this stops a
+/// chunked body). Only data frames count: trailers are not data (and are not signed).
+pub async fn read_limited(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    let mut buf = Vec::new();
+    while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
+        let frame = frame
+            .map_err(|e| ApiError::invalid_field("body", format_args!("could not be read: {e}")))?;
+        if let Ok(data) = frame.into_data() {
+            if buf.len().saturating_add(data.len()) > limit {
+                return Err(ApiError::body_too_large(limit as u64));
+            }
+            buf.extend_from_slice(&data);
+        }
     }
+    Ok(Bytes::from(buf))
 }
 
 /// Reads the body; `None` when it is empty. The checks, in order: a JSON content type (when

@@ -29,3 +29,29 @@ pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
         }
     }
 }
+
+/// The `{project_id}` of a FunctionGraph path (`/v2/{project_id}/...`), percent-decoded;
+/// `None` for any other path. Authentication and the fault rules both read it here, so they
+/// always agree on which project a request is for.
+pub fn path_project(path: &str) -> Option<String> {
+    let segment = path.strip_prefix("/v2/")?.split('/').next()?;
+    (!segment.is_empty()).then(|| {
+        percent_encoding::percent_decode_str(segment)
+            .decode_utf8_lossy()
+            .into_owned()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_project_is_the_segment_after_v2_decoded() {
+        assert_eq!(
+            super::path_project("/v2/p1/fgs/functions").as_deref(),
+            Some("p1")
+        );
+        assert_eq!(super::path_project("/v2/a%2Db/fgs").as_deref(), Some("a-b"));
+        assert_eq!(super::path_project("/v2//fgs"), None);
+        assert_eq!(super::path_project("/_emulator/health"), None);
+    }
+}
