@@ -300,11 +300,6 @@ impl StateFile {
         }
     }
 
-    /// The file's path.
-    pub fn path(&self) -> &Path {
-        &self.path
-    }
-
     /// Whether the digest's code line is in the file and synced (for tests).
     pub fn code_written(&self, digest: &str) -> bool {
         self.lock().written_code.contains(digest)

@@ -185,9 +185,11 @@ async fn kill_9_in_a_burst_of_publishes_loses_no_acknowledged_version() {
     assert_eq!(s, 200);
 
     let stop = Arc::new(AtomicBool::new(false));
+    let acks = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let tasks: Vec<_> = (0..8)
         .map(|t| {
             let (client, base, stop) = (client.clone(), base.clone(), stop.clone());
+            let acks = acks.clone();
             tokio::spawn(async move {
                 let mut acked = Vec::new();
                 for i in 0.. {
@@ -203,7 +205,10 @@ async fn kill_9_in_a_burst_of_publishes_loses_no_acknowledged_version() {
                     )
                     .await;
                     match s {
-                        200 => acked.push(name),
+                        200 => {
+                            acked.push(name);
+                            acks.fetch_add(1, Ordering::Relaxed);
+                        }
                         0 => break, // the server is gone
                         other => panic!("unexpected {other}"),
                     }
@@ -212,7 +217,12 @@ async fn kill_9_in_a_burst_of_publishes_loses_no_acknowledged_version() {
             })
         })
         .collect();
-    tokio::time::sleep(Duration::from_millis(400)).await;
+    // Kill mid-burst once enough versions are acknowledged: counted, not timed, so a slow
+    // or busy machine (a debug build beside other builds) cannot make the burst too short.
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while acks.load(Ordering::Relaxed) < 40 && std::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
     // SIGKILL: no chance to flush anything.
     p.child.kill().unwrap();
     p.child.wait().unwrap();
