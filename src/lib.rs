@@ -17,7 +17,8 @@
 //!   bootstraps, safe unpacking, canned results, async invocations.
 //! - [`service`]: FunctionGraph's rules; [`service::input`] reads request bodies.
 //! - [`store`]: functions and code blobs behind small, lock-scoped methods.
-//! - [`model`]: the records the store keeps.
+//! - [`model`]: the records the store keeps; [`attachments`]: what hangs off a function
+//!   (reserved instances, async settings, triggers, test events, tags).
 //! - [`domain`]: `Urn`, names, runtime, memory, digest, and [`domain::config`], a function's
 //!   configuration in its one shape: types that cannot hold bad values.
 //! - [`journal`], [`faults`]: the request journal and the fault rules.
@@ -47,6 +48,7 @@
 pub mod api;
 pub mod app;
 pub mod app_state;
+pub mod attachments;
 pub mod clock;
 pub mod config;
 pub mod control;

@@ -207,6 +207,8 @@ pub struct FunctionRecord {
     pub versions: Versions,
     /// Aliases, in creation order.
     pub aliases: Vec<AliasRecord>,
+    /// Reserved instances, async settings, triggers, test events and tags.
+    pub attachments: crate::attachments::Attachments,
 }
 
 impl FunctionRecord {

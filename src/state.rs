@@ -15,6 +15,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
+use crate::attachments::Attachments;
 use crate::domain::{
     AliasName, CodeType, Description, Digest, FunctionName, PackageName, ProjectId, VersionName,
     encode_code,
@@ -63,6 +64,10 @@ pub struct FunctionDoc {
     pub versions: Vec<VersionDoc>,
     /// Aliases, in creation order.
     pub aliases: Vec<AliasDoc>,
+    /// Reserved instances, async settings, triggers, test events and tags; left out when
+    /// there are none.
+    #[serde(default, skip_serializing_if = "Attachments::is_empty")]
+    pub attachments: Attachments,
 }
 
 /// Configuration, code and stamps of latest or a version.
@@ -239,6 +244,7 @@ impl FunctionDoc {
                     additional_strategy: a.additional.as_ref().and_then(|x| x.strategy.clone()),
                 })
                 .collect(),
+            attachments: f.attachments.clone(),
         }
     }
 
@@ -262,6 +268,9 @@ impl FunctionDoc {
         let key = self.key(at)?;
         let versions = self.parse_versions(at, code, version)?;
         let aliases = self.parse_aliases(at, &versions)?;
+        self.attachments
+            .check(&versions, &aliases)
+            .map_err(|e| bad(&format!("{at}.attachments"), e))?;
         Ok(FunctionRecord {
             seq,
             func_id: crate::model::derive_func_id(&key.project, &key.package, &key.name),
@@ -271,6 +280,7 @@ impl FunctionDoc {
             latest: self.latest.parse(&format!("{at}.latest"), code, version)?,
             versions,
             aliases,
+            attachments: self.attachments.clone(),
         })
     }
 

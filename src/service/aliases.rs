@@ -202,13 +202,15 @@ impl Service {
     ) -> Result<(), ApiError> {
         let name = alias_name(name)?;
         self.with_aliases(project_id, urn, |_, f, _| {
-            let before = f.aliases.len();
-            f.aliases.retain(|a| a.name != name);
-            if f.aliases.len() == before {
-                Err(ApiError::alias_not_found())
-            } else {
-                Ok(())
+            if !f.aliases.iter().any(|a| a.name == name) {
+                return Err(ApiError::alias_not_found());
             }
+            if let Some(refusal) = f.attachments.alias_in_use(name.as_str()) {
+                return Err(refusal);
+            }
+            f.aliases.retain(|a| a.name != name);
+            f.attachments.forget_alias(name.as_str());
+            Ok(())
         })
     }
 }

@@ -54,6 +54,7 @@ impl Service {
                 func_id,
                 versions: Default::default(),
                 aliases: Vec::new(),
+                attachments: Default::default(),
             })
         })?;
         Ok(latest_snapshot(project, &record))
@@ -302,8 +303,26 @@ impl Service {
                         ),
                     ));
                 }
+                if let Some(refusal) = f
+                    .aliases
+                    .iter()
+                    .filter(|a| a.version == name)
+                    .find_map(|a| f.attachments.alias_in_use(a.name.as_str()))
+                {
+                    return Err(refusal);
+                }
                 f.versions.remove(&name);
+                let gone: Vec<_> = f
+                    .aliases
+                    .iter()
+                    .filter(|a| a.version == name)
+                    .map(|a| a.name.clone())
+                    .collect();
                 f.aliases.retain(|a| a.version != name);
+                f.attachments.forget_version(&name);
+                for alias in &gone {
+                    f.attachments.forget_alias(alias.as_str());
+                }
                 Ok(())
             })
             .ok_or_else(ApiError::function_not_found)?
