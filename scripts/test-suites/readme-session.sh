@@ -6,6 +6,9 @@
 #   4: every other endpoint, run after the session with its variables;
 #   5: "Run your function" (zip, publish, alias, invoke), run in a scratch directory;
 #   6: the control plane, against an emulator started with config.example.toml.
+# Blocks tagged ```sh around-NAME ("Around a function") run each against a fresh emulator;
+# every `# -> TEXT` comment in one names TEXT its output must contain, and an answer may be an
+# error envelope only where such a comment expects one.
 # shellcheck disable=SC2154 # NAME_PORT is set by emulator_start (printf -v)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -17,6 +20,10 @@ dir="$EMULATOR_DIR"
 
 block() { # block N PORT: README ```sh block N with 8080 replaced by PORT
   awk -v want="$1" '/^```sh$/{n++; next} /^```$/{if (n==want) exit} n==want{print}' README.md |
+    sed "s#127.0.0.1:8080#127.0.0.1:$2#g"
+}
+named_block() { # named_block NAME PORT: the README block tagged ```sh NAME
+  awk -v want="$1" '$0 == "```sh " want {on=1; next} /^```$/{on=0} on{print}' README.md |
     sed "s#127.0.0.1:8080#127.0.0.1:$2#g"
 }
 fail() { echo "README examples: $1"; head -c 3000 "$2"; exit 1; }
@@ -59,4 +66,21 @@ expect '"status":"imported","functions":1' "$dir/control"
 expect '"status":"reset","functions":1' "$dir/control"
 expect '"openapi": "3.1.0"' "$dir/control"
 
-echo "README examples: ok (session $(wc -l <"$dir/answers") answers, endpoints, invocation, control plane)"
+# "Around a function": each tagged block against its own emulator.
+around=0
+for name in $(sed -n 's/^```sh \(around-[a-z0-9-]*\)$/\1/p' README.md); do
+  emulator_start "${name//-/_}"
+  port_var="${name//-/_}_PORT"
+  named_block "$name" "${!port_var}" >"$dir/$name.sh"
+  mkdir -p "$dir/$name.d"
+  (cd "$dir/$name.d" && bash "../$name.sh") >"$dir/$name.out" 2>&1 || fail "$name exited non-zero" "$dir/$name.out"
+  while IFS= read -r want; do
+    grep -qF -- "$want" "$dir/$name.out" || fail "$name: missing $want" "$dir/$name.out"
+  done < <(sed -n 's/^.*# -> //p' "$dir/$name.sh")
+  errors=$(grep -o '"error_code"' "$dir/$name.out" | wc -l)
+  expected=$(sed -n 's/^.*# -> //p' "$dir/$name.sh" | grep -c 'error_code' || true)
+  [ "$errors" -le "$expected" ] || fail "$name: $errors error answers, $expected expected" "$dir/$name.out"
+  around=$((around + 1))
+done
+
+echo "README examples: ok (session $(wc -l <"$dir/answers") answers, endpoints, invocation, control plane, $around around-a-function blocks)"
