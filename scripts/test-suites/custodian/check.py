@@ -206,6 +206,11 @@ def main():
           f"{len(page2['functions'])} functions, next_marker {page2['next_marker']}, "
           f"count {page2['count']}")
 
+    on1 = {f["func_name"] for f in page1["functions"]}
+    on2 = {f["func_name"] for f in page2["functions"]}
+    check("setup: c7n-node-a is on page 1, c7n-node-b and c7n-node-c on page 2",
+          "c7n-node-a" in on1 and {"c7n-node-b", "c7n-node-c"} <= on2)
+
     # 1. List and filter by runtime, across both pages.
     results, entries = run_policy("runtime.yml")
     got = names(results.get("fgs-node18"))
@@ -275,9 +280,9 @@ def main():
 
     print()
     if failures:
-        print(f"custodian: FAIL ({len(failures)} checks failed: {'; '.join(failures)})")
+        print(f"policies: FAIL ({len(failures)} checks failed: {'; '.join(failures)})")
         return 1
-    print("custodian: PASS")
+    print("policies: PASS")
     return 0
 
 
