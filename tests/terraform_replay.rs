@@ -149,7 +149,7 @@ struct Step {
     method: &'static str,
     /// With `{p}` (project), `{urn}` (the resource id: `...:tf-replay:latest`) and `{fn}`
     /// (the URN without the version, `parseFunctionUrnWithoutVersion`).
-    path: &'static str,
+    path: String,
     /// The JSON body golangsdk sends. A string `"<state:KEY>"` is the value the state holds
     /// for KEY when the call is made (the provider builds such keys from `d.Get`).
     body: Option<Value>,
@@ -171,11 +171,11 @@ enum Row {
     },
 }
 
-fn call(go: &'static str, method: &'static str, path: &'static str, status: u16) -> Step {
+fn call(go: &'static str, method: &'static str, path: impl Into<String>, status: u16) -> Step {
     Step {
         go,
         method,
-        path,
+        path: path.into(),
         body: None,
         status,
         expect: Vec::new(),
@@ -397,12 +397,10 @@ fn read(reserved: usize) -> Vec<Row> {
         .keep(Keep::Reserved { first: true }),
     ));
     if reserved > 0 {
-        let path = match reserved {
-            2 => {
-                "/v2/{p}/fgs/functions/reservedinstanceconfigs?function_urn={urn}&limit=100&marker=2"
-            }
-            _ => unreachable!("the table lists two policies"),
-        };
+        // marker = 0 + len(first page)
+        let path = format!(
+            "/v2/{{p}}/fgs/functions/reservedinstanceconfigs?function_urn={{urn}}&limit=100&marker={reserved}"
+        );
         let mut last = reserved_fields();
         last.push(Len("reserved_instances", 0));
         rows.push(Row::Call(
@@ -1033,7 +1031,7 @@ async fn terraform_apply_refresh_update_destroy_replays_cleanly() {
                 let _ = writeln!(log, "== {p}");
             }
             Row::Call(step) => {
-                let path = ids.fill(step.path);
+                let path = ids.fill(&step.path);
                 let body = step.body.as_ref().map(|b| fill_body(b, &ids, &state));
                 let url = format!("{}{path}", emulator.base_url());
                 let resp = golangsdk_request(&client, step.method, &url, body.as_ref())
