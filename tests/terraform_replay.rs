@@ -57,6 +57,12 @@
 //!     description = "first release"
 //!     aliases { name = "prod"  description = "production" }
 //!   }
+//!   # update: a new version with a weighted alias
+//!   # versions {
+//!   #   name        = "v2"
+//!   #   description = "second release"
+//!   #   aliases { name = "beta"  additional_version_weights = jsonencode({ v1 = 20 }) }
+//!   # }
 //!   reserved_instances {                                                         # update: count = 2
 //!     qualifier_type = "version"  qualifier_name = "latest"  count = 1  idle_mode = false
 //!   }
@@ -420,7 +426,12 @@ fn read(reserved: usize) -> Vec<Row> {
 /// The state every read must build, given the values that differ between the first apply
 /// and the update. Keys the configuration leaves unset and that are `Optional` without
 /// `Computed` must read back as zero values, or the next plan would want to clear them.
-fn expected_state(memory: u32, canary_description: &str, latest_reserved: u32) -> Value {
+fn expected_state(updated: bool) -> Value {
+    let (memory, canary_description, latest_reserved) = if updated {
+        (256, "follows latest, renamed", 2)
+    } else {
+        (128, "follows latest", 1)
+    };
     let configured = json!({
         "name": "tf-replay",
         "runtime": "Python3.9",
@@ -481,6 +492,15 @@ fn expected_state(memory: u32, canary_description: &str, latest_reserved: u32) -
         unreachable!("two objects")
     };
     all.extend(unset);
+    if updated {
+        // JsonToString(map): Go's json.Marshal, keys sorted, 20.0 written as 20, which is
+        // what jsonencode({v1 = 20}) gives in the configuration.
+        all["versions"].as_array_mut().expect("a list").push(
+            json!({"name": "v2", "description": "second release", "aliases": [
+                {"name": "beta", "description": "", "additional_version_weights": "{\"v1\":20}",
+                 "additional_version_strategy": ""}]}),
+        );
+    }
     Value::Object(all)
 }
 
@@ -652,19 +672,19 @@ fn table() -> Vec<Row> {
     ));
     rows.extend(read(2));
     rows.push(Row::State {
-        expected: expected_state(128, "follows latest", 1),
+        expected: expected_state(false),
         refresh: false,
     });
 
     rows.push(Row::Phase("terraform plan: refresh (resourceFunctionRead)"));
     rows.extend(read(2));
     rows.push(Row::State {
-        expected: expected_state(128, "follows latest", 1),
+        expected: expected_state(false),
         refresh: true,
     });
 
     rows.push(Row::Phase(
-        "terraform apply: update (code, memory_size, a tag, an alias, a reserved count)",
+        "terraform apply: update (code, memory_size, a tag, an alias, a new version with a weighted alias, a reserved count)",
     ));
     rows.extend([
         Row::Call(
@@ -758,6 +778,26 @@ fn table() -> Vec<Row> {
             )
             .body(json!({"version": "latest", "name": "canary", "description": "follows latest, renamed"})),
         ),
+        Row::Call(
+            call(
+                "resourceFunctionUpdate -> updateFunctionVersions -> createFunctionVersion (a new version)",
+                "POST",
+                "/v2/{p}/fgs/functions/{fn}/versions",
+                200,
+            )
+            .body(json!({"version": "v2", "description": "second release"})),
+        ),
+        Row::Call(
+            call(
+                "resourceFunctionUpdate -> updateFunctionVersions -> createFunctionVersionAlias (weighted)",
+                "POST",
+                "/v2/{p}/fgs/functions/{fn}/aliases",
+                200,
+            )
+            // No description: ValueIgnoreEmpty drops it. The weights string goes through
+            // StringToJson.
+            .body(json!({"version": "v2", "name": "beta", "additional_version_weights": {"v1": 20}})),
+        ),
         // updateFunctionReservedInstances: the set difference; the old policy is removed with
         // count 0, the new one put.
         Row::Call(
@@ -802,7 +842,7 @@ fn table() -> Vec<Row> {
     ));
     rows.extend(read(2));
     rows.push(Row::State {
-        expected: expected_state(256, "follows latest, renamed", 2),
+        expected: expected_state(true),
         refresh: false,
     });
     // Not a provider call: the read keeps `tags` from the configuration
@@ -825,7 +865,7 @@ fn table() -> Vec<Row> {
     rows.push(Row::Phase("terraform plan: refresh after the update"));
     rows.extend(read(2));
     rows.push(Row::State {
-        expected: expected_state(256, "follows latest, renamed", 2),
+        expected: expected_state(true),
         refresh: true,
     });
 
