@@ -185,9 +185,24 @@ impl FunctionConfig {
             }
         };
         for (k, v) in body {
-            if !v.is_null() {
-                merged.insert(k.clone(), v.clone());
+            if v.is_null() {
+                continue;
             }
+            // A partial `strategy_config` changes only the keys it gives: Terraform sends
+            // `{"concurrent_num": n}` alone on every config update, and the most instances
+            // it set through config-max-instance (`concurrency`) must survive that.
+            if let (Some(Value::Object(current)), Value::Object(given)) = (
+                merged
+                    .get_mut(k.as_str())
+                    .filter(|_| k == "strategy_config"),
+                v,
+            ) {
+                for (key, value) in given.iter().filter(|(_, value)| !value.is_null()) {
+                    current.insert(key.clone(), value.clone());
+                }
+                continue;
+            }
+            merged.insert(k.clone(), v.clone());
         }
         Self::from_map(merged)
     }
@@ -360,6 +375,37 @@ mod tests {
             panic!("an object")
         };
         assert_eq!(FunctionConfig::from_map(map).unwrap(), c);
+    }
+
+    /// An update's `strategy_config` without `concurrency` keeps the most instances
+    /// (Terraform's config update sends `{"concurrent_num": n}` alone).
+    #[test]
+    fn a_partial_strategy_config_keeps_the_other_key() {
+        let mut b = minimal();
+        b.insert(
+            "strategy_config".into(),
+            json!({"concurrency": 10, "concurrent_num": 2}),
+        );
+        let current = FunctionConfig::parse(&b, None).unwrap();
+        let updated = FunctionConfig::parse(
+            &body(json!({"strategy_config": {"concurrent_num": 5}})),
+            Some(&current),
+        )
+        .unwrap();
+        assert_eq!(updated.strategy_config.concurrency, 10);
+        assert_eq!(updated.strategy_config.concurrent_num, 5);
+        let updated = FunctionConfig::parse(
+            &body(json!({"strategy_config": {"concurrency": -1, "concurrent_num": null}})),
+            Some(&updated),
+        )
+        .unwrap();
+        assert_eq!(updated.strategy_config.concurrency, -1);
+        assert_eq!(updated.strategy_config.concurrent_num, 5);
+        // At create there is nothing to keep: the defaults fill in.
+        let mut b = minimal();
+        b.insert("strategy_config".into(), json!({"concurrent_num": 5}));
+        let created = FunctionConfig::parse(&b, None).unwrap();
+        assert_eq!(created.strategy_config.concurrency, -1);
     }
 
     /// `v2` functions take up to 1000 instances; `v1` only -1 or 0 (real-clients.md).
