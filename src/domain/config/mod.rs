@@ -130,6 +130,53 @@ pub struct FunctionConfig {
     /// The peered VPC's CIDR, kept as given.
     #[serde(default)]
     pub peering_cidr: String,
+    // Settings the emulator does not act on, kept as given and read back, so a client that
+    // sets one (Terraform sends them all) sees no difference on its next read.
+    /// GPU memory in MB (0: no GPU).
+    #[serde(default)]
+    pub gpu_memory: i64,
+    /// GPU type.
+    #[serde(default)]
+    pub gpu_type: String,
+    /// Stateful function switch.
+    #[serde(default)]
+    pub is_stateful_function: bool,
+    /// Heartbeat entry point.
+    #[serde(default)]
+    pub heartbeat_handler: String,
+    /// Class isolation switch (Java).
+    #[serde(default)]
+    pub enable_class_isolation: bool,
+    /// Temporary disk in MB (0: the default).
+    #[serde(default)]
+    pub ephemeral_storage: i64,
+    /// Network access rules, kept as given (an object, or null).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub network_controller: JsonObject,
+    /// Whether auth details go in a header.
+    #[serde(default)]
+    pub enable_auth_in_header: bool,
+    /// Custom LTS tags, kept as given (an object, or null).
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    pub lts_custom_tag: JsonObject,
+    /// KMS key for `encrypted_user_data`.
+    #[serde(default)]
+    pub user_data_encrypt_kms_key_id: String,
+    /// KMS key for the code.
+    #[serde(default)]
+    pub code_encrypt_kms_key_id: String,
+    /// Snapshot-restore hook entry point; left out when unset, as the real service does.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub restore_hook_handler: String,
+    /// Snapshot-restore hook timeout in seconds; left out when unset (0).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub restore_hook_timeout: i64,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
 }
 
 fn default_enterprise_project() -> String {
@@ -358,6 +405,31 @@ mod tests {
         assert_eq!(updated.xrole, "agency");
         assert_eq!(updated.func_vpc, current.func_vpc);
         assert_eq!(updated.description.as_str(), "d");
+    }
+
+    /// The settings Terraform sends that the emulator does not act on come back as sent,
+    /// and the restore hook's keys stay out of the wire form until set.
+    #[test]
+    fn settings_kept_as_given_read_back_as_sent() {
+        let sent = json!({
+            "gpu_memory": 1024, "gpu_type": "nvidia-t4", "is_stateful_function": true,
+            "heartbeat_handler": "index.beat", "enable_class_isolation": true,
+            "ephemeral_storage": 1024, "network_controller": {"disable_public_network": true},
+            "enable_auth_in_header": true, "lts_custom_tag": {"team": "a"},
+            "user_data_encrypt_kms_key_id": "k1", "code_encrypt_kms_key_id": "k2",
+            "restore_hook_handler": "index.restore", "restore_hook_timeout": 10,
+        });
+        let mut b = minimal();
+        b.extend(body(sent.clone()));
+        let wire = serde_json::to_value(FunctionConfig::parse(&b, None).unwrap()).unwrap();
+        for (key, value) in sent.as_object().unwrap() {
+            assert_eq!(&wire[key], value, "{key}");
+        }
+        let plain = serde_json::to_value(FunctionConfig::parse(&minimal(), None).unwrap()).unwrap();
+        assert!(plain.get("restore_hook_handler").is_none());
+        assert!(plain.get("restore_hook_timeout").is_none());
+        assert_eq!(plain["network_controller"], Value::Null);
+        assert_eq!(plain["gpu_memory"], 0);
     }
 
     #[test]
