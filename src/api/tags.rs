@@ -170,8 +170,8 @@ pub struct ResourceView<'a> {
 /// ShowResInstanceInfoResponse: the page (`filter` only) and how many match in all.
 #[derive(Serialize, ToSchema)]
 pub struct ResourceInstancesView<'a> {
-    /// The page of matching functions, in creation order (left out by `count`).
-    #[serde(skip_serializing_if = "Option::is_none")]
+    /// The page of matching functions, in creation order; `null` for `count` (every key
+    /// the SDK's model declares is present, and an unset array is `null`, SPEC 9).
     resources: Option<Vec<ResourceView<'a>>>,
     /// How many functions match.
     total_count: usize,
@@ -330,7 +330,7 @@ pub async fn show_project_tags_list(
     request_body(content = ResourceFilterBody, content_type = "application/json",
         description = "Every field optional; an absent body matches every function."),
     responses(
-        (status = 200, description = "`{resources, total_count}` (`count`: `{total_count}`).",
+        (status = 200, description = "`{resources, total_count}` (`count`: `resources` is null).",
             body = ResourceInstancesView),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),

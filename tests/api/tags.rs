@@ -557,7 +557,7 @@ async fn functions_filtered_and_counted_by_name_and_tags() {
     let a = app
         .resource_instances("count", json!({"tags": [{"key": "foo"}]}), 200)
         .await;
-    assert_eq!(a.body, json!({"total_count": 2}));
+    assert_eq!(a.body, json!({"resources": null, "total_count": 2}));
     // Bad requests.
     for (action, body) in [
         ("list", json!({})),
