@@ -1,5 +1,5 @@
 //! `GET /_emulator/openapi.json`: the served document is valid OpenAPI 3, names exactly the
-//! fourteen FunctionGraph operations, agrees with the router (every documented method and
+//! twenty-six FunctionGraph operations, agrees with the router (every documented method and
 //! path is routed; the other methods on those paths are not), and describes the wire: real
 //! answers, success and error, validate against the schemas it declares.
 
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
 /// The FunctionGraph operation names the emulator serves, as the official SDKs call them.
-const OPERATIONS: [&str; 21] = [
+const OPERATIONS: [&str; 26] = [
     "CreateFunction",
     "ListFunctions",
     "ShowFunctionConfig",
@@ -34,6 +34,11 @@ const OPERATIONS: [&str; 21] = [
     "CancelAsyncInvocation",
     "UpdateFunctionMaxInstanceConfig",
     "ShowLtsLogDetails",
+    "CreateTags",
+    "DeleteTags",
+    "ListFunctionTags",
+    "ShowProjectTagsList",
+    "ShowResInstanceInfo",
 ];
 
 /// The methods the probe tries on every documented path. HEAD is left out on purpose: axum
@@ -268,11 +273,16 @@ impl Api {
 }
 
 /// Fills a path template with sample values.
+/// The tag paths take the function as `{resource_id}` (and `functions` as
+/// `{resource_type}`); ShowResInstanceInfo's `{action}` takes the `alias` argument's place.
 fn fill(template: &str, function_urn: &str, alias: &str) -> String {
     template
         .replace("{project_id}", PROJECT)
         .replace("{function_urn}", function_urn)
         .replace("{alias_name}", alias)
+        .replace("{resource_type}", "functions")
+        .replace("{resource_id}", function_urn)
+        .replace("{action}", alias)
 }
 
 /// The `{name}`s in a path template.
@@ -461,7 +471,7 @@ async fn the_router_serves_exactly_the_documented_operations() {
             probed += 1;
         }
     }
-    assert_eq!(probed, 14 * METHODS.len(), "fourteen documented paths");
+    assert_eq!(probed, 19 * METHODS.len(), "nineteen documented paths");
 
     // Neighbours of the documented paths are not routed either.
     let f = format!("/v2/{PROJECT}/fgs/functions");
@@ -492,6 +502,8 @@ async fn real_answers_match_the_declared_schemas() {
     let f = "/v2/{project_id}/fgs/functions";
     let fu = "/v2/{project_id}/fgs/functions/{function_urn}";
     let al = "/v2/{project_id}/fgs/functions/{function_urn}/aliases/{alias_name}";
+    let tt = "/v2/{project_id}/{resource_type}";
+    let tr = "/v2/{project_id}/{resource_type}/{resource_id}";
     let urn = format!("urn:fss:cn-north-4:{PROJECT}:function:default:hello:latest");
     let encoded = urn.replace(':', "%3A");
     let v2 = format!("{PROJECT}:default:hello:v2");
@@ -627,6 +639,49 @@ async fn real_answers_match_the_declared_schemas() {
         ("GET", al.into(), "hello", "a1", None, 200),
         ("GET", al.into(), "hello", "zz", None, 404),
         ("GET", format!("{fu}/config"), &via_alias, "", None, 200),
+        (
+            "POST",
+            format!("{tr}/tags/create"),
+            &urn,
+            "",
+            Some(json!({"tags": [{"key": "env", "value": "prod"}]})),
+            204,
+        ),
+        (
+            "POST",
+            format!("{tr}/tags/create"),
+            &urn,
+            "",
+            Some(json!({"tags": [{"key": "bad key"}]})),
+            400,
+        ),
+        ("GET", format!("{tr}/tags"), &encoded, "", None, 200),
+        ("GET", format!("{tr}/tags"), "nope", "", None, 404),
+        ("GET", format!("{tt}/tags"), "", "", None, 200),
+        (
+            "POST",
+            format!("{tt}/resource-instances/{{action}}"),
+            "",
+            "filter",
+            Some(json!({"tags": [{"key": "env", "values": ["prod"]}], "limit": 100})),
+            200,
+        ),
+        (
+            "POST",
+            format!("{tt}/resource-instances/{{action}}"),
+            "",
+            "count",
+            Some(json!({"action": "count"})),
+            200,
+        ),
+        (
+            "DELETE",
+            format!("{tr}/tags/delete"),
+            "hello",
+            "",
+            Some(json!({"tags": [{"key": "env"}]})),
+            204,
+        ),
         ("DELETE", al.into(), "hello", "a1", None, 204),
         ("DELETE", fu.into(), &latest, "", None, 400),
         ("DELETE", fu.into(), "hello", "", None, 204),

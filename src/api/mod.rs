@@ -5,6 +5,8 @@
 //! - `versions`: publish, list.
 //! - `aliases`: create, list, show, update, delete.
 //! - `function_settings`: the most instances (`config-max-instance`), LTS log details.
+//! - `tags`: a function's tags (create, delete, list), the project's tag keys, and
+//!   filtering functions by tags; paths without `/fgs`.
 //! - `invocations`: synchronous and asynchronous invocation, async records, cancel (the
 //!   engine is `crate::invoke`).
 //! - `auth`: the authentication middleware.
@@ -19,6 +21,7 @@ pub mod functions;
 pub mod invocations;
 pub mod openapi;
 pub mod signature;
+pub mod tags;
 pub mod versions;
 pub mod view;
 
@@ -51,6 +54,7 @@ fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(versions::router())
         .merge(aliases::router())
         .merge(invocations::router())
+        .merge(tags::router())
         .split_for_parts()
 }
 
@@ -198,10 +202,50 @@ mod tests {
         ("GET", "/{function_urn}/lts-log-detail", "ShowLtsLogDetails"),
     ];
 
+    /// Routes outside `/fgs/functions`, whole.
+    const OTHER_NAMES: [(&str, &str, &str); 5] = [
+        (
+            "POST",
+            "/v2/{project_id}/{resource_type}/{resource_id}/tags/create",
+            "CreateTags",
+        ),
+        (
+            "DELETE",
+            "/v2/{project_id}/{resource_type}/{resource_id}/tags/delete",
+            "DeleteTags",
+        ),
+        (
+            "GET",
+            "/v2/{project_id}/{resource_type}/{resource_id}/tags",
+            "ListFunctionTags",
+        ),
+        (
+            "GET",
+            "/v2/{project_id}/{resource_type}/tags",
+            "ShowProjectTagsList",
+        ),
+        (
+            "POST",
+            "/v2/{project_id}/{resource_type}/resource-instances/{action}",
+            "ShowResInstanceInfo",
+        ),
+    ];
+
+    /// Every named route, whole: NAMES under `/fgs/functions`, then OTHER_NAMES.
+    fn all_names() -> Vec<(&'static str, String, &'static str)> {
+        let under_functions = NAMES.iter().map(|(m, suffix, n)| {
+            let route = format!("/v2/{{project_id}}/fgs/functions{suffix}");
+            (*m, route, *n)
+        });
+        let others = OTHER_NAMES
+            .iter()
+            .map(|(m, r, n)| (*m, (*r).to_owned(), *n));
+        under_functions.chain(others).collect()
+    }
+
     #[test]
     fn operation_names_by_route() {
-        for (method, suffix, name) in NAMES {
-            let route = format!("/v2/{{project_id}}/fgs/functions{suffix}");
+        for (method, route, name) in all_names() {
             let method = Method::from_bytes(method.as_bytes()).unwrap();
             assert_eq!(
                 operation_name(&method, &route),
@@ -228,12 +272,9 @@ mod tests {
                 })
             })
             .collect();
-        let mut expected: Vec<(String, String, String)> = NAMES
-            .iter()
-            .map(|(m, s, n)| {
-                let path = format!("/v2/{{project_id}}/fgs/functions{s}");
-                (m.to_string(), path, n.to_string())
-            })
+        let mut expected: Vec<(String, String, String)> = all_names()
+            .into_iter()
+            .map(|(m, path, n)| (m.to_string(), path, n.to_string()))
             .collect();
         documented.sort();
         expected.sort();

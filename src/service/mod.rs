@@ -9,6 +9,7 @@ pub mod aliases;
 pub mod functions;
 pub mod input;
 pub mod seed;
+pub mod tags;
 mod versions;
 
 use std::collections::HashMap;

@@ -16,4 +16,5 @@ mod observability;
 mod publish;
 mod resilience;
 mod shape;
+mod tags;
 mod ui;
