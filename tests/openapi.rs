@@ -1,5 +1,5 @@
 //! `GET /_emulator/openapi.json`: the served document is valid OpenAPI 3, names exactly the
-//! fourteen FunctionGraph operations, agrees with the router (every documented method and
+//! twenty-five FunctionGraph operations, agrees with the router (every documented method and
 //! path is routed; the other methods on those paths are not), and describes the wire: real
 //! answers, success and error, validate against the schemas it declares.
 
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
 /// The FunctionGraph operation names the emulator serves, as the official SDKs call them.
-const OPERATIONS: [&str; 21] = [
+const OPERATIONS: [&str; 25] = [
     "CreateFunction",
     "ListFunctions",
     "ShowFunctionConfig",
@@ -34,6 +34,10 @@ const OPERATIONS: [&str; 21] = [
     "CancelAsyncInvocation",
     "UpdateFunctionMaxInstanceConfig",
     "ShowLtsLogDetails",
+    "UpdateFunctionReservedInstancesCount",
+    "ListReservedInstanceConfigs",
+    "ListFunctionReservedInstances",
+    "ListQuotas",
 ];
 
 /// The methods the probe tries on every documented path. HEAD is left out on purpose: axum
@@ -461,7 +465,7 @@ async fn the_router_serves_exactly_the_documented_operations() {
             probed += 1;
         }
     }
-    assert_eq!(probed, 14 * METHODS.len(), "fourteen documented paths");
+    assert_eq!(probed, 18 * METHODS.len(), "eighteen documented paths");
 
     // Neighbours of the documented paths are not routed either.
     let f = format!("/v2/{PROJECT}/fgs/functions");

@@ -5,6 +5,9 @@
 //! - `versions`: publish, list.
 //! - `aliases`: create, list, show, update, delete.
 //! - `function_settings`: the most instances (`config-max-instance`), LTS log details.
+//! - `reserved_instances`: reserved-instance policies per version or alias, and their
+//!   lists (`reservedinstanceconfigs`, `reservedinstances`).
+//! - `quotas`: the tenant's quotas (`/fgs/quotas`), from `[limits]`.
 //! - `invocations`: synchronous and asynchronous invocation, async records, cancel (the
 //!   engine is `crate::invoke`).
 //! - `auth`: the authentication middleware.
@@ -18,6 +21,8 @@ pub mod function_settings;
 pub mod functions;
 pub mod invocations;
 pub mod openapi;
+pub mod quotas;
+pub mod reserved_instances;
 pub mod signature;
 pub mod versions;
 pub mod view;
@@ -51,6 +56,8 @@ fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(versions::router())
         .merge(aliases::router())
         .merge(invocations::router())
+        .merge(reserved_instances::router())
+        .merge(quotas::router())
         .split_for_parts()
 }
 
@@ -145,8 +152,9 @@ pub(crate) fn operations(
 mod tests {
     use super::*;
 
-    /// The names the journal and fault rules have always used, by route.
-    const NAMES: [(&str, &str, &str); 21] = [
+    /// The names the journal and fault rules have always used, by route: a suffix of
+    /// `/v2/{project_id}/fgs/functions`, or (starting with `/v2/`) a whole route.
+    const NAMES: [(&str, &str, &str); 25] = [
         ("POST", "", "CreateFunction"),
         ("GET", "", "ListFunctions"),
         ("DELETE", "/{function_urn}", "DeleteFunction"),
@@ -196,12 +204,33 @@ mod tests {
             "UpdateFunctionMaxInstanceConfig",
         ),
         ("GET", "/{function_urn}/lts-log-detail", "ShowLtsLogDetails"),
+        (
+            "PUT",
+            "/{function_urn}/reservedinstances",
+            "UpdateFunctionReservedInstancesCount",
+        ),
+        (
+            "GET",
+            "/reservedinstanceconfigs",
+            "ListReservedInstanceConfigs",
+        ),
+        ("GET", "/reservedinstances", "ListFunctionReservedInstances"),
+        ("GET", "/v2/{project_id}/fgs/quotas", "ListQuotas"),
     ];
+
+    /// The whole route a `NAMES` entry stands for.
+    fn route_of(suffix: &str) -> String {
+        if suffix.starts_with("/v2/") {
+            suffix.to_owned()
+        } else {
+            format!("/v2/{{project_id}}/fgs/functions{suffix}")
+        }
+    }
 
     #[test]
     fn operation_names_by_route() {
         for (method, suffix, name) in NAMES {
-            let route = format!("/v2/{{project_id}}/fgs/functions{suffix}");
+            let route = route_of(suffix);
             let method = Method::from_bytes(method.as_bytes()).unwrap();
             assert_eq!(
                 operation_name(&method, &route),
@@ -230,10 +259,7 @@ mod tests {
             .collect();
         let mut expected: Vec<(String, String, String)> = NAMES
             .iter()
-            .map(|(m, s, n)| {
-                let path = format!("/v2/{{project_id}}/fgs/functions{s}");
-                (m.to_string(), path, n.to_string())
-            })
+            .map(|(m, s, n)| (m.to_string(), route_of(s), n.to_string()))
             .collect();
         documented.sort();
         expected.sort();
