@@ -131,6 +131,9 @@ error_codes! {
     CodeTooLarge => "FSS.1071", PAYLOAD_TOO_LARGE, "The code package exceeds the maximum allowed size.";
     /// Inline code over `limits.max_inline_code_bytes`.
     InlineCodeTooLarge => "FSS.1072", PAYLOAD_TOO_LARGE, "The inline code exceeds the maximum allowed size.";
+    /// Reserved instances over `limits.max_reserved_instances` in a project (the CN 2021
+    /// catalogue's FSS.1076).
+    ReservedInstanceLimit => "FSS.1076", BAD_REQUEST, "Reserved instances exceed limit.";
     /// An additional version that does not exist, is latest, or is not alone.
     InvalidAdditionalVersion => "FSS.1091", BAD_REQUEST, "The additional version is invalid.";
     /// An additional version's weight that is not an integer 0-100.

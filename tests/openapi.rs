@@ -1,5 +1,5 @@
 //! `GET /_emulator/openapi.json`: the served document is valid OpenAPI 3, names exactly the
-//! twenty-six FunctionGraph operations, agrees with the router (every documented method and
+//! thirty FunctionGraph operations, agrees with the router (every documented method and
 //! path is routed; the other methods on those paths are not), and describes the wire: real
 //! answers, success and error, validate against the schemas it declares.
 
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
 /// The FunctionGraph operation names the emulator serves, as the official SDKs call them.
-const OPERATIONS: [&str; 26] = [
+const OPERATIONS: [&str; 30] = [
     "CreateFunction",
     "ListFunctions",
     "ShowFunctionConfig",
@@ -39,6 +39,10 @@ const OPERATIONS: [&str; 26] = [
     "ListFunctionTags",
     "ShowProjectTagsList",
     "ShowResInstanceInfo",
+    "UpdateFunctionReservedInstancesCount",
+    "ListReservedInstanceConfigs",
+    "ListFunctionReservedInstances",
+    "ListQuotas",
 ];
 
 /// The methods the probe tries on every documented path. HEAD is left out on purpose: axum
@@ -471,7 +475,7 @@ async fn the_router_serves_exactly_the_documented_operations() {
             probed += 1;
         }
     }
-    assert_eq!(probed, 19 * METHODS.len(), "nineteen documented paths");
+    assert_eq!(probed, 23 * METHODS.len(), "twenty-three documented paths");
 
     // Neighbours of the documented paths are not routed either.
     let f = format!("/v2/{PROJECT}/fgs/functions");

@@ -7,6 +7,9 @@
 //! - `function_settings`: the most instances (`config-max-instance`), LTS log details.
 //! - `tags`: a function's tags (create, delete, list), the project's tag keys, and
 //!   filtering functions by tags; paths without `/fgs`.
+//! - `reserved_instances`: reserved-instance policies per version or alias, and their
+//!   lists (`reservedinstanceconfigs`, `reservedinstances`).
+//! - `quotas`: the tenant's quotas (`/fgs/quotas`), from `[limits]`.
 //! - `invocations`: synchronous and asynchronous invocation, async records, cancel (the
 //!   engine is `crate::invoke`).
 //! - `auth`: the authentication middleware.
@@ -20,6 +23,8 @@ pub mod function_settings;
 pub mod functions;
 pub mod invocations;
 pub mod openapi;
+pub mod quotas;
+pub mod reserved_instances;
 pub mod signature;
 pub mod tags;
 pub mod versions;
@@ -55,6 +60,8 @@ fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(aliases::router())
         .merge(invocations::router())
         .merge(tags::router())
+        .merge(reserved_instances::router())
+        .merge(quotas::router())
         .split_for_parts()
 }
 
@@ -149,8 +156,9 @@ pub(crate) fn operations(
 mod tests {
     use super::*;
 
-    /// The names the journal and fault rules have always used, by route.
-    const NAMES: [(&str, &str, &str); 21] = [
+    /// The names the journal and fault rules have always used, by route: a suffix of
+    /// `/v2/{project_id}/fgs/functions`, or (starting with `/v2/`) a whole route.
+    const NAMES: [(&str, &str, &str); 24] = [
         ("POST", "", "CreateFunction"),
         ("GET", "", "ListFunctions"),
         ("DELETE", "/{function_urn}", "DeleteFunction"),
@@ -200,10 +208,22 @@ mod tests {
             "UpdateFunctionMaxInstanceConfig",
         ),
         ("GET", "/{function_urn}/lts-log-detail", "ShowLtsLogDetails"),
+        (
+            "PUT",
+            "/{function_urn}/reservedinstances",
+            "UpdateFunctionReservedInstancesCount",
+        ),
+        (
+            "GET",
+            "/reservedinstanceconfigs",
+            "ListReservedInstanceConfigs",
+        ),
+        ("GET", "/reservedinstances", "ListFunctionReservedInstances"),
     ];
 
     /// Routes outside `/fgs/functions`, whole.
-    const OTHER_NAMES: [(&str, &str, &str); 5] = [
+    const OTHER_NAMES: [(&str, &str, &str); 6] = [
+        ("GET", "/v2/{project_id}/fgs/quotas", "ListQuotas"),
         (
             "POST",
             "/v2/{project_id}/{resource_type}/{resource_id}/tags/create",

@@ -104,6 +104,8 @@ fn optional_bodies(doc: &mut utoipa::openapi::OpenApi) {
         (name = "functions", description = "Create, list, show, update and delete functions"),
         (name = "versions", description = "Publish and list versions"),
         (name = "aliases", description = "Version aliases"),
+        (name = "reserved instances", description = "Reserved-instance policies per version or alias"),
+        (name = "quotas", description = "The tenant's quotas"),
     )
 )]
 pub(super) struct BaseDoc;

@@ -54,14 +54,15 @@ impl Attachments {
 
     /// A published version was deleted: drop what was attached to it.
     pub fn forget_version(&mut self, version: &str) {
-        self.reserved.forget(version);
+        self.reserved
+            .forget(reserved::QualifierType::Version, version);
         self.async_configs.forget(version);
         self.triggers.forget(version);
     }
 
     /// An alias was deleted (or went with its version): drop what was attached to it.
     pub fn forget_alias(&mut self, alias: &str) {
-        self.reserved.forget(alias);
+        self.reserved.forget(reserved::QualifierType::Alias, alias);
         self.triggers.forget(alias);
     }
 

@@ -67,6 +67,12 @@ pub(super) const ENV_KEYS: &[(&str, &str, &str, EnvKind)] = &[
         EnvKind::Int,
     ),
     (
+        "LIMITS_MAX_RESERVED_INSTANCES",
+        "limits",
+        "max_reserved_instances",
+        EnvKind::Int,
+    ),
+    (
         "BEHAVIOR_REJECT_UNCHANGED_PUBLISH",
         "behavior",
         "reject_unchanged_publish",

@@ -161,6 +161,9 @@ pub struct LimitsConfig {
     pub max_inline_code_bytes: usize,
     /// Decoded zip or jar package (413 FSS.1071 beyond).
     pub max_code_bytes: usize,
+    /// Reserved instances per project, all policies together (400 FSS.1076 beyond);
+    /// ListQuotas reports it as `fgs_func_occurs`.
+    pub max_reserved_instances: usize,
 }
 
 impl Default for LimitsConfig {
@@ -172,6 +175,7 @@ impl Default for LimitsConfig {
             max_concurrent_requests: 1024,
             max_inline_code_bytes: 10 * 1024,
             max_code_bytes: 50 * 1024 * 1024,
+            max_reserved_instances: 100,
         }
     }
 }

@@ -8,6 +8,8 @@
 pub mod aliases;
 pub mod functions;
 pub mod input;
+pub mod quotas;
+pub mod reserved;
 pub mod seed;
 pub mod tags;
 mod versions;
@@ -54,6 +56,10 @@ pub struct Service {
     clock: Arc<dyn Clock>,
     settings: Arc<Settings>,
     rng: Arc<Rng>,
+    /// Serialises reserved-instance policy changes: their quota is a sum over a project's
+    /// functions, which no one function's lock covers (see `reserved.rs`). A std mutex:
+    /// held for a few in-memory reads and one store write, never across an await.
+    reserved_quota: Arc<std::sync::Mutex<()>>,
 }
 
 /// The parts of the configuration the rules read.
@@ -125,6 +131,7 @@ impl Service {
             clock,
             settings: Arc::new(settings),
             rng,
+            reserved_quota: Arc::default(),
         }
     }
 

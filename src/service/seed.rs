@@ -84,6 +84,7 @@ impl Service {
             clock: self.clock.clone(),
             settings: self.settings.clone(),
             rng: Arc::clone(&self.rng),
+            reserved_quota: Arc::clone(&self.reserved_quota),
         };
         scratch.seed().map_err(ApiError::internal)?;
         let records = scratch.store.all_functions();

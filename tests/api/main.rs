@@ -14,6 +14,8 @@ mod invoke;
 mod lifecycle;
 mod observability;
 mod publish;
+mod quotas;
+mod reserved_instances;
 mod resilience;
 mod shape;
 mod tags;
