@@ -5,6 +5,8 @@
 //! - `versions`: publish, list.
 //! - `aliases`: create, list, show, update, delete.
 //! - `function_settings`: the most instances (`config-max-instance`), LTS log details.
+//! - `async_invoke_config`: async-invocation settings per version (event age, retries,
+//!   destinations), which async invocations obey.
 //! - `invocations`: synchronous and asynchronous invocation, async records, cancel (the
 //!   engine is `crate::invoke`).
 //! - `auth`: the authentication middleware.
@@ -13,6 +15,7 @@
 //!   annotations together with the router, so the two cannot disagree.
 
 pub mod aliases;
+pub mod async_invoke_config;
 pub mod auth;
 pub mod function_settings;
 pub mod functions;
@@ -48,6 +51,7 @@ fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(openapi::BaseDoc::openapi())
         .merge(functions::router())
         .merge(function_settings::router())
+        .merge(async_invoke_config::router())
         .merge(versions::router())
         .merge(aliases::router())
         .merge(invocations::router())
@@ -146,7 +150,7 @@ mod tests {
     use super::*;
 
     /// The names the journal and fault rules have always used, by route.
-    const NAMES: [(&str, &str, &str); 21] = [
+    const NAMES: [(&str, &str, &str); 25] = [
         ("POST", "", "CreateFunction"),
         ("GET", "", "ListFunctions"),
         ("DELETE", "/{function_urn}", "DeleteFunction"),
@@ -196,6 +200,26 @@ mod tests {
             "UpdateFunctionMaxInstanceConfig",
         ),
         ("GET", "/{function_urn}/lts-log-detail", "ShowLtsLogDetails"),
+        (
+            "PUT",
+            "/{function_urn}/async-invoke-config",
+            "UpdateFunctionAsyncInvokeConfig",
+        ),
+        (
+            "GET",
+            "/{function_urn}/async-invoke-config",
+            "ShowFunctionAsyncInvokeConfig",
+        ),
+        (
+            "DELETE",
+            "/{function_urn}/async-invoke-config",
+            "DeleteFunctionAsyncInvokeConfig",
+        ),
+        (
+            "GET",
+            "/{function_urn}/async-invoke-configs",
+            "ListFunctionAsyncInvokeConfig",
+        ),
     ];
 
     #[test]
