@@ -83,14 +83,6 @@ impl FunctionResponse {
             offset: app.service().settings().utc_offset,
         }
     }
-
-    /// Renders `snapshot` with its code in `func_code.file`.
-    pub fn with_code(app: &AppState, snapshot: FunctionSnapshot) -> Self {
-        Self {
-            code: CodeInBody::Include,
-            ..Self::new(app, snapshot)
-        }
-    }
 }
 
 impl IntoResponse for FunctionResponse {
