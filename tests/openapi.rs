@@ -1,5 +1,5 @@
 //! `GET /_emulator/openapi.json`: the served document is valid OpenAPI 3, names exactly the
-//! thirty FunctionGraph operations, agrees with the router (every documented method and
+//! thirty-four FunctionGraph operations, agrees with the router (every documented method and
 //! path is routed; the other methods on those paths are not), and describes the wire: real
 //! answers, success and error, validate against the schemas it declares.
 
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
 /// The FunctionGraph operation names the emulator serves, as the official SDKs call them.
-const OPERATIONS: [&str; 30] = [
+const OPERATIONS: [&str; 34] = [
     "CreateFunction",
     "ListFunctions",
     "ShowFunctionConfig",
@@ -43,6 +43,10 @@ const OPERATIONS: [&str; 30] = [
     "ListReservedInstanceConfigs",
     "ListFunctionReservedInstances",
     "ListQuotas",
+    "UpdateFunctionAsyncInvokeConfig",
+    "ShowFunctionAsyncInvokeConfig",
+    "DeleteFunctionAsyncInvokeConfig",
+    "ListFunctionAsyncInvokeConfig",
 ];
 
 /// The methods the probe tries on every documented path. HEAD is left out on purpose: axum
@@ -475,7 +479,7 @@ async fn the_router_serves_exactly_the_documented_operations() {
             probed += 1;
         }
     }
-    assert_eq!(probed, 23 * METHODS.len(), "twenty-three documented paths");
+    assert_eq!(probed, 25 * METHODS.len(), "twenty-five documented paths");
 
     // Neighbours of the documented paths are not routed either.
     let f = format!("/v2/{PROJECT}/fgs/functions");
@@ -568,6 +572,66 @@ async fn real_answers_match_the_declared_schemas() {
             200,
         ),
         ("GET", format!("{fu}/lts-log-detail"), "nope", "", None, 404),
+        (
+            "GET",
+            format!("{fu}/async-invoke-config"),
+            "hello",
+            "",
+            None,
+            404,
+        ),
+        (
+            "PUT",
+            format!("{fu}/async-invoke-config"),
+            "hello",
+            "",
+            Some(
+                json!({"max_async_event_age_in_seconds": 60, "max_async_retry_attempts": 2,
+                        "destination_config": {"on_failure": {"destination": "SMN",
+                            "param": "{\"topic_urn\":\"urn:smn:t\"}"}}}),
+            ),
+            200,
+        ),
+        (
+            "PUT",
+            format!("{fu}/async-invoke-config"),
+            "hello",
+            "",
+            Some(json!({"max_async_retry_attempts": 4})),
+            400,
+        ),
+        (
+            "GET",
+            format!("{fu}/async-invoke-config"),
+            "hello",
+            "",
+            None,
+            200,
+        ),
+        (
+            "GET",
+            format!("{fu}/async-invoke-configs"),
+            "hello",
+            "",
+            None,
+            200,
+        ),
+        (
+            "DELETE",
+            format!("{fu}/async-invoke-config"),
+            "hello",
+            "",
+            None,
+            204,
+        ),
+        (
+            "DELETE",
+            format!("{fu}/async-invoke-config"),
+            "hello",
+            "",
+            None,
+            404,
+        ),
         (
             "PUT",
             format!("{fu}/code"),

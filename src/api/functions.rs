@@ -13,7 +13,7 @@ use super::openapi::{
     BadRequest, Conflict, Forbidden, FunctionListParams, FunctionParams, NotFound, OtherError,
     PayloadTooLarge, ProjectParams, Unauthorized,
 };
-use super::view::FunctionView;
+use super::view::{FunctionCodeView, FunctionView};
 use crate::app_state::AppState;
 use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, FunctionPath, ProjectPath};
@@ -169,7 +169,8 @@ pub async fn update_function_config(
 }
 
 /// ShowFunctionCode: `GET /v2/{project_id}/fgs/functions/{function_urn}/code`, on latest, a
-/// version or an alias: `func_code.file` is that version's code, base64.
+/// version or an alias: the SDK's narrow ShowFunctionCodeResponse, with that version's code,
+/// base64, in `func_code.file` (see `view::FunctionCodeView` for why not a link).
 #[utoipa::path(
     get,
     path = "/v2/{project_id}/fgs/functions/{function_urn}/code",
@@ -178,8 +179,8 @@ pub async fn update_function_config(
     tag = "functions",
     params(FunctionParams),
     responses(
-        (status = 200, description = "The function object with the code, base64, in \
-            `func_code.file`.", body = FunctionView),
+        (status = 200, description = "The code model (ShowFunctionCodeResponse) with the \
+            code, base64, in `func_code.file`.", body = FunctionCodeView),
         (status = 400, response = BadRequest),
         (status = 401, response = Unauthorized),
         (status = 403, response = Forbidden),
@@ -190,11 +191,15 @@ pub async fn update_function_config(
 pub async fn show_function_code(
     State(app): State<AppState>,
     path: FunctionPath,
-) -> Result<FunctionResponse, ApiError> {
+) -> Result<Response, ApiError> {
     let snapshot = app
         .service()
         .show_function_config(&path.project, &path.urn)?;
-    Ok(FunctionResponse::with_code(&app, snapshot))
+    let offset = app.service().settings().utc_offset;
+    Ok(json(
+        StatusCode::OK,
+        &FunctionCodeView::new(&snapshot, offset),
+    ))
 }
 
 /// UpdateFunctionCode: `PUT /v2/{project_id}/fgs/functions/{function_urn}/code`.

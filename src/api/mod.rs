@@ -10,6 +10,8 @@
 //! - `reserved_instances`: reserved-instance policies per version or alias, and their
 //!   lists (`reservedinstanceconfigs`, `reservedinstances`).
 //! - `quotas`: the tenant's quotas (`/fgs/quotas`), from `[limits]`.
+//! - `async_invoke_config`: async-invocation settings per version (event age, retries,
+//!   destinations), which async invocations obey.
 //! - `invocations`: synchronous and asynchronous invocation, async records, cancel (the
 //!   engine is `crate::invoke`).
 //! - `auth`: the authentication middleware.
@@ -18,6 +20,7 @@
 //!   annotations together with the router, so the two cannot disagree.
 
 pub mod aliases;
+pub mod async_invoke_config;
 pub mod auth;
 pub mod function_settings;
 pub mod functions;
@@ -56,6 +59,7 @@ fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(openapi::BaseDoc::openapi())
         .merge(functions::router())
         .merge(function_settings::router())
+        .merge(async_invoke_config::router())
         .merge(versions::router())
         .merge(aliases::router())
         .merge(invocations::router())
@@ -88,14 +92,6 @@ impl FunctionResponse {
             snapshot,
             code: CodeInBody::Omit,
             offset: app.service().settings().utc_offset,
-        }
-    }
-
-    /// Renders `snapshot` with its code in `func_code.file`.
-    pub fn with_code(app: &AppState, snapshot: FunctionSnapshot) -> Self {
-        Self {
-            code: CodeInBody::Include,
-            ..Self::new(app, snapshot)
         }
     }
 }
@@ -157,8 +153,8 @@ mod tests {
     use super::*;
 
     /// The names the journal and fault rules have always used, by route: a suffix of
-    /// `/v2/{project_id}/fgs/functions`, or (starting with `/v2/`) a whole route.
-    const NAMES: [(&str, &str, &str); 24] = [
+    /// `/v2/{project_id}/fgs/functions` (routes elsewhere are in `OTHER_NAMES`).
+    const NAMES: [(&str, &str, &str); 28] = [
         ("POST", "", "CreateFunction"),
         ("GET", "", "ListFunctions"),
         ("DELETE", "/{function_urn}", "DeleteFunction"),
@@ -219,6 +215,26 @@ mod tests {
             "ListReservedInstanceConfigs",
         ),
         ("GET", "/reservedinstances", "ListFunctionReservedInstances"),
+        (
+            "PUT",
+            "/{function_urn}/async-invoke-config",
+            "UpdateFunctionAsyncInvokeConfig",
+        ),
+        (
+            "GET",
+            "/{function_urn}/async-invoke-config",
+            "ShowFunctionAsyncInvokeConfig",
+        ),
+        (
+            "DELETE",
+            "/{function_urn}/async-invoke-config",
+            "DeleteFunctionAsyncInvokeConfig",
+        ),
+        (
+            "GET",
+            "/{function_urn}/async-invoke-configs",
+            "ListFunctionAsyncInvokeConfig",
+        ),
     ];
 
     /// Routes outside `/fgs/functions`, whole.

@@ -4,11 +4,14 @@
 //!
 //! A record goes WAIT (queued, or waiting for a free instance) -> RUNNING -> SUCCESS or
 //! FAIL; DISCARD when it waited past `max_async_event_age_in_seconds` before it could start.
-//! The emulator has no async-invoke-config endpoints yet, so every function has the real
-//! service's defaults: no retry of a function error (the docs: "without a configured policy,
-//! code errors are not retried") and a maximum event age of 3600 s. A cancelled request ends
-//! FAIL with error 4208 "function invocation canceled", the code the docs give; a running
-//! one has its instance killed.
+//! Each version obeys its own async-invoke-config (`attachments::async_config`), read when
+//! the event is about to run: a failed attempt is tried again, at once, up to
+//! `max_async_retry_attempts` times while the event is younger than its maximum age, and
+//! the record keeps the last attempt's outcome. A version without settings has the real
+//! service's defaults: no retry (the docs: "without a configured policy, code errors are
+//! not retried") and a maximum event age of 3600 s. A cancelled request ends FAIL with
+//! error 4208 "function invocation canceled", the code the docs give; a running one has its
+//! instance killed.
 //!
 //! Records are kept in memory (the newest [`MAX_RECORDS`]), not in the state file.
 
@@ -23,8 +26,6 @@ use crate::store::FunctionKey;
 
 /// How many async records are kept (oldest dropped first).
 pub const MAX_RECORDS: usize = 10_000;
-/// The default `max_async_event_age_in_seconds`.
-pub const MAX_EVENT_AGE_SECONDS: i64 = 3600;
 /// The error code of a cancelled invocation.
 pub const CANCELED: i64 = 4208;
 
@@ -102,6 +103,14 @@ impl AsyncQueue {
         }
     }
 
+    /// The state of `request_id`, if it is still kept.
+    fn status(&self, request_id: &str) -> Option<Status> {
+        lock(&self.records)
+            .iter()
+            .find(|(r, _)| r.request_id == request_id)
+            .map(|(r, _)| r.status)
+    }
+
     /// Appends a record, dropping the oldest ones beyond [`MAX_RECORDS`].
     fn push(&self, record: Record) {
         let mut records = lock(&self.records);
@@ -174,7 +183,9 @@ impl Invoker {
     }
 
     /// The background half of an async invocation accepted at `accepted`: discards it when
-    /// it is older than the maximum event age, else runs it and records how it ended.
+    /// it is older than the version's maximum event age, else runs it, tries a failure
+    /// again up to the version's retries (while the event is still young enough), and
+    /// records how the last attempt ended.
     async fn run_queued(
         &self,
         queue: &AsyncQueue,
@@ -184,8 +195,16 @@ impl Invoker {
         accepted: DateTime<Utc>,
     ) {
         let clock = self.inner.clock.clone();
-        let age = (clock.now() - accepted).num_seconds();
-        if age > MAX_EVENT_AGE_SECONDS {
+        // Read now, not when accepted: settings changed while the event waited apply to it.
+        let policy = self
+            .inner
+            .store
+            .with_function(&target.key, |f| {
+                f.attachments.async_configs.policy(&target.version)
+            })
+            .unwrap_or_default();
+        let too_old = || (clock.now() - accepted).num_seconds() > i64::from(policy.max_age_seconds);
+        if too_old() {
             queue.update(id, |r| {
                 r.status = Status::Discard;
                 r.end_time = Some(clock.now());
@@ -197,7 +216,23 @@ impl Invoker {
                 r.status = Status::Running;
             }
         });
-        let (status, code, message) = ending(self.invoke(&target, inv).await);
+        let mut retries_left = policy.retries;
+        let (status, code, message) = loop {
+            let attempt = Invocation {
+                request_id: inv.request_id.clone(),
+                event: inv.event.clone(),
+                memory_mb: inv.memory_mb,
+            };
+            let ended = ending(self.invoke(&target, attempt).await);
+            if ended.0 == Status::Success || retries_left == 0 || too_old() {
+                break ended;
+            }
+            // A cancel during the attempt (before its task could be aborted) ends it here.
+            if queue.status(id) != Some(Status::Running) {
+                return;
+            }
+            retries_left -= 1;
+        };
         let end = clock.now();
         queue.update(id, |r| {
             // A cancel that came first has the last word.

@@ -6,6 +6,7 @@
 //! layer renders; it never sees HTTP.
 
 pub mod aliases;
+pub mod async_config;
 pub mod functions;
 pub mod input;
 pub mod quotas;

@@ -1,6 +1,7 @@
 //! Black-box tests: each starts a real emulator on a free port and speaks HTTP to it.
 
 mod aliases;
+mod async_invoke_config;
 mod binary;
 mod concurrency;
 mod control;

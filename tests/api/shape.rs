@@ -53,3 +53,43 @@ async fn the_function_object_writes_each_key_once_and_every_setting() {
     }
     assert!(matches!(created.body["strategy_config"], Value::Object(_)));
 }
+
+/// ShowFunctionCode answers the SDK's narrow ShowFunctionCodeResponse: exactly its keys, in
+/// its order, with the code itself (base64) in `func_code.file` and the same values the
+/// function object has for them.
+#[tokio::test]
+async fn show_function_code_writes_exactly_the_sdk_code_model() {
+    let app = TestApp::spawn().await;
+    let created = app.create_function("hello", "print(1)", 200).await.body;
+    let a = app.show_code("hello", 200).await;
+    let Keys(keys) = serde_json::from_str(&a.text).unwrap();
+    assert_eq!(
+        keys,
+        [
+            "func_urn",
+            "func_name",
+            "domain_id",
+            "runtime",
+            "code_type",
+            "code_url",
+            "code_filename",
+            "code_size",
+            "digest",
+            "last_modified",
+            "func_code",
+            "depend_list",
+            "depend_version_list",
+            "strategy_config",
+            "dependencies",
+        ]
+    );
+    for k in &keys {
+        if k != "func_code" {
+            assert_eq!(a.body[k], created[k], "{k}");
+        }
+    }
+    assert_eq!(
+        a.body["func_code"],
+        serde_json::json!({"file": b64("print(1)"), "link": ""})
+    );
+}
