@@ -5,6 +5,8 @@
 //! - `versions`: publish, list.
 //! - `aliases`: create, list, show, update, delete.
 //! - `function_settings`: the most instances (`config-max-instance`), LTS log details.
+//! - `triggers`: create, list, show, update and delete triggers (`/fgs/triggers/...`).
+//! - `events`: a function's test events (`.../events`).
 //! - `invocations`: synchronous and asynchronous invocation, async records, cancel (the
 //!   engine is `crate::invoke`).
 //! - `auth`: the authentication middleware.
@@ -14,11 +16,13 @@
 
 pub mod aliases;
 pub mod auth;
+pub mod events;
 pub mod function_settings;
 pub mod functions;
 pub mod invocations;
 pub mod openapi;
 pub mod signature;
+pub mod triggers;
 pub mod versions;
 pub mod view;
 
@@ -51,6 +55,8 @@ fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(versions::router())
         .merge(aliases::router())
         .merge(invocations::router())
+        .merge(triggers::router())
+        .merge(events::router())
         .split_for_parts()
 }
 
@@ -145,8 +151,9 @@ pub(crate) fn operations(
 mod tests {
     use super::*;
 
-    /// The names the journal and fault rules have always used, by route.
-    const NAMES: [(&str, &str, &str); 21] = [
+    /// The names the journal and fault rules have always used, by route: a suffix of
+    /// `/v2/{project_id}/fgs/functions`, or a whole route (starting `/v2/`).
+    const NAMES: [(&str, &str, &str); 32] = [
         ("POST", "", "CreateFunction"),
         ("GET", "", "ListFunctions"),
         ("DELETE", "/{function_urn}", "DeleteFunction"),
@@ -196,12 +203,34 @@ mod tests {
             "UpdateFunctionMaxInstanceConfig",
         ),
         ("GET", "/{function_urn}/lts-log-detail", "ShowLtsLogDetails"),
+        ("POST", TRIGGERS, "CreateFunctionTrigger"),
+        ("GET", TRIGGERS, "ListFunctionTriggers"),
+        ("DELETE", TRIGGERS, "BatchDeleteFunctionTriggers"),
+        ("GET", TRIGGER, "ShowFunctionTrigger"),
+        ("PUT", TRIGGER, "UpdateFunctionTrigger"),
+        ("DELETE", TRIGGER, "DeleteFunctionTrigger"),
+        ("POST", "/{function_urn}/events", "CreateEvent"),
+        ("GET", "/{function_urn}/events", "ListEvents"),
+        ("GET", "/{function_urn}/events/{event_id}", "ShowEvent"),
+        ("PUT", "/{function_urn}/events/{event_id}", "UpdateEvent"),
+        ("DELETE", "/{function_urn}/events/{event_id}", "DeleteEvent"),
     ];
+    const TRIGGERS: &str = "/v2/{project_id}/fgs/triggers/{function_urn}";
+    const TRIGGER: &str =
+        "/v2/{project_id}/fgs/triggers/{function_urn}/{trigger_type_code}/{trigger_id}";
+
+    fn route(suffix: &str) -> String {
+        if suffix.starts_with("/v2/") {
+            suffix.to_owned()
+        } else {
+            format!("/v2/{{project_id}}/fgs/functions{suffix}")
+        }
+    }
 
     #[test]
     fn operation_names_by_route() {
         for (method, suffix, name) in NAMES {
-            let route = format!("/v2/{{project_id}}/fgs/functions{suffix}");
+            let route = route(suffix);
             let method = Method::from_bytes(method.as_bytes()).unwrap();
             assert_eq!(
                 operation_name(&method, &route),
@@ -230,10 +259,7 @@ mod tests {
             .collect();
         let mut expected: Vec<(String, String, String)> = NAMES
             .iter()
-            .map(|(m, s, n)| {
-                let path = format!("/v2/{{project_id}}/fgs/functions{s}");
-                (m.to_string(), path, n.to_string())
-            })
+            .map(|(m, s, n)| (m.to_string(), route(s), n.to_string()))
             .collect();
         documented.sort();
         expected.sort();

@@ -6,9 +6,11 @@
 //! layer renders; it never sees HTTP.
 
 pub mod aliases;
+mod events;
 pub mod functions;
 pub mod input;
 pub mod seed;
+mod triggers;
 mod versions;
 
 use std::collections::HashMap;
