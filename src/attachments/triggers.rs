@@ -607,9 +607,7 @@ impl Triggers {
         (n > 0).then(|| {
             ApiError::detailed(
                 ErrorCode::AliasHasTriggers,
-                format_args!(
-                    "alias '{alias}' has {n} trigger(s); delete them first (DELETE /v2/{{project_id}}/fgs/triggers/{{function_urn}}:!{alias})"
-                ),
+                format_args!("alias '{alias}' has {n} trigger(s); delete them first"),
             )
         })
     }
