@@ -111,7 +111,7 @@ pub struct UpdateTriggerBody {
     /// The updatable fields (is_serial, max_fetch_bytes, polling_interval, polling_unit):
     /// an array of such objects (the SDK), or the whole `event_data` object whose other
     /// fields keep their values (Terraform).
-    #[schema(value_type = Object)]
+    #[schema(value_type = Option<Value>)]
     pub event_data: Option<Value>,
 }
 
@@ -280,7 +280,8 @@ pub async fn show_function_trigger(
     summary = "Enable, disable or tune a trigger",
     tag = "triggers",
     params(TriggerParams),
-    request_body(content = UpdateTriggerBody, content_type = "application/json"),
+    request_body(content = Option<UpdateTriggerBody>, content_type = "application/json",
+        description = "May be absent: nothing changes."),
     responses(
         (status = 200, description = "The trigger after the change.", body = TriggerView),
         (status = 400, response = BadRequest),
