@@ -134,14 +134,14 @@ error_codes! {
     EventTooLarge => "FSS.1069", FORBIDDEN, "The size of EventData exceeds 4 KB.";
     /// No test event with that id.
     EventNotFound => "FSS.1070", NOT_FOUND, "The event cannot be found.";
-    /// A test event with that name already exists on the function.
-    EventExists => "FSS.1073", FORBIDDEN, "The function event already exists.";
-    /// A test event's name or content that breaks the rules.
-    InvalidEvent => "FSS.1074", BAD_REQUEST, "The event field is invalid.";
     /// A code package over `limits.max_code_bytes`.
     CodeTooLarge => "FSS.1071", PAYLOAD_TOO_LARGE, "The code package exceeds the maximum allowed size.";
     /// Inline code over `limits.max_inline_code_bytes`.
     InlineCodeTooLarge => "FSS.1072", PAYLOAD_TOO_LARGE, "The inline code exceeds the maximum allowed size.";
+    /// A test event with that name already exists on the function.
+    EventExists => "FSS.1073", FORBIDDEN, "The function event already exists.";
+    /// A test event's name or content that breaks the rules.
+    InvalidEvent => "FSS.1074", BAD_REQUEST, "The event field is invalid.";
     /// An additional version that does not exist, is latest, or is not alone.
     InvalidAdditionalVersion => "FSS.1091", BAD_REQUEST, "The additional version is invalid.";
     /// An additional version's weight that is not an integer 0-100.
