@@ -47,7 +47,26 @@ WRITE_OPERATIONS = {
     "CreateFunctionVersion",
     "CreateVersionAlias",
     "UpdateVersionAlias",
+    "CreateFunctionTrigger",
+    "UpdateFunctionTrigger",
+    "CreateEvent",
+    "UpdateEvent",
 }
+# Valid `event_data` per trigger type (a few names, so duplicates answer 409 now and then).
+TRIGGER_TYPES = ["TIMER", "SMN", "LTS", "OBS"]
+# base64 of '{"k":"v"}' and of '{}'
+EVENT_CONTENTS = ["eyJrIjoidiJ9", "e30="]
+
+
+def _event_data(rng: random.Random, kind: str) -> dict:
+    if kind == "TIMER":
+        return {"name": rng.choice(["t1", "t2", "nightly"]), "schedule_type": "Rate",
+                "schedule": rng.choice(["3m", "1h", "30d"])}
+    if kind == "SMN":
+        return {"topic_urn": f"urn:smn:{REGION}:{PROJECT}:" + rng.choice(["a", "b"])}
+    if kind == "LTS":
+        return {"log_group_id": "g1", "log_topic_id": rng.choice(["t1", "t2"])}
+    return {"bucket": rng.choice(["b1", "b2"]), "events": ["s3:ObjectCreated:*"]}
 
 
 def _rng(case) -> random.Random:
@@ -127,6 +146,8 @@ def map_case(context, case):
         params["function_urn"] = _urn(rng, name, qualifier)
     if "alias_name" in params:
         params["alias_name"] = rng.choice(ALIASES)
+    if "trigger_type_code" in params:
+        params["trigger_type_code"] = rng.choice(TRIGGER_TYPES)
     case.path_parameters = params
 
     if op in WRITE_OPERATIONS:
@@ -140,6 +161,16 @@ def map_case(context, case):
             if rng.random() < 0.3:
                 new["description"] = "published by schemathesis"
             case.body = new
+        elif op == "CreateFunctionTrigger":
+            kind = rng.choice(TRIGGER_TYPES)
+            case.body = {"trigger_type_code": kind, "event_data": _event_data(rng, kind)}
+        elif op == "UpdateFunctionTrigger":
+            case.body = {"trigger_status": rng.choice(["ACTIVE", "DISABLED"])}
+        elif op == "CreateEvent":
+            case.body = {"name": rng.choice(["e1", "e2", "event-xx"]),
+                         "content": rng.choice(EVENT_CONTENTS)}
+        elif op == "UpdateEvent":
+            case.body = {"content": rng.choice(EVENT_CONTENTS)}
         else:  # CreateVersionAlias, UpdateVersionAlias
             major = rng.choice(VERSIONS[:3] + ["latest"])
             new = {"version": major}

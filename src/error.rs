@@ -127,6 +127,13 @@ error_codes! {
     AliasExists => "FSS.1063", CONFLICT, "The alias already exists.";
     /// The version is already the major version of another alias.
     VersionHasAlias => "FSS.1066", CONFLICT, "The version is already in use by another alias.";
+    /// The function already has the most test events (10).
+    EventLimit => "FSS.1068", FORBIDDEN,
+        "The number of events configured for the function exceeds the maximum allowed limit.";
+    /// A test event's content over 4 KB.
+    EventTooLarge => "FSS.1069", FORBIDDEN, "The size of EventData exceeds 4 KB.";
+    /// No test event with that id.
+    EventNotFound => "FSS.1070", NOT_FOUND, "The event cannot be found.";
     /// A code package over `limits.max_code_bytes`.
     CodeTooLarge => "FSS.1071", PAYLOAD_TOO_LARGE, "The code package exceeds the maximum allowed size.";
     /// Inline code over `limits.max_inline_code_bytes`.
@@ -134,6 +141,10 @@ error_codes! {
     /// Reserved instances over `limits.max_reserved_instances` in a project (the CN 2021
     /// catalogue's FSS.1076).
     ReservedInstanceLimit => "FSS.1076", BAD_REQUEST, "Reserved instances exceed limit.";
+    /// A test event with that name already exists on the function.
+    EventExists => "FSS.1073", FORBIDDEN, "The function event already exists.";
+    /// A test event's name or content that breaks the rules.
+    InvalidEvent => "FSS.1074", BAD_REQUEST, "The event field is invalid.";
     /// An additional version that does not exist, is latest, or is not alone.
     InvalidAdditionalVersion => "FSS.1091", BAD_REQUEST, "The additional version is invalid.";
     /// An additional version's weight that is not an integer 0-100.
@@ -144,6 +155,58 @@ error_codes! {
     /// The version is an alias's additional version and cannot be deleted.
     VersionIsAdditional => "FSS.1094", FORBIDDEN,
         "The version cannot be deleted because it has been used as the additional version of an alias.";
+    /// A trigger type the service does not offer.
+    InvalidTriggerType => "FSS.1101", BAD_REQUEST, "Invalid trigger type.";
+    /// An SMN trigger's `event_data` that breaks the rules.
+    InvalidSmnTrigger => "FSS.1102", BAD_REQUEST, "Invalid SMN trigger parameters.";
+    /// An OBS trigger's `event_data` that breaks the rules.
+    InvalidObsTrigger => "FSS.1106", BAD_REQUEST, "Invalid OBS trigger parameters.";
+    /// An APIG trigger's `event_data` that breaks the rules.
+    InvalidApigTrigger => "FSS.1107", BAD_REQUEST, "Invalid APIG trigger parameters.";
+    /// An OBS trigger whose bucket, prefix, suffix and events overlap another one's.
+    ObsBucketConflict => "FSS.1108", FORBIDDEN,
+        "The bucket configuration of the current trigger conflicts with that of an existing OBS trigger.";
+    /// A timer trigger's `event_data` that breaks the rules.
+    InvalidTimerTrigger => "FSS.1109", BAD_REQUEST, "Invalid timer trigger parameters.";
+    /// A Kafka trigger's `event_data` that breaks the rules.
+    InvalidKafkaTrigger => "FSS.1112", BAD_REQUEST, "The Kafka trigger parameters are invalid.";
+    /// A Kafka trigger with SSL on but no user name or password.
+    KafkaCredentialsRequired => "FSS.1113", BAD_REQUEST,
+        "The username and password must be specified because Kafka SASL_SSL is enabled.";
+    /// Too many pull-mode triggers (TIMER, DDS, DIS, LTS, KAFKA) on one version or alias.
+    PullTriggerLimit => "FSS.1123", FORBIDDEN,
+        "The number of pull triggers exceeds the maximum allowed limit.";
+    /// No trigger with that id (and type) on that version or alias.
+    TriggerNotFound => "FSS.1131", NOT_FOUND, "The trigger does not exist.";
+    /// A trigger type in a path that the service does not offer.
+    TriggerTypeNotFound => "FSS.1137", NOT_FOUND, "Invalid trigger type.";
+    /// An SMN trigger on the same topic already exists.
+    SmnTriggerExists => "FSS.1141", CONFLICT, "The SMN trigger already exists.";
+    /// An APIG trigger with the same group, path and method already exists.
+    ApigPathExists => "FSS.1147", CONFLICT, "The request path already exists.";
+    /// A timer trigger with that name already exists on the function.
+    TimerTriggerExists => "FSS.1148", CONFLICT, "The timer trigger already exists.";
+    /// A Kafka trigger on the same instance and topic already exists.
+    KafkaTriggerExists => "FSS.1150", CONFLICT, "The Kafka trigger already exists.";
+    /// The alias has triggers and cannot be deleted (nor can the version it points to).
+    AliasHasTriggers => "FSS.1154", FORBIDDEN,
+        "Aliases of a function bound with triggers cannot be deleted.";
+    /// A CTS trigger without a notification name.
+    CtsNameRequired => "FSS.1312", BAD_REQUEST, "The notification name must be specified.";
+    /// A CTS trigger with more than 100 operations.
+    CtsTooManyOperations => "FSS.1313", BAD_REQUEST,
+        "The number of operation resources has reached the maximum allowed limit.";
+    /// A CTS trigger without operations.
+    CtsOperationsRequired => "FSS.1314", BAD_REQUEST, "The operation resource must be specified.";
+    /// A CTS trigger that lists an operation twice.
+    CtsDuplicateOperation => "FSS.1316", BAD_REQUEST,
+        "The resource operation has already been selected.";
+    /// A status change the trigger type does not allow (only pull-mode triggers can be
+    /// disabled).
+    InvalidTriggerOperation => "FSS.1318", BAD_REQUEST, "Invalid trigger operation.";
+    /// A dedicated-gateway APIG trigger's `event_data` that breaks the rules.
+    InvalidDedicatedApigTrigger => "FSS.1417", BAD_REQUEST,
+        "Invalid APIG Exclusive trigger parameters.";
     /// An AK/SK signature that does not verify (unknown AK, malformed or stale signature, a
     /// missing signed header). The API gateway's code, not FunctionGraph's: the real service
     /// rejects these before FunctionGraph sees the request.

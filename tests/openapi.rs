@@ -1,5 +1,5 @@
 //! `GET /_emulator/openapi.json`: the served document is valid OpenAPI 3, names exactly the
-//! thirty-four FunctionGraph operations, agrees with the router (every documented method and
+//! forty-five FunctionGraph operations, agrees with the router (every documented method and
 //! path is routed; the other methods on those paths are not), and describes the wire: real
 //! answers, success and error, validate against the schemas it declares.
 
@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 const PROJECT: &str = "0123456789abcdef0123456789abcdef";
 
 /// The FunctionGraph operation names the emulator serves, as the official SDKs call them.
-const OPERATIONS: [&str; 34] = [
+const OPERATIONS: [&str; 45] = [
     "CreateFunction",
     "ListFunctions",
     "ShowFunctionConfig",
@@ -47,6 +47,17 @@ const OPERATIONS: [&str; 34] = [
     "ShowFunctionAsyncInvokeConfig",
     "DeleteFunctionAsyncInvokeConfig",
     "ListFunctionAsyncInvokeConfig",
+    "CreateFunctionTrigger",
+    "ListFunctionTriggers",
+    "BatchDeleteFunctionTriggers",
+    "ShowFunctionTrigger",
+    "UpdateFunctionTrigger",
+    "DeleteFunctionTrigger",
+    "CreateEvent",
+    "ListEvents",
+    "ShowEvent",
+    "UpdateEvent",
+    "DeleteEvent",
 ];
 
 /// The methods the probe tries on every documented path. HEAD is left out on purpose: axum
@@ -283,6 +294,8 @@ impl Api {
 /// Fills a path template with sample values.
 /// The tag paths take the function as `{resource_id}` (and `functions` as
 /// `{resource_type}`); ShowResInstanceInfo's `{action}` takes the `alias` argument's place.
+/// Fills a path template with sample values (a TIMER trigger and an event id that do not
+/// exist, where the template has them).
 fn fill(template: &str, function_urn: &str, alias: &str) -> String {
     template
         .replace("{project_id}", PROJECT)
@@ -291,6 +304,9 @@ fn fill(template: &str, function_urn: &str, alias: &str) -> String {
         .replace("{resource_type}", "functions")
         .replace("{resource_id}", function_urn)
         .replace("{action}", alias)
+        .replace("{trigger_type_code}", "TIMER")
+        .replace("{trigger_id}", "t1")
+        .replace("{event_id}", "e1")
 }
 
 /// The `{name}`s in a path template.
@@ -412,7 +428,7 @@ async fn the_document_is_valid_openapi_3() {
         for (status, response) in &resolved {
             match status.as_str() {
                 "204" => assert!(response.content.is_empty(), "{what}: 204 with content"),
-                "200" | "202" => {
+                "200" | "201" | "202" => {
                     assert!(response.content.contains_key("application/json"), "{what}")
                 }
                 _ => {
@@ -479,7 +495,7 @@ async fn the_router_serves_exactly_the_documented_operations() {
             probed += 1;
         }
     }
-    assert_eq!(probed, 25 * METHODS.len(), "twenty-five documented paths");
+    assert_eq!(probed, 29 * METHODS.len(), "twenty-nine documented paths");
 
     // Neighbours of the documented paths are not routed either.
     let f = format!("/v2/{PROJECT}/fgs/functions");
@@ -834,4 +850,104 @@ async fn real_answers_match_the_declared_schemas() {
     };
     assert_eq!(answer.status, 401);
     api.conforms("GET", f, &answer, false);
+}
+
+#[tokio::test]
+async fn trigger_and_event_answers_match_the_declared_schemas() {
+    let api = Api::start().await;
+    let code = |text: &str| {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.encode(text)
+    };
+    let f = "/v2/{project_id}/fgs/functions";
+    let create = json!({
+        "func_name": "hello", "package": "default", "runtime": "Python3.9",
+        "handler": "index.handler", "memory_size": 128, "timeout": 30,
+        "code_type": "inline", "func_code": {"file": code("print(1)")},
+    });
+    assert_eq!(
+        api.send("POST", &fill(f, "", ""), Some(&create))
+            .await
+            .status,
+        200
+    );
+
+    let triggers = "/v2/{project_id}/fgs/triggers/{function_urn}";
+    let timer = json!({"trigger_type_code": "TIMER", "event_data":
+        {"name": "t", "schedule_type": "Rate", "schedule": "3m"}});
+    let answer = api
+        .send("POST", &fill(triggers, "hello", ""), Some(&timer))
+        .await;
+    assert_eq!(answer.status, 201, "{}", answer.text);
+    api.conforms("POST", triggers, &answer, false);
+    let id = answer.body["trigger_id"].as_str().unwrap().to_owned();
+    let one = format!("{triggers}/TIMER/{id}");
+    let template = "/v2/{project_id}/fgs/triggers/{function_urn}/{trigger_type_code}/{trigger_id}";
+    let steps: Vec<(&str, String, Option<Value>, u16)> = vec![
+        ("POST", triggers.into(), Some(timer.clone()), 409),
+        (
+            "POST",
+            triggers.into(),
+            Some(json!({"trigger_type_code": "NOPE"})),
+            400,
+        ),
+        ("GET", triggers.into(), None, 200),
+        ("GET", one.clone(), None, 200),
+        (
+            "PUT",
+            one.clone(),
+            Some(json!({"trigger_status": "DISABLED"})),
+            200,
+        ),
+        (
+            "PUT",
+            one.clone(),
+            Some(json!({"trigger_status": "OFF"})),
+            400,
+        ),
+        ("DELETE", one.clone(), None, 204),
+        ("GET", one.clone(), None, 404),
+        ("DELETE", triggers.into(), None, 204),
+    ];
+    for (method, path, body, expected) in steps {
+        let answer = api
+            .send(method, &fill(&path, "hello", ""), body.as_ref())
+            .await;
+        assert_eq!(answer.status, expected, "{method} {path}: {}", answer.text);
+        let t = if path.contains("/TIMER/") {
+            template
+        } else {
+            triggers
+        };
+        api.conforms(method, t, &answer, false);
+    }
+
+    let events = "/v2/{project_id}/fgs/functions/{function_urn}/events";
+    let answer = api
+        .send(
+            "POST",
+            &fill(events, "hello", ""),
+            Some(&json!({"name": "e1", "content": code("{\"k\":\"v\"}")})),
+        )
+        .await;
+    assert_eq!(answer.status, 200, "{}", answer.text);
+    api.conforms("POST", events, &answer, false);
+    let id = answer.body["id"].as_str().unwrap().to_owned();
+    let event = "/v2/{project_id}/fgs/functions/{function_urn}/events/{event_id}";
+    let one = fill(events, "hello", "") + "/" + &id;
+    let steps: Vec<(&str, Option<Value>, u16)> = vec![
+        ("PUT", Some(json!({"content": code("{}")})), 200),
+        ("PUT", Some(json!({"content": "!"})), 400),
+        ("GET", None, 200),
+        ("DELETE", None, 204),
+        ("GET", None, 404),
+    ];
+    for (method, body, expected) in steps {
+        let answer = api.send(method, &one, body.as_ref()).await;
+        assert_eq!(answer.status, expected, "{method} {one}: {}", answer.text);
+        api.conforms(method, event, &answer, false);
+    }
+    let answer = api.send("GET", &fill(events, "hello", ""), None).await;
+    assert_eq!(answer.status, 200);
+    api.conforms("GET", events, &answer, false);
 }

@@ -12,6 +12,8 @@
 //! - `quotas`: the tenant's quotas (`/fgs/quotas`), from `[limits]`.
 //! - `async_invoke_config`: async-invocation settings per version (event age, retries,
 //!   destinations), which async invocations obey.
+//! - `triggers`: create, list, show, update and delete triggers (`/fgs/triggers/...`).
+//! - `events`: a function's test events (`.../events`).
 //! - `invocations`: synchronous and asynchronous invocation, async records, cancel (the
 //!   engine is `crate::invoke`).
 //! - `auth`: the authentication middleware.
@@ -22,6 +24,7 @@
 pub mod aliases;
 pub mod async_invoke_config;
 pub mod auth;
+pub mod events;
 pub mod function_settings;
 pub mod functions;
 pub mod invocations;
@@ -30,6 +33,7 @@ pub mod quotas;
 pub mod reserved_instances;
 pub mod signature;
 pub mod tags;
+pub mod triggers;
 pub mod versions;
 pub mod view;
 
@@ -66,6 +70,8 @@ fn build() -> (Router<AppState>, utoipa::openapi::OpenApi) {
         .merge(tags::router())
         .merge(reserved_instances::router())
         .merge(quotas::router())
+        .merge(triggers::router())
+        .merge(events::router())
         .split_for_parts()
 }
 
@@ -154,7 +160,7 @@ mod tests {
 
     /// The names the journal and fault rules have always used, by route: a suffix of
     /// `/v2/{project_id}/fgs/functions` (routes elsewhere are in `OTHER_NAMES`).
-    const NAMES: [(&str, &str, &str); 28] = [
+    const NAMES: [(&str, &str, &str); 33] = [
         ("POST", "", "CreateFunction"),
         ("GET", "", "ListFunctions"),
         ("DELETE", "/{function_urn}", "DeleteFunction"),
@@ -235,11 +241,25 @@ mod tests {
             "/{function_urn}/async-invoke-configs",
             "ListFunctionAsyncInvokeConfig",
         ),
+        ("POST", "/{function_urn}/events", "CreateEvent"),
+        ("GET", "/{function_urn}/events", "ListEvents"),
+        ("GET", "/{function_urn}/events/{event_id}", "ShowEvent"),
+        ("PUT", "/{function_urn}/events/{event_id}", "UpdateEvent"),
+        ("DELETE", "/{function_urn}/events/{event_id}", "DeleteEvent"),
     ];
+    const TRIGGERS: &str = "/v2/{project_id}/fgs/triggers/{function_urn}";
+    const TRIGGER: &str =
+        "/v2/{project_id}/fgs/triggers/{function_urn}/{trigger_type_code}/{trigger_id}";
 
     /// Routes outside `/fgs/functions`, whole.
-    const OTHER_NAMES: [(&str, &str, &str); 6] = [
+    const OTHER_NAMES: [(&str, &str, &str); 12] = [
         ("GET", "/v2/{project_id}/fgs/quotas", "ListQuotas"),
+        ("POST", TRIGGERS, "CreateFunctionTrigger"),
+        ("GET", TRIGGERS, "ListFunctionTriggers"),
+        ("DELETE", TRIGGERS, "BatchDeleteFunctionTriggers"),
+        ("GET", TRIGGER, "ShowFunctionTrigger"),
+        ("PUT", TRIGGER, "UpdateFunctionTrigger"),
+        ("DELETE", TRIGGER, "DeleteFunctionTrigger"),
         (
             "POST",
             "/v2/{project_id}/{resource_type}/{resource_id}/tags/create",

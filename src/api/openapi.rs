@@ -106,6 +106,8 @@ fn optional_bodies(doc: &mut utoipa::openapi::OpenApi) {
         (name = "aliases", description = "Version aliases"),
         (name = "reserved instances", description = "Reserved-instance policies per version or alias"),
         (name = "quotas", description = "The tenant's quotas"),
+        (name = "triggers", description = "Triggers of a function version or alias (kept, never fired)"),
+        (name = "events", description = "A function's test events"),
     )
 )]
 pub(super) struct BaseDoc;
@@ -175,19 +177,22 @@ error_response!(
     /// 403.
     Forbidden,
     "The credentials may not use this project (FSS.0403), a quota is reached (FSS.1041 \
-     functions, FSS.1042 versions, FSS.1043 aliases), or the version is an alias's \
-     additional version (FSS.1094)."
+     functions, FSS.1042 versions, FSS.1043 aliases, FSS.1123 pull triggers, FSS.1068 \
+     test events), the version is an alias's additional version (FSS.1094), the alias has \
+     triggers (FSS.1154), or a test event rule (FSS.1069 size, FSS.1073 name taken)."
 );
 error_response!(
     /// 404.
     NotFound,
-    "The function (FSS.1051), version (FSS.1052) or alias (FSS.1053) does not exist."
+    "The function (FSS.1051), version (FSS.1052), alias (FSS.1053), trigger (FSS.1131, \
+     FSS.1137 for an unknown type) or test event (FSS.1070) does not exist."
 );
 error_response!(
     /// 409.
     Conflict,
     "Already exists: the function (FSS.1061), version (FSS.1062) or alias (FSS.1063); or \
-     the version is already another alias's major version (FSS.1066)."
+     the version is already another alias's major version (FSS.1066); a trigger that \
+     duplicates another (FSS.1141 SMN, FSS.1147 APIG path, FSS.1148 timer, FSS.1150 Kafka)."
 );
 error_response!(
     /// 413.

@@ -57,13 +57,13 @@ impl Attachments {
         self.reserved
             .forget(reserved::QualifierType::Version, version);
         self.async_configs.forget(version);
-        self.triggers.forget(version);
+        self.triggers.forget_version(version);
     }
 
     /// An alias was deleted (or went with its version): drop what was attached to it.
     pub fn forget_alias(&mut self, alias: &str) {
         self.reserved.forget(reserved::QualifierType::Alias, alias);
-        self.triggers.forget(alias);
+        self.triggers.forget_alias(alias);
     }
 
     /// Why this alias cannot be deleted now, if it cannot (FSS.1154: it has triggers).

@@ -7,12 +7,14 @@
 
 pub mod aliases;
 pub mod async_config;
+mod events;
 pub mod functions;
 pub mod input;
 pub mod quotas;
 pub mod reserved;
 pub mod seed;
 pub mod tags;
+mod triggers;
 mod versions;
 
 use std::collections::HashMap;
