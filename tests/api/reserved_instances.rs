@@ -903,3 +903,63 @@ async fn policies_survive_a_restart_with_a_state_file() {
     assert_eq!(configs(&app, "", 200).await.body, before);
     let _ = std::fs::remove_file(&file);
 }
+
+/// A version and an alias may share a name (`v1`); deleting the alias drops its own policy
+/// and trigger, never the version's.
+#[tokio::test]
+async fn deleting_an_alias_keeps_the_policy_and_triggers_of_a_version_of_the_same_name() {
+    let app = TestApp::spawn().await;
+    app.create_function("hello", "print(1)", 200).await;
+    app.publish("hello", Some(json!({"version": "v1"})), 200)
+        .await;
+    app.update_code("hello", "print(2)", 200).await;
+    app.publish("hello", Some(json!({"version": "v2"})), 200)
+        .await;
+    app.create_alias("hello", json!({"name": "v1", "version": "v2"}), 200)
+        .await;
+    let hello = urn("hello", "latest");
+    let version = urn("hello", "v1");
+    let alias = urn("hello", "!v1");
+    for u in [&version, &alias] {
+        let a = put(&app, u, json!({"count": 1})).await;
+        assert_eq!(a.status, 200, "{u}: {}", a.text);
+    }
+    let timer = |name: &str| {
+        json!({"trigger_type_code": "TIMER", "trigger_status": "ACTIVE",
+               "event_data": {"name": name, "schedule_type": "Rate", "schedule": "3m"}})
+    };
+    for (u, name) in [(&version, "on-version"), (&alias, "on-alias")] {
+        let a = app
+            .call(
+                "POST",
+                &TestApp::fgs(&format!("/triggers/{u}")),
+                Some(timer(name)),
+            )
+            .await;
+        assert_eq!(a.status, 201, "{u}: {}", a.text);
+    }
+    let a = configs(&app, &format!("function_urn={hello}"), 200).await;
+    assert_eq!(names(&a).len(), 2, "{}", a.text);
+
+    // The alias's trigger holds it (FSS.1154); once that goes, the alias can.
+    app.call("DELETE", &TestApp::fgs("/functions/hello/aliases/v1"), None)
+        .await
+        .assert_error(403, "FSS.1154");
+    let a = app
+        .call("DELETE", &TestApp::fgs(&format!("/triggers/{alias}")), None)
+        .await;
+    assert_eq!(a.status, 204, "{}", a.text);
+    let a = app
+        .call("DELETE", &TestApp::fgs("/functions/hello/aliases/v1"), None)
+        .await;
+    assert_eq!(a.status, 204, "{}", a.text);
+
+    let a = configs(&app, &format!("function_urn={hello}"), 200).await;
+    assert_eq!(names(&a), ["v1"], "{}", a.text);
+    assert_eq!(a.body["reserved_instances"][0]["qualifier_type"], "version");
+    let a = app
+        .call("GET", &TestApp::fgs(&format!("/triggers/{version}")), None)
+        .await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body.as_array().map(Vec::len), Some(1), "{}", a.text);
+}
