@@ -13,7 +13,7 @@ use super::openapi::{
     BadRequest, Conflict, Forbidden, FunctionListParams, FunctionParams, NotFound, OtherError,
     PayloadTooLarge, ProjectParams, Unauthorized,
 };
-use super::view::FunctionView;
+use super::view::{CodeInBody, FunctionView};
 use crate::app_state::AppState;
 use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, FunctionPath, ProjectPath};
@@ -127,11 +127,13 @@ pub async fn list_functions(
 pub async fn show_function_config(
     State(app): State<AppState>,
     path: FunctionPath,
-) -> Result<FunctionResponse, ApiError> {
-    let snapshot = app
+) -> Result<Response, ApiError> {
+    let read = app
         .service()
-        .show_function_config(&path.project, &path.urn)?;
-    Ok(FunctionResponse::new(&app, snapshot))
+        .show_function_view(&path.project, &path.urn, "config")?;
+    Ok(super::cached(read, |s| {
+        super::render_function(&app, s, CodeInBody::Omit)
+    }))
 }
 
 /// UpdateFunctionConfig: `PUT /v2/{project_id}/fgs/functions/{function_urn}/config`. On
@@ -190,11 +192,13 @@ pub async fn update_function_config(
 pub async fn show_function_code(
     State(app): State<AppState>,
     path: FunctionPath,
-) -> Result<FunctionResponse, ApiError> {
-    let snapshot = app
+) -> Result<Response, ApiError> {
+    let read = app
         .service()
-        .show_function_config(&path.project, &path.urn)?;
-    Ok(FunctionResponse::with_code(&app, snapshot))
+        .show_function_view(&path.project, &path.urn, "code")?;
+    Ok(super::cached(read, |s| {
+        super::render_function(&app, s, CodeInBody::Include)
+    }))
 }
 
 /// UpdateFunctionCode: `PUT /v2/{project_id}/fgs/functions/{function_urn}/code`.
