@@ -109,17 +109,18 @@ pub enum StateFileError {
 /// An open state file, appended to on every change.
 ///
 /// **Group commit.** Concurrent changes (to different functions: one function's changes
-/// are serialised by its lock) each append their line under `inner`'s lock, which is held
-/// only for the `write`, then wait until a `fdatasync` that started after their write has
-/// succeeded. One of the waiters (the first to find no sync running) issues it for everyone
-/// written so far, outside `inner`'s lock, so the next group can append meanwhile; the rest
-/// sleep on `synced`. So N concurrent changes cost about one sync, not N, and none is
-/// acknowledged before a sync that covers its bytes has returned.
+/// are serialised by its lock) each queue their lines under `inner`'s lock, then wait until
+/// a write and `fdatasync` that include them have succeeded. One of the waiters (the first
+/// to find none running) writes everything queued so far in one `write` and syncs it,
+/// outside `inner`'s lock, so the next group queues meanwhile; the rest sleep on `synced`.
+/// So N concurrent changes cost about one write and one sync, not N, none is acknowledged
+/// before a sync that covers its bytes has returned, and nothing is appended while a sync
+/// runs (an append to a page under writeback would wait for the disk).
 ///
 /// **Failure** (a failed write, or a failed sync) cuts the file back to its last synced
-/// length and refuses every change written after it, not just the one that failed: their
-/// bytes are gone with the cut, so each of them is rolled back and answered 500, exactly as
-/// a single failed append is.
+/// length and refuses every change of the group, and every change queued meanwhile, not
+/// just the one that failed: each of them is rolled back and answered 500, exactly as a
+/// single failed append is.
 pub struct StateFile {
     path: PathBuf,
     // A std Mutex: held for one `write` (never for a sync, except to repair after a
@@ -159,12 +160,18 @@ struct Open {
     file: Arc<dyn Backing>,
     /// The length of the file's whole, synced lines: what a failed append is cut back to.
     len: u64,
-    /// The length of the whole lines written, synced or not (`len` <= `end`).
+    /// The length the file will have once every queued line is written (`len` <= `end`).
     end: u64,
+    /// Lines accepted since the last write, waiting to be written and synced as one group.
+    queued: Vec<u8>,
+    /// The previous group's buffer, emptied, to queue the next group into: two buffers
+    /// take turns, so their memory is reused rather than faulted in afresh for every group.
+    spare: Vec<u8>,
     /// Bumped whenever the lines written after `len` are cut off (a failure): a change
     /// waiting for its sync learns from it that its bytes are gone.
     epoch: u64,
-    /// Whether a sync is running (outside the lock); its issuer clears it and wakes all.
+    /// Whether a group is being written and synced (outside the lock); whoever runs it
+    /// clears it and wakes all.
     syncing: bool,
     /// Digests whose code line is in the file (synced, or written and waiting for a sync:
     /// those are in `pending_code` too).
@@ -186,6 +193,7 @@ impl Open {
     fn discard(&mut self, path: &Path) {
         self.epoch += 1;
         self.end = self.len;
+        self.queued.clear();
         for (_, digest) in self.pending_code.drain(..) {
             self.written_code.remove(&digest);
         }
@@ -348,6 +356,8 @@ impl StateFile {
                 file: backing,
                 len,
                 end: len,
+                queued: Vec::new(),
+                spare: Vec::new(),
                 epoch: 0,
                 syncing: false,
                 written_code: HashSet::new(),
@@ -428,6 +438,8 @@ impl StateFile {
             file: Arc::new(file),
             len: out.len() as u64,
             end: out.len() as u64,
+            queued: Vec::new(),
+            spare: Vec::new(),
             epoch: 0,
             syncing: false,
             written_code: written,
@@ -439,7 +451,7 @@ impl StateFile {
 
     /// Appends one change's lines (`build` is told which code is already written, and
     /// returns the bytes and the digests whose code lines they add), then waits until they
-    /// are synced (group commit: see [`StateFile`]).
+    /// are written and synced (group commit: see [`StateFile`]).
     ///
     /// On any failure the file is cut back to its last whole synced line (or marked torn,
     /// see [`Open::repair`]) and no digest written since counts as written, so file and
@@ -448,33 +460,29 @@ impl StateFile {
         &self,
         build: impl FnOnce(&HashSet<String>) -> (Vec<u8>, Vec<String>),
     ) -> io::Result<()> {
-        let (epoch, end) = {
-            let mut open = self.lock();
-            open.repair(&self.path)?;
-            let (bytes, new_code) = build(&open.written_code);
-            if let Err(e) = open.file.write_all(&bytes) {
-                open.discard(&self.path);
-                self.synced.notify_all();
-                return Err(context(
-                    e,
-                    &self.path,
-                    &format!("appending {} bytes", bytes.len()),
-                ));
-            }
-            open.end += bytes.len() as u64;
-            let end = open.end;
-            for digest in new_code {
-                open.written_code.insert(digest.clone());
-                open.pending_code.push((end, digest));
-            }
-            (open.epoch, end)
-        };
-        self.wait_synced(epoch, end)
+        let mut open = self.lock();
+        open.repair(&self.path)?;
+        let (bytes, new_code) = build(&open.written_code);
+        open.end += bytes.len() as u64;
+        open.queued.extend_from_slice(&bytes);
+        let end = open.end;
+        for digest in new_code {
+            open.written_code.insert(digest.clone());
+            open.pending_code.push((end, digest));
+        }
+        let epoch = open.epoch;
+        self.wait_synced(open, epoch, end)
     }
 
-    /// Waits until the file is synced up to `end`, issuing the sync if none is running.
-    /// An error if the lines written in `epoch` were cut off meanwhile, or the sync failed.
-    fn wait_synced(&self, epoch: u64, end: u64) -> io::Result<()> {
+    /// Waits until the file is synced up to `end`; if no write and sync is running, runs
+    /// one for every line queued so far (ours included). An error if the lines queued in
+    /// `epoch` were cut off meanwhile, or the write or sync failed.
+    fn wait_synced(
+        &self,
+        mut open: std::sync::MutexGuard<'_, Open>,
+        epoch: u64,
+        end: u64,
+    ) -> io::Result<()> {
         let discarded = || {
             io::Error::other(format!(
                 "state file {}: a write or sync of the same group failed; the file was cut \
@@ -482,7 +490,6 @@ impl StateFile {
                 self.path.display()
             ))
         };
-        let mut open = self.lock();
         loop {
             if open.epoch != epoch {
                 return Err(discarded());
@@ -495,30 +502,37 @@ impl StateFile {
             }
             open = self.synced.wait(open).unwrap_or_else(|e| e.into_inner());
         }
-        // No sync is running: this one covers every line written so far, ours included.
+        // Nothing is being written or synced: write every queued line (ours included) in
+        // one `write`, then sync. Only the one running this touches the file meanwhile
+        // (`syncing`), so no append ever waits on pages that are being written back.
         open.syncing = true;
+        let spare = std::mem::take(&mut open.spare);
+        let mut batch = std::mem::replace(&mut open.queued, spare);
         let target = open.end;
         let file = open.file.clone();
         drop(open);
-        let result = file.sync_data();
+        let result = file
+            .write_all(&batch)
+            .map_err(|e| context(e, &self.path, &format!("appending {} bytes", batch.len())))
+            .and_then(|()| {
+                file.sync_data()
+                    .map_err(|e| context(e, &self.path, "syncing appended lines"))
+            });
         let mut open = self.lock();
         open.syncing = false;
-        let outcome = if open.epoch != epoch {
-            // A failed write cut the file back while we synced: our lines are gone.
-            Err(discarded())
-        } else {
-            match result {
-                Ok(()) => {
-                    open.len = open.len.max(target);
-                    open.pending_code.retain(|(at, _)| *at > target);
-                    Ok(())
-                }
-                Err(e) => {
-                    open.discard(&self.path);
-                    Err(context(e, &self.path, "syncing appended lines"))
-                }
+        let outcome = match result {
+            Ok(()) => {
+                open.len = target;
+                open.pending_code.retain(|(at, _)| *at > target);
+                Ok(())
+            }
+            Err(e) => {
+                open.discard(&self.path);
+                Err(e)
             }
         };
+        batch.clear();
+        open.spare = batch;
         drop(open);
         self.synced.notify_all();
         outcome
