@@ -49,9 +49,10 @@ fn bench_publish(
             // Undo the publish (outside the timing) so each iteration sees the same store.
             let name = snapshot.qualifier.to_string();
             black_box(snapshot);
-            service
-                .store()
-                .with_function(key, |f| f.versions.remove(&name));
+            service.store().update_function(key, |f| {
+                f.versions.remove(&name);
+                Ok::<_, std::io::Error>(())
+            });
         }
         total
     })

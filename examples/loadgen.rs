@@ -43,6 +43,17 @@
 //! Spawns the command `--runs` times; each time measures from just before the spawn until
 //! `GET /_emulator/health` on the port written to `{port_file}` answers 200, then kills it.
 //! Prints `STARTUP label=.. runs=.. median_ms=.. min_ms=.. max_ms=..`.
+//!
+//! # `fsync`: what the disk allows
+//!
+//! ```text
+//! loadgen fsync --dir /path/on/the/same/filesystem --duration 3 --bytes 2048
+//! ```
+//!
+//! One writer appends `--bytes` to a fresh file in `--dir` and calls `fdatasync` after each
+//! append, as the emulator's state file does for one change, for `--duration` seconds; then
+//! removes the file. Prints `FSYNC label=.. syncs=.. per_s=.. p50_us=.. p99_us=..`: the
+//! rate a server that syncs every acknowledged write one at a time could reach at best.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
@@ -67,6 +78,24 @@ enum Command {
     Run(RunArgs),
     /// Spawn-to-healthy time of a server command.
     Startup(StartupArgs),
+    /// Appends + `fdatasync` per second on one file: the disk's own rate.
+    Fsync(FsyncArgs),
+}
+
+#[derive(Parser, Debug)]
+struct FsyncArgs {
+    /// A directory on the filesystem to measure (the state file's).
+    #[arg(long)]
+    dir: PathBuf,
+    /// Seconds to measure (at most 60).
+    #[arg(long, default_value_t = 3.0)]
+    duration: f64,
+    /// Bytes per append.
+    #[arg(long, default_value_t = 2048)]
+    bytes: usize,
+    /// Names the result line.
+    #[arg(long, default_value = "fsync")]
+    label: String,
 }
 
 #[derive(Parser, Debug)]
@@ -130,6 +159,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Run(args) => run(args),
         Command::Startup(args) => startup(args),
+        Command::Fsync(args) => fsync(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
@@ -141,6 +171,49 @@ fn main() -> std::process::ExitCode {
 }
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
+
+fn fsync(args: FsyncArgs) -> Result<(), Error> {
+    use std::io::Write as _;
+    if !(args.duration > 0.0 && args.duration <= 60.0) || args.bytes == 0 || args.bytes > 1 << 20 {
+        return Err("--duration must be in (0, 60] and --bytes in 1..=1048576".into());
+    }
+    let path = args
+        .dir
+        .join(format!("loadgen-fsync-{}.tmp", std::process::id()));
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .create_new(true)
+        .open(&path)?;
+    let mut line = vec![b'x'; args.bytes];
+    *line.last_mut().expect("bytes > 0") = b'\n';
+    let mut times = Vec::new();
+    let start = Instant::now();
+    let limit = Duration::from_secs_f64(args.duration);
+    let result = (|| -> std::io::Result<()> {
+        while start.elapsed() < limit {
+            let t = Instant::now();
+            file.write_all(&line)?;
+            file.sync_data()?;
+            times.push(t.elapsed());
+        }
+        Ok(())
+    })();
+    let elapsed = start.elapsed().as_secs_f64();
+    drop(file);
+    let _ = std::fs::remove_file(&path);
+    result?;
+    times.sort();
+    let at = |q: f64| times[((times.len() as f64 * q) as usize).min(times.len() - 1)].as_micros();
+    println!(
+        "FSYNC label={} syncs={} per_s={:.0} p50_us={} p99_us={}",
+        args.label,
+        times.len(),
+        times.len() as f64 / elapsed,
+        at(0.5),
+        at(0.99)
+    );
+    Ok(())
+}
 
 // ---------------------------------------------------------------------------------------
 // Request templates

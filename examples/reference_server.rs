@@ -87,6 +87,10 @@ fn router() -> Router {
             "/v2/{project_id}/fgs/functions/{function_urn}/versions",
             post(answer_with_body).get(answer),
         )
+        .route(
+            "/v2/{project_id}/fgs/functions/{function_urn}/aliases",
+            post(answer_with_body).get(answer),
+        )
         .route("/_emulator/health", get(health))
 }
 

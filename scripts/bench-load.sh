@@ -6,8 +6,8 @@
 # server that does not start, non-2xx answers the case does not expect).
 #
 # Usage: scripts/bench-load.sh [--quick] [options]
-#   --quick            CI mode: 1 round of 1.5 s per case and server (~20 s after the build)
-#   (default: full)    3 rounds of 8 s (+1 s warm-up) per case and server (~4 minutes)
+#   --quick            CI mode: 1 round of 1 s per case and server (~30 s after the build)
+#   (default: full)    3 rounds of 8 s (+1 s warm-up) per case and server (~8 minutes)
 #   --rounds N --duration S --warmup S --connections C   override the mode's values
 #   --cases a,b        only these cases (names below)
 #   --no-build         use the binaries already in target/release
@@ -16,6 +16,13 @@
 #   --cross-check      also measure show-config with wrk (apt) or oha if on PATH, to check
 #                      the in-repo load generator against an independent one
 #   --out FILE         also write the raw RESULT lines to FILE
+#   --no-durable       skip the state-file part (below)
+#
+# The state-file part (issue 14): a third server, the emulator with --state-file in the
+# scratch directory, answers `durable-publish-10` (every request a durable write: fsync per
+# acknowledged change), and in the same round `loadgen fsync` measures the disk's own rate
+# (one writer: append + fdatasync, in a loop) on the same filesystem. Printed side by side:
+# acknowledged writes per second against syncs per second the disk allows.
 #
 # The load generator is examples/loadgen.rs (ordered steps per connection with unique
 # names, which wrk on one thread and oha cannot run: docs/PERFORMANCE.md, "Why our own load
@@ -28,7 +35,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench/lib.sh"
 
 MODE=full
 ROUNDS="" DURATION="" WARMUP="" CONNECTIONS=32
-ONLY="" BUILD=1 STARTUP=1 CROSS=0 OUT=""
+ONLY="" BUILD=1 STARTUP=1 CROSS=0 OUT="" DURABLE=1
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --quick) MODE=quick; shift ;;
@@ -43,12 +50,13 @@ while [[ $# -gt 0 ]]; do
     --no-startup) STARTUP=0; shift ;;
     --cross-check) CROSS=1; shift ;;
     --out) OUT="$2"; shift 2 ;;
+    --no-durable) DURABLE=0; shift ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) bench_die "unknown argument: $1 (see --help)" ;;
     esac
 done
 if [[ $MODE == quick ]]; then
-    : "${ROUNDS:=1}" "${DURATION:=1.5}" "${WARMUP:=0.25}"
+    : "${ROUNDS:=1}" "${DURATION:=1}" "${WARMUP:=0.25}"
 else
     : "${ROUNDS:=3}" "${DURATION:=8}" "${WARMUP:=1}"
 fi
@@ -77,12 +85,26 @@ add_case() {
     CASE_ARGS[$name]="$(printf '%q ' "$@")"
 }
 add_case show-config --setup "POST $FNS $(create 'cfg-{tag}-{c}')" --step "GET $FNS/$(urn 'cfg-{tag}-{c}')/config"
+add_case show-code --setup "POST $FNS $(create 'sc-{tag}-{c}')" --step "GET $FNS/$(urn 'sc-{tag}-{c}')/code"
+# latest only: one item, the same size as the reference's body.
+add_case list-versions --setup "POST $FNS $(create 'lv-{tag}-{c}')" --step "GET $FNS/$(urn 'lv-{tag}-{c}')/versions"
+add_case list-aliases --setup "POST $FNS $(create 'la-{tag}-{c}')" \
+    --setup "POST $FNS/$(urn 'la-{tag}-{c}')/versions {\"version\":\"v1\"}" \
+    --setup "POST $FNS/$(urn 'la-{tag}-{c}')/aliases {\"name\":\"live\",\"version\":\"v1\"}" \
+    --step "GET $FNS/$(urn 'la-{tag}-{c}')/aliases"
+add_case update-code --setup "POST $FNS $(create 'uc-{tag}-{c}')" --step "PUT $FNS/$(urn 'uc-{tag}-{c}')/code $CODE"
+add_case update-config --setup "POST $FNS $(create 'ug-{tag}-{c}')" \
+    --step "PUT $FNS/$(urn 'ug-{tag}-{c}')/config {\"runtime\":\"Python3.9\",\"handler\":\"index.handler\",\"memory_size\":256,\"timeout\":30,\"description\":\"d{n}\"}"
 add_case publish --setup "POST $FNS $(create 'pub-{tag}-{c}')" --step "POST $FNS/$(urn 'pub-{tag}-{c}')/versions {\"version\":\"v{n}\",\"description\":\"benchmark\"}"
 add_case create-code-publish --step "POST $FNS $(create 'mix-{tag}-{n}')" --step "PUT $FNS/$(urn 'mix-{tag}-{n}')/code $CODE" --step "POST $FNS/$(urn 'mix-{tag}-{n}')/versions {\"version\":\"v{n}\"}"
 # Publish as users with the default cap do: a fresh function, then 10 publishes into it.
 TEN=()
 for i in $(seq 10); do TEN+=(--step "POST $FNS/$(urn 'p10-{tag}-{n}')/versions {\"version\":\"v$i\"}"); done
 add_case publish-10 --step "POST $FNS $(create 'p10-{tag}-{n}')" "${TEN[@]}"
+# The state-file part's case (not in --cases): the same life cycle, every request durable.
+DTEN=()
+for i in $(seq 10); do DTEN+=(--step "POST $FNS/$(urn 'd10-{tag}-{n}')/versions {\"version\":\"v$i\"}"); done
+DURABLE_ARGS=(--step "POST $FNS $(create 'd10-{tag}-{n}')" "${DTEN[@]}")
 # Later (issue 6 item 5, scale): add cases here, e.g. list functions once it is served:
 # add_case list-functions --setup "POST $FNS $(create 'lst-{tag}-{c}')" --step "GET $FNS?maxitems=400"
 # --------------------------------------------------------------------------------------------
@@ -108,6 +130,12 @@ FGS_EMULATOR_LIMITS_MAX_VERSIONS=1000000 \
     FGS_EMULATOR_BEHAVIOR_REJECT_UNCHANGED_PUBLISH=false \
     bench_start emulator "$EMULATOR_BIN"
 bench_start reference "$REFERENCE_BIN"
+if [[ $DURABLE == 1 ]]; then
+    FGS_EMULATOR_LIMITS_MAX_VERSIONS=1000000 \
+        FGS_EMULATOR_LIMITS_MAX_FUNCTIONS=1000000 \
+        FGS_EMULATOR_BEHAVIOR_REJECT_UNCHANGED_PUBLISH=false \
+        bench_start durable "$EMULATOR_BIN" --state-file "$BENCH_TMP/state.jsonl"
+fi
 
 RESULTS="$BENCH_TMP/results.txt"
 : >"$RESULTS"
@@ -134,6 +162,23 @@ for ((round = 1; round <= ROUNDS; round++)); do
             fi
         done
     done
+    if [[ $DURABLE == 1 ]]; then
+        # The disk's rate and the emulator's, back to back in the same round.
+        "$LOADGEN_BIN" fsync --dir "$BENCH_TMP" --duration "$DURATION" --label "disk round=$round" |
+            grep '^FSYNC' | tee -a "$BENCH_TMP/fsync.txt" >&2 || bench_die "fsync probe failed"
+        line="$("$LOADGEN_BIN" run --addr "127.0.0.1:$durable_PORT" --server-pid "$durable_PID" \
+            --connections "$CONNECTIONS" --duration "$DURATION" --warmup "$WARMUP" \
+            --tag "r${round}d" --label durable-publish-10 \
+            --header 'X-Auth-Token: bench' "${DURABLE_ARGS[@]}" | grep '^RESULT')" ||
+            bench_die "load generator failed on durable-publish-10"
+        echo "$line round=$round" | tee -a "$BENCH_TMP/durable.txt" >&2
+        if [[ "$line" =~ non2xx=([0-9]+)\ errors=([0-9]+)\ setup_failures=([0-9]+) ]]; then
+            if ((BASH_REMATCH[1] + BASH_REMATCH[3] > 0)); then
+                bench_log "error: durable-publish-10 answered non-2xx"
+                FAILED=1
+            fi
+        fi
+    fi
 done
 
 # Median over rounds per case and server; ratios emulator/reference.
@@ -165,8 +210,35 @@ END {
         printf "%-20s %-9s %8.0f %8.3f %8.3f %8.1f %7.2f %7.2f %7.2f\n", cs[c], "emulator", er, ep50 / 1000, ep99 / 1000, ec, (rr > 0 ? er / rr : 0), (rp99 > 0 ? ep99 / rp99 : 0), (rc > 0 ? ec / rc : 0)
     }
     print "cpu_us: server CPU time per request (user+system, all threads, from /proc); _x: emulator / reference"
-    print "targets (issue 6): show-config and publish rps_x >= 0.90 and p99_x <= 1.50 (reported, not asserted)"
+    print "targets (issue 14): reads (show-config, show-code, list-versions, list-aliases) rps_x >= 0.90 and p99_x <= 1.30;"
+    print "  writes (publish, update-code, update-config) rps_x >= 0.80 and p99_x <= 1.50 (reported, not asserted)"
 }' "$RESULTS"
+
+if [[ $DURABLE == 1 ]]; then
+    echo
+    printf 'state file (%s, fsync per acknowledged write), %s connections, medians of %s rounds:\n' \
+        "$(findmnt -n -o FSTYPE -T "$BENCH_TMP" 2>/dev/null || echo '?') on $(findmnt -n -o SOURCE -T "$BENCH_TMP" 2>/dev/null || echo '?')" \
+        "$CONNECTIONS" "$ROUNDS"
+    awk '
+    function median(list,   n, a, i, j, t) {
+        n = split(list, a, " ")
+        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+        return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+    }
+    FNR == 1 { file++ }
+    {
+        delete f
+        for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+        if (file == 1) { disk = disk " " f["per_s"]; dp50 = dp50 " " f["p50_us"] }
+        else { rps = rps " " f["rps"]; p50 = p50 " " f["p50_us"]; p99 = p99 " " f["p99_us"] }
+    }
+    END {
+        d = median(disk); r = median(rps)
+        printf "disk (1 writer, append + fdatasync): %8.0f syncs/s, p50 %.3f ms\n", d, median(dp50) / 1000
+        printf "durable-publish-10 (emulator):       %8.0f acknowledged writes/s, p50 %.3f ms, p99 %.3f ms\n", r, median(p50) / 1000, median(p99) / 1000
+        printf "writes / disk syncs: %.2f (target, issue 14: >= 0.80)\n", (d > 0 ? r / d : 0)
+    }' "$BENCH_TMP/fsync.txt" "$BENCH_TMP/durable.txt"
+fi
 
 printf 'rss after the load: emulator %s KiB, reference %s KiB (every function and version the cases made is still held)\n' \
     "$(bench_rss_kb "$emulator_PID")" "$(bench_rss_kb "$reference_PID")"

@@ -5,6 +5,7 @@
 //! control plane) can freeze or move time and assert exact values without sleeping.
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU8, AtomicU64, Ordering, fence};
 
 use chrono::{DateTime, Duration, FixedOffset, Utc};
 
@@ -18,8 +19,63 @@ pub trait Clock: Send + Sync + 'static {
 /// emulator runs. Tests start it frozen; the control plane (`/_emulator/clock`) drives it.
 #[derive(Debug, Default)]
 pub struct ControlledClock {
-    // A std Mutex: held for a few instructions, never across an await.
+    // A std Mutex: held for a few instructions, never across an await. Writers (the control
+    // plane) take it; `now`, which every request calls, reads `published` without a lock.
     mode: Mutex<ClockMode>,
+    published: Published,
+}
+
+/// The mode as `now` reads it, lock-free: a sequence lock over atomics. A writer (holding
+/// the mutex) makes `seq` odd, stores the fields, makes it even again; a reader retries
+/// while it is odd or changed under it. Reads only load, so the many requests reading the
+/// clock never write to a shared cache line.
+#[derive(Debug, Default)]
+struct Published {
+    seq: AtomicU64,
+    /// 0 system, 1 frozen (`secs`/`nanos` since the epoch), 2 offset (`secs`/`nanos`).
+    kind: AtomicU8,
+    secs: AtomicI64,
+    nanos: AtomicI32,
+}
+
+impl Published {
+    fn store(&self, mode: ClockMode) {
+        let (kind, secs, nanos) = match mode {
+            ClockMode::System => (0, 0, 0),
+            ClockMode::Frozen(at) => (1, at.timestamp(), at.timestamp_subsec_nanos() as i32),
+            ClockMode::Offset(d) => (2, d.num_seconds(), d.subsec_nanos()),
+        };
+        self.seq.fetch_add(1, Ordering::Relaxed);
+        fence(Ordering::Release);
+        self.kind.store(kind, Ordering::Relaxed);
+        self.secs.store(secs, Ordering::Relaxed);
+        self.nanos.store(nanos, Ordering::Relaxed);
+        self.seq.fetch_add(1, Ordering::Release);
+    }
+
+    fn load(&self) -> ClockMode {
+        loop {
+            let before = self.seq.load(Ordering::Acquire);
+            if before.is_multiple_of(2) {
+                let kind = self.kind.load(Ordering::Relaxed);
+                let secs = self.secs.load(Ordering::Relaxed);
+                let nanos = self.nanos.load(Ordering::Relaxed);
+                fence(Ordering::Acquire);
+                if self.seq.load(Ordering::Relaxed) == before {
+                    return match kind {
+                        0 => ClockMode::System,
+                        1 => ClockMode::Frozen(
+                            DateTime::from_timestamp(secs, nanos as u32).unwrap_or_else(earliest),
+                        ),
+                        _ => ClockMode::Offset(
+                            Duration::seconds(secs) + Duration::nanoseconds(i64::from(nanos)),
+                        ),
+                    };
+                }
+            }
+            std::hint::spin_loop();
+        }
+    }
 }
 
 /// What a [`ControlledClock`] is doing.
@@ -42,9 +98,9 @@ impl ControlledClock {
 
     /// A clock frozen at `at`.
     pub fn frozen(at: DateTime<Utc>) -> Self {
-        Self {
-            mode: Mutex::new(ClockMode::Frozen(at)),
-        }
+        let clock = Self::default();
+        clock.set_mode(ClockMode::Frozen(at));
+        clock
     }
 
     /// What the clock is doing now.
@@ -54,7 +110,9 @@ impl ControlledClock {
 
     /// Sets what the clock does.
     pub fn set_mode(&self, mode: ClockMode) {
-        *self.lock() = mode;
+        let mut current = self.lock();
+        *current = mode;
+        self.published.store(mode);
     }
 
     /// Moves the clock forward (or back, for a negative amount). A frozen clock stays
@@ -66,6 +124,7 @@ impl ControlledClock {
             ClockMode::Frozen(at) => ClockMode::Frozen(at + by),
             ClockMode::Offset(d) => ClockMode::Offset(d + by),
         };
+        self.published.store(*mode);
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, ClockMode> {
@@ -77,7 +136,7 @@ impl ControlledClock {
 
 impl Clock for ControlledClock {
     fn now(&self) -> DateTime<Utc> {
-        match self.mode() {
+        match self.published.load() {
             ClockMode::System => Utc::now(),
             ClockMode::Frozen(at) => at,
             ClockMode::Offset(d) => Utc::now() + d,

@@ -318,7 +318,9 @@ impl ApiError {
     /// 500 FSS.0500 with the catalogue message only: `cause` is logged (inside the request's
     /// span, so with its request id), never sent to the client.
     pub fn internal(cause: impl std::fmt::Display) -> Self {
-        tracing::error!(cause = %cause, "internal error; answered 500 FSS.0500");
+        crate::request_span::in_request_span(|| {
+            tracing::error!(cause = %cause, "internal error; answered 500 FSS.0500");
+        });
         Self::new(ErrorCode::Internal)
     }
 

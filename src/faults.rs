@@ -13,6 +13,7 @@
 //! each rule fired. The lock is released before any delay (nothing waits while holding it).
 
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 use serde::{Deserialize, Serialize};
 
@@ -115,6 +116,9 @@ pub struct Probe<'a> {
 pub struct Faults {
     // A std Mutex: matching is a few comparisons; delays happen after it is released.
     rules: Mutex<(u64, Vec<Rule>)>,
+    /// How many rules there are, written under the lock: with none (the usual case) a
+    /// request checks this and never touches the shared lock.
+    count: AtomicUsize,
 }
 
 /// `*` matches any run of characters (including none); everything else literally.
@@ -186,6 +190,7 @@ impl Faults {
             view: view.clone(),
             rng: Rng::seeded(spec.seed.unwrap_or(0)),
         });
+        self.count.store(rules.1.len(), Ordering::SeqCst);
         Ok(view)
     }
 
@@ -196,7 +201,14 @@ impl Faults {
 
     /// Removes every rule.
     pub fn clear(&self) {
-        self.lock().1.clear();
+        let mut rules = self.lock();
+        rules.1.clear();
+        self.count.store(0, Ordering::SeqCst);
+    }
+
+    /// Whether there is no rule (then no request needs [`Faults::check`]).
+    pub fn is_empty(&self) -> bool {
+        self.count.load(Ordering::SeqCst) == 0
     }
 
     /// Removes one rule; false if there was none with that id.
@@ -204,11 +216,15 @@ impl Faults {
         let mut rules = self.lock();
         let before = rules.1.len();
         rules.1.retain(|r| r.view.id != id);
+        self.count.store(rules.1.len(), Ordering::SeqCst);
         rules.1.len() != before
     }
 
     /// The action of the first rule that matches and fires, if any (counting it).
     pub fn check(&self, probe: &Probe<'_>) -> Option<Action> {
+        if self.is_empty() {
+            return None;
+        }
         let mut rules = self.lock();
         if rules.1.is_empty() {
             return None;

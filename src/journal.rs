@@ -8,6 +8,7 @@
 use std::collections::VecDeque;
 use std::sync::Mutex;
 
+use axum::http::{HeaderValue, Method};
 use serde::{Deserialize, Serialize};
 
 /// One handled request.
@@ -16,10 +17,12 @@ pub struct Entry {
     /// When it arrived, by the emulator's clock, in the configured offset (written as
     /// RFC 3339 when listed; kept unformatted so recording costs nothing).
     pub time: chrono::DateTime<chrono::FixedOffset>,
-    /// Its `X-Request-Id`.
-    pub request_id: String,
+    /// Its `X-Request-Id` (the header's value as sent: shared, not copied).
+    #[serde(serialize_with = "header_str")]
+    pub request_id: HeaderValue,
     /// The method.
-    pub method: String,
+    #[serde(serialize_with = "method_str")]
+    pub method: Method,
     /// The path as sent (raw, still percent-encoded), without the query.
     pub path: String,
     /// The FunctionGraph operation (`CreateFunctionVersion` ...), or `null` for no route.
@@ -33,6 +36,15 @@ pub struct Entry {
     /// For an invocation: the version that served it (`latest` or a version name, after
     /// alias routing); `null` otherwise.
     pub version: Option<String>,
+}
+
+fn header_str<S: serde::Serializer>(v: &HeaderValue, s: S) -> Result<S::Ok, S::Error> {
+    // Request ids are made by the emulator: always visible ASCII.
+    s.serialize_str(v.to_str().unwrap_or_default())
+}
+
+fn method_str<S: serde::Serializer>(m: &Method, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(m.as_str())
 }
 
 /// Put in an invocation's response extensions to tell the journal which version served it.
@@ -63,7 +75,7 @@ impl Filter {
             && self
                 .method
                 .as_deref()
-                .is_none_or(|m| m.eq_ignore_ascii_case(&e.method))
+                .is_none_or(|m| m.eq_ignore_ascii_case(e.method.as_str()))
             && self.status.is_none_or(|s| s == e.status)
             && self.path.as_deref().is_none_or(|p| e.path.contains(p))
             && self
@@ -126,8 +138,8 @@ mod tests {
     fn entry(n: u16) -> Entry {
         Entry {
             time: chrono::DateTime::UNIX_EPOCH.fixed_offset(),
-            request_id: n.to_string(),
-            method: "GET".into(),
+            request_id: HeaderValue::from(n),
+            method: Method::GET,
             path: format!("/p/{n}"),
             operation: Some("ShowFunctionConfig"),
             status: 200 + n,
@@ -146,7 +158,7 @@ mod tests {
         let ids: Vec<String> = j
             .list(&Filter::default())
             .into_iter()
-            .map(|e| e.request_id)
+            .map(|e| e.request_id.to_str().unwrap().to_owned())
             .collect();
         assert_eq!(ids, ["2", "3", "4"]);
         let f = Filter {

@@ -21,7 +21,8 @@
 //!   (reserved instances, async settings, triggers, test events, tags).
 //! - [`domain`]: `Urn`, names, runtime, memory, digest, and [`domain::config`], a function's
 //!   configuration in its one shape: types that cannot hold bad values.
-//! - [`journal`], [`faults`]: the request journal and the fault rules.
+//! - [`journal`], [`faults`]: the request journal and the fault rules; [`request_span`]: the
+//!   span every log line a request causes carries, made when first needed.
 //! - [`clock`]: the injected `Clock` (system, frozen, offset).
 //! - [`config`]: defaults, file, `FGS_EMULATOR_*` env; validated.
 //! - [`error`]: one table of `ErrorCode`s (FSS code, status, message) and the envelope.
@@ -62,6 +63,7 @@ pub mod journal;
 pub mod model;
 pub mod persist;
 pub mod random;
+pub mod request_span;
 pub mod service;
 pub mod state;
 pub mod store;

@@ -10,16 +10,20 @@
 //! ```
 //!
 //! Why this shape:
-//! - **Durable before acknowledged.** Each change appends its line(s) and calls
-//!   `fdatasync` before the store lets go of the function's lock, and the response is only
-//!   written after that. So `kill -9` at any moment loses no acknowledged change.
+//! - **Durable before acknowledged.** Each change appends its line(s) and waits for an
+//!   `fdatasync` that covers them before the store lets go of the function's lock, and the
+//!   response is only written after that. So `kill -9` at any moment loses no acknowledged
+//!   change. Concurrent changes share syncs (group commit, see [`StateFile`]): one
+//!   `fdatasync` makes every line written before it durable, so N writers waiting together
+//!   cost about one sync, not N.
 //! - **Never unloadable.** A crash can only tear the last line (one `write_all` per
-//!   change, then sync). A final line without its newline is a change that was never
+//!   change, appends one at a time, each whole before the next starts). A final line without its newline is a change that was never
 //!   acknowledged, and loading ignores it; any other bad line is real corruption and is
 //!   reported with its line number rather than silently dropped.
 //! - **A failed write changes nothing** (a full disk, EIO). The file's length is
-//!   remembered before each append; if the write or its sync fails, the file is cut back to
-//!   that length and synced, the store rolls the change back in memory, and the client gets
+//!   remembered as of the last sync; if a write or a sync fails, the file is cut back to
+//!   that length and synced (so every change written after it and not yet acknowledged is
+//!   refused too), the store rolls the change back in memory, and the client gets
 //!   500 `FSS.0500` (the io error is logged with the request id, never sent). Without the
 //!   cut, a short write would leave a torn line that the next append completes into a
 //!   corrupt line mid-file, which refuses to load. If the cut fails too, the file is marked
@@ -32,7 +36,7 @@
 //! - **Syncs never hold the global index lock.** The store persists each change under that
 //!   function's lock only, so a slow disk delays changes to that function and nothing
 //!   else (see `store.rs`).
-//! - **Fast.** A change costs one small append and one `fdatasync`; code bytes are written
+//! - **Fast.** A change costs one small append and at most one `fdatasync`; code bytes are written
 //!   once per digest, not per version. An embedded database (redb, sqlite) would give the
 //!   same guarantees with more machinery than a log of whole-function records needs, since
 //!   a function record is a few kilobytes and changes are rare compared with reads.
@@ -46,12 +50,13 @@ use std::collections::HashSet;
 use std::fs::{File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::encode_code;
 use crate::model::FunctionRecord;
+use crate::request_span::in_request_span;
 use crate::state::{FORMAT, FORMAT_VERSION, FunctionDoc, StateDocument};
 use crate::store::{FunctionKey, Persist};
 
@@ -102,38 +107,78 @@ pub enum StateFileError {
 }
 
 /// An open state file, appended to on every change.
+///
+/// **Group commit.** Concurrent changes (to different functions: one function's changes
+/// are serialised by its lock) each queue their lines under `inner`'s lock, then wait until
+/// a write and `fdatasync` that include them have succeeded. One of the waiters (the first
+/// to find none running) writes everything queued so far in one `write` and syncs it,
+/// outside `inner`'s lock, so the next group queues meanwhile; the rest sleep on `synced`.
+/// So N concurrent changes cost about one write and one sync, not N, none is acknowledged
+/// before a sync that covers its bytes has returned, and nothing is appended while a sync
+/// runs (an append to a page under writeback would wait for the disk).
+///
+/// **Failure** (a failed write, or a failed sync) cuts the file back to its last synced
+/// length and refuses every change of the group, and every change queued meanwhile, not
+/// just the one that failed: each of them is rolled back and answered 500, exactly as a
+/// single failed append is.
 pub struct StateFile {
     path: PathBuf,
-    // A std Mutex: appends are short and synchronous. A caller holds at most one function's
-    // lock when it takes this one, and never takes a function's lock while holding it.
+    // A std Mutex: held for one `write` (never for a sync, except to repair after a
+    // failure). A caller holds at most one function's lock when it takes this one, and never
+    // takes a function's lock while holding it.
     inner: Mutex<Open>,
+    /// Signalled when a sync ends (or a failure discards what was waiting for one).
+    synced: std::sync::Condvar,
 }
 
 /// Where appends go: the state file opened in append mode, or in tests a stand-in that
-/// fails on demand.
-pub trait Backing: Write + Send {
+/// fails on demand. Shared: a sync runs while other appends write.
+pub trait Backing: Send + Sync {
+    /// Appends all of `buf` (an error may leave part of it written).
+    fn write_all(&self, buf: &[u8]) -> io::Result<()>;
     /// Makes what was written durable (`fdatasync`).
-    fn sync_data(&mut self) -> io::Result<()>;
+    fn sync_data(&self) -> io::Result<()>;
     /// Cuts the file to `len` bytes; later appends continue from there.
-    fn set_len(&mut self, len: u64) -> io::Result<()>;
+    fn set_len(&self, len: u64) -> io::Result<()>;
 }
 
 impl Backing for File {
-    fn sync_data(&mut self) -> io::Result<()> {
+    fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+        (&mut &*self).write_all(buf)
+    }
+
+    fn sync_data(&self) -> io::Result<()> {
         File::sync_data(self)
     }
 
-    fn set_len(&mut self, len: u64) -> io::Result<()> {
+    fn set_len(&self, len: u64) -> io::Result<()> {
         File::set_len(self, len)
     }
 }
 
 struct Open {
-    file: Box<dyn Backing>,
+    file: Arc<dyn Backing>,
     /// The length of the file's whole, synced lines: what a failed append is cut back to.
     len: u64,
-    /// Digests whose code line is in the file and synced.
+    /// The length the file will have once every queued line is written (`len` <= `end`).
+    end: u64,
+    /// Lines accepted since the last write, waiting to be written and synced as one group.
+    queued: Vec<u8>,
+    /// The previous group's buffer, emptied, to queue the next group into: two buffers
+    /// take turns, so their memory is reused rather than faulted in afresh for every group.
+    spare: Vec<u8>,
+    /// Bumped whenever the lines written after `len` are cut off (a failure): a change
+    /// waiting for its sync learns from it that its bytes are gone.
+    epoch: u64,
+    /// Whether a group is being written and synced (outside the lock); whoever runs it
+    /// clears it and wakes all.
+    syncing: bool,
+    /// Digests whose code line is in the file (synced, or written and waiting for a sync:
+    /// those are in `pending_code` too).
     written_code: HashSet<String>,
+    /// The code lines written but not synced yet, with the end of the append that carried
+    /// each: a sync up to there makes them count as written; a cut forgets them.
+    pending_code: Vec<(u64, String)>,
     /// A failed append could not be cut back: the file may end in a torn line. Every
     /// append first cuts (and syncs) it back to `len`, and is refused while it cannot.
     torn: bool,
@@ -143,8 +188,20 @@ struct Open {
 }
 
 impl Open {
-    /// Makes the file end with the last whole line again after a failed append. If that
-    /// fails too, the file is marked torn, and the next append tries again first.
+    /// After a failed write or sync: every line not yet synced is refused (`epoch`), the
+    /// code lines they carried do not count as written, and the file is cut back.
+    fn discard(&mut self, path: &Path) {
+        self.epoch += 1;
+        self.end = self.len;
+        self.queued.clear();
+        for (_, digest) in self.pending_code.drain(..) {
+            self.written_code.remove(&digest);
+        }
+        self.cut_back(path);
+    }
+
+    /// Makes the file end with the last whole synced line again after a failed append. If
+    /// that fails too, the file is marked torn, and the next append tries again first.
     fn cut_back(&mut self, path: &Path) {
         match self
             .file
@@ -154,12 +211,14 @@ impl Open {
             Ok(()) => self.torn = false,
             Err(e) => {
                 self.torn = true;
-                tracing::error!(
-                    file = %path.display(),
-                    error = %e,
-                    "state file: could not cut a failed append back to its last whole line; \
-                     changes are refused until it can be"
-                );
+                in_request_span(|| {
+                    tracing::error!(
+                        file = %path.display(),
+                        error = %e,
+                        "state file: could not cut a failed append back to its last whole \
+                         line; changes are refused until it can be"
+                    );
+                });
             }
         }
     }
@@ -172,7 +231,9 @@ impl Open {
                 .and_then(|()| self.file.sync_data())
                 .map_err(|e| context(e, path, "cutting back a failed append"))?;
             self.torn = false;
-            tracing::info!(file = %path.display(), "state file: failed append cut back");
+            in_request_span(|| {
+                tracing::info!(file = %path.display(), "state file: failed append cut back");
+            });
         }
         if self.dir_unsynced {
             sync_dir(path).map_err(|e| context(e, path, "syncing its directory"))?;
@@ -281,28 +342,37 @@ impl StateFile {
         Ok(Self {
             path: path.to_owned(),
             inner: Mutex::new(open),
+            synced: std::sync::Condvar::new(),
         })
     }
 
     /// A state file whose appends go to `backing`, which already holds `len` bytes of whole
     /// lines (with no code lines): for tests that inject write failures. Rewrites
     /// (`replace_all`) still go to `path`.
-    pub fn with_backing(path: &Path, backing: Box<dyn Backing>, len: u64) -> Self {
+    pub fn with_backing(path: &Path, backing: Arc<dyn Backing>, len: u64) -> Self {
         Self {
             path: path.to_owned(),
             inner: Mutex::new(Open {
                 file: backing,
                 len,
+                end: len,
+                queued: Vec::new(),
+                spare: Vec::new(),
+                epoch: 0,
+                syncing: false,
                 written_code: HashSet::new(),
+                pending_code: Vec::new(),
                 torn: false,
                 dir_unsynced: false,
             }),
+            synced: std::sync::Condvar::new(),
         }
     }
 
     /// Whether the digest's code line is in the file and synced (for tests).
     pub fn code_written(&self, digest: &str) -> bool {
-        self.lock().written_code.contains(digest)
+        let open = self.lock();
+        open.written_code.contains(digest) && !open.pending_code.iter().any(|(_, d)| d == digest)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Open> {
@@ -338,7 +408,7 @@ impl StateFile {
                 .append(true)
                 .create_new(true)
                 .open(&tmp)?;
-            file.write_all(&out)?;
+            Write::write_all(&mut file, &out)?;
             file.sync_all()?;
             std::fs::rename(&tmp, path)?;
             Ok(file)
@@ -353,30 +423,39 @@ impl StateFile {
         let dir_unsynced = match sync_dir(path) {
             Ok(()) => false,
             Err(e) => {
-                tracing::error!(
-                    file = %path.display(),
-                    error = %e,
-                    "state file: rewritten, but its directory could not be synced; \
-                     changes are refused until it can be"
-                );
+                in_request_span(|| {
+                    tracing::error!(
+                        file = %path.display(),
+                        error = %e,
+                        "state file: rewritten, but its directory could not be synced; \
+                         changes are refused until it can be"
+                    );
+                });
                 true
             }
         };
         Ok(Open {
-            file: Box::new(file),
+            file: Arc::new(file),
             len: out.len() as u64,
+            end: out.len() as u64,
+            queued: Vec::new(),
+            spare: Vec::new(),
+            epoch: 0,
+            syncing: false,
             written_code: written,
+            pending_code: Vec::new(),
             torn: false,
             dir_unsynced,
         })
     }
 
     /// Appends one change's lines (`build` is told which code is already written, and
-    /// returns the bytes and the digests whose code lines they add) and syncs them.
+    /// returns the bytes and the digests whose code lines they add), then waits until they
+    /// are written and synced (group commit: see [`StateFile`]).
     ///
-    /// On any failure the file is cut back to its last whole line (or marked torn, see
-    /// [`Open::repair`]) and no digest counts as written, so file and memory agree: the
-    /// caller rolls the change back.
+    /// On any failure the file is cut back to its last whole synced line (or marked torn,
+    /// see [`Open::repair`]) and no digest written since counts as written, so file and
+    /// memory agree: the caller rolls the change back.
     fn append(
         &self,
         build: impl FnOnce(&HashSet<String>) -> (Vec<u8>, Vec<String>),
@@ -384,21 +463,79 @@ impl StateFile {
         let mut open = self.lock();
         open.repair(&self.path)?;
         let (bytes, new_code) = build(&open.written_code);
-        let written = open
-            .file
-            .write_all(&bytes)
-            .and_then(|()| open.file.sync_data());
-        if let Err(e) = written {
-            open.cut_back(&self.path);
-            return Err(context(
-                e,
-                &self.path,
-                &format!("appending {} bytes", bytes.len()),
-            ));
+        open.end += bytes.len() as u64;
+        open.queued.extend_from_slice(&bytes);
+        let end = open.end;
+        for digest in new_code {
+            open.written_code.insert(digest.clone());
+            open.pending_code.push((end, digest));
         }
-        open.len += bytes.len() as u64;
-        open.written_code.extend(new_code);
-        Ok(())
+        let epoch = open.epoch;
+        self.wait_synced(open, epoch, end)
+    }
+
+    /// Waits until the file is synced up to `end`; if no write and sync is running, runs
+    /// one for every line queued so far (ours included). An error if the lines queued in
+    /// `epoch` were cut off meanwhile, or the write or sync failed.
+    fn wait_synced(
+        &self,
+        mut open: std::sync::MutexGuard<'_, Open>,
+        epoch: u64,
+        end: u64,
+    ) -> io::Result<()> {
+        let discarded = || {
+            io::Error::other(format!(
+                "state file {}: a write or sync of the same group failed; the file was cut \
+                 back and this change was not recorded",
+                self.path.display()
+            ))
+        };
+        loop {
+            if open.epoch != epoch {
+                return Err(discarded());
+            }
+            if open.len >= end {
+                return Ok(());
+            }
+            if !open.syncing {
+                break;
+            }
+            open = self.synced.wait(open).unwrap_or_else(|e| e.into_inner());
+        }
+        // Nothing is being written or synced: write every queued line (ours included) in
+        // one `write`, then sync. Only the one running this touches the file meanwhile
+        // (`syncing`), so no append ever waits on pages that are being written back.
+        open.syncing = true;
+        let spare = std::mem::take(&mut open.spare);
+        let mut batch = std::mem::replace(&mut open.queued, spare);
+        let target = open.end;
+        let file = open.file.clone();
+        drop(open);
+        let result = file
+            .write_all(&batch)
+            .map_err(|e| context(e, &self.path, &format!("appending {} bytes", batch.len())))
+            .and_then(|()| {
+                file.sync_data()
+                    .map_err(|e| context(e, &self.path, "syncing appended lines"))
+            });
+        let mut open = self.lock();
+        open.syncing = false;
+        let outcome = match result {
+            Ok(()) => {
+                open.len = target;
+                open.pending_code.retain(|(at, _)| *at > target);
+                Ok(())
+            }
+            Err(e) => {
+                open.discard(&self.path);
+                Err(e)
+            }
+        };
+        batch.clear();
+        open.spare = batch;
+        drop(open);
+        self.synced.notify_all();
+        outcome
     }
 }
 
@@ -424,9 +561,12 @@ impl Persist for StateFile {
     }
 
     fn replace_all(&self, records: &[FunctionRecord]) -> io::Result<()> {
+        // The store holds every change off while this runs, so no append waits for a sync.
         let mut open = self.lock();
         // On failure the old file stays in use, as it was (a torn tail of its own included).
+        let epoch = open.epoch + 1;
         *open = Self::rewrite(&self.path, records)?;
+        open.epoch = epoch;
         Ok(())
     }
 }
@@ -494,13 +634,16 @@ mod tests {
     }
 
     impl Backing for Flaky {
-        fn sync_data(&mut self) -> io::Result<()> {
+        fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+            Write::write_all(&mut self.clone(), buf)
+        }
+        fn sync_data(&self) -> io::Result<()> {
             if self.state().fail_sync {
                 return Err(io::Error::from_raw_os_error(5)); // EIO
             }
             Ok(())
         }
-        fn set_len(&mut self, len: u64) -> io::Result<()> {
+        fn set_len(&self, len: u64) -> io::Result<()> {
             let mut s = self.state();
             if s.fail_set_len {
                 return Err(io::Error::from_raw_os_error(5));
@@ -569,7 +712,7 @@ mod tests {
         let flaky = Flaky::default();
         flaky.state().bytes = header();
         let len = flaky.bytes().len() as u64;
-        let file = StateFile::with_backing(Path::new("unused"), Box::new(flaky.clone()), len);
+        let file = StateFile::with_backing(Path::new("unused"), Arc::new(flaky.clone()), len);
         file.put(before).unwrap();
         (file, flaky)
     }
@@ -655,5 +798,115 @@ mod tests {
         assert_eq!(latest_code(&flaky.bytes()), b"print(3)");
         let reloaded = parse(Path::new("test"), &flaky.bytes()).unwrap().unwrap();
         assert_eq!(reloaded.functions.len(), 1);
+    }
+
+    /// A backing whose syncs take a while (so concurrent appends pile up behind one) and
+    /// are counted.
+    #[derive(Clone, Default)]
+    struct Slow {
+        flaky: Flaky,
+        syncs: Arc<std::sync::atomic::AtomicUsize>,
+    }
+
+    impl Backing for Slow {
+        fn write_all(&self, buf: &[u8]) -> io::Result<()> {
+            self.flaky.write_all(buf)
+        }
+        fn sync_data(&self) -> io::Result<()> {
+            self.syncs.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            std::thread::sleep(std::time::Duration::from_millis(30));
+            self.flaky.sync_data()
+        }
+        fn set_len(&self, len: u64) -> io::Result<()> {
+            self.flaky.set_len(len)
+        }
+    }
+
+    /// `n` functions named `f0`.. (the record of `hello`, renamed).
+    fn renamed(record: &FunctionRecord, n: usize) -> Vec<FunctionRecord> {
+        (0..n)
+            .map(|i| {
+                let mut r = record.clone();
+                r.name = crate::domain::FunctionName::parse(&format!("f{i}")).unwrap();
+                r
+            })
+            .collect()
+    }
+
+    /// Puts every record from its own thread, all at once; the results in order.
+    fn put_concurrently(file: &StateFile, records: &[FunctionRecord]) -> Vec<io::Result<()>> {
+        let barrier = std::sync::Barrier::new(records.len());
+        std::thread::scope(|s| {
+            let handles: Vec<_> = records
+                .iter()
+                .map(|r| {
+                    let barrier = &barrier;
+                    s.spawn(move || {
+                        barrier.wait();
+                        file.put(r)
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap()).collect()
+        })
+    }
+
+    #[test]
+    fn concurrent_changes_share_syncs_and_each_is_synced_before_it_returns() {
+        let (before, _) = before_and_after("print(4)");
+        let slow = Slow::default();
+        slow.flaky.state().bytes = header();
+        let len = slow.flaky.bytes().len() as u64;
+        let file = StateFile::with_backing(Path::new("unused"), Arc::new(slow.clone()), len);
+        let records = renamed(&before, 8);
+        for result in put_concurrently(&file, &records) {
+            result.unwrap();
+        }
+        let syncs = slow.syncs.load(std::sync::atomic::Ordering::SeqCst);
+        assert!(
+            syncs < records.len(),
+            "{syncs} syncs for {} changes",
+            records.len()
+        );
+        // Every change returned after a sync that covered it: all are in the synced length.
+        let open = file.lock();
+        assert_eq!(open.len, slow.flaky.bytes().len() as u64);
+        assert_eq!(open.len, open.end);
+        assert!(open.pending_code.is_empty());
+        drop(open);
+        let doc = parse(Path::new("test"), &slow.flaky.bytes())
+            .unwrap()
+            .unwrap();
+        assert_eq!(doc.functions.len(), records.len());
+        assert!(file.code_written(before.latest.code.digest().as_str()));
+    }
+
+    #[test]
+    fn a_failed_group_sync_refuses_every_change_in_it_and_cuts_them_all_back() {
+        let (before, _) = before_and_after("print(5)");
+        let slow = Slow::default();
+        slow.flaky.state().bytes = header();
+        let good = slow.flaky.bytes();
+        let file = StateFile::with_backing(
+            Path::new("unused"),
+            Arc::new(slow.clone()),
+            good.len() as u64,
+        );
+        let records = renamed(&before, 6);
+        slow.flaky.state().fail_sync = true;
+        for result in put_concurrently(&file, &records) {
+            assert!(result.is_err(), "acknowledged although no sync succeeded");
+        }
+        assert_eq!(slow.flaky.bytes(), good, "cut back to the last synced line");
+        assert!(!file.code_written(before.latest.code.digest().as_str()));
+        // Once the disk works again, the changes can be made (the cut is repaired first).
+        slow.flaky.state().fail_sync = false;
+        for result in put_concurrently(&file, &records) {
+            result.unwrap();
+        }
+        let doc = parse(Path::new("test"), &slow.flaky.bytes())
+            .unwrap()
+            .unwrap();
+        assert_eq!(doc.functions.len(), records.len());
     }
 }

@@ -28,10 +28,16 @@
 //! - Lock order is always writers, then index, then slot (and slots are never nested;
 //!   nobody takes the index lock while holding a slot lock), so there is no deadlock. All
 //!   locks are `std::sync`: no critical section awaits anything.
+//! - Each slot also keeps the responses rendered from its function since it last changed
+//!   (`read_cached`), behind a lock of its own that is only ever held for a lookup or an
+//!   insert (taken alone, or after the record's lock, never before it), so the commonest read is an index lookup, a
+//!   short lock and a reference-count increment. Every change, delete and replacement drops
+//!   them under the record's lock, after the change is durable.
 //! - Poisoning: closures validate before they mutate, and mutations are plain assignments,
 //!   so a panic inside one leaves consistent data; poisoned guards are recovered.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{
     Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError, Weak,
 };
@@ -52,7 +58,79 @@ pub struct FunctionKey {
     pub name: FunctionName,
 }
 
-type Slot = Arc<Mutex<Option<FunctionRecord>>>;
+type Slot = Arc<FunctionSlot>;
+
+/// A function's place in the store: the record behind its lock, and the responses rendered
+/// from it since it last changed (see [`Store::read_cached`]).
+#[derive(Default)]
+struct FunctionSlot {
+    record: Mutex<Option<FunctionRecord>>,
+    /// Its own lock, so a cached read never waits for the record's (not even for a change
+    /// that is waiting for the disk: until that change is durable, the old answer stands).
+    views: Mutex<Views>,
+}
+
+/// Rendered responses of one function, valid for one revision of it. Every change (and a
+/// delete, and a replacement of the whole state) bumps the revision and drops them, under
+/// the record's lock.
+#[derive(Default)]
+struct Views {
+    /// Bumped under the record's lock by every change.
+    revision: u64,
+    /// (view name, body): a handful per function, looked up by a scan.
+    entries: Vec<(Box<str>, Bytes)>,
+    /// The bodies' total size.
+    bytes: usize,
+}
+
+/// Bounds on cached responses: one body, one function's and the whole store's. Reads past
+/// them are rendered each time, as before there was a cache.
+const VIEW_MAX_BODY: usize = 64 * 1024;
+const VIEW_MAX_PER_FUNCTION: usize = 256 * 1024;
+const VIEW_MAX_ENTRIES: usize = 16;
+const VIEW_MAX_TOTAL: usize = 64 * 1024 * 1024;
+
+/// A read answered from a function's cached rendering, or the data to render it from.
+pub enum Cached<T> {
+    /// The body rendered by an earlier read of the same view, the function unchanged since.
+    Hit(Bytes),
+    /// Not cached: the data read under the function's lock, and where to keep the body
+    /// once rendered.
+    Miss(T, Fill),
+}
+
+/// Keeps a rendered body for later reads, unless the function changed since it was read.
+pub struct Fill {
+    store: Store,
+    slot: Slot,
+    revision: u64,
+    view: Box<str>,
+}
+
+impl Fill {
+    /// Caches `body` (a cheap clone of `Bytes`) as this view of the function.
+    pub fn put(self, body: &Bytes) {
+        let len = body.len();
+        if len > VIEW_MAX_BODY {
+            return;
+        }
+        let total = &self.store.inner.view_bytes;
+        let mut views = lock(&self.slot.views);
+        if views.revision != self.revision
+            || views.entries.len() >= VIEW_MAX_ENTRIES
+            || views.bytes + len > VIEW_MAX_PER_FUNCTION
+            || views.entries.iter().any(|(v, _)| **v == *self.view)
+        {
+            return;
+        }
+        if total.fetch_add(len, Ordering::Relaxed) + len > VIEW_MAX_TOTAL {
+            total.fetch_sub(len, Ordering::Relaxed);
+            return;
+        }
+        views.bytes += len;
+        views.entries.push((self.view, body.clone()));
+    }
+}
 
 #[derive(Default)]
 struct FunctionIndex {
@@ -97,6 +175,8 @@ struct Inner {
     blobs: Mutex<BlobPool>,
     /// Set once at start-up when there is a state file.
     persist: OnceLock<Arc<dyn Persist>>,
+    /// The size of every cached response (bounded by `VIEW_MAX_TOTAL`).
+    view_bytes: AtomicUsize,
 }
 
 /// The emulator's state. Cheap to clone: clones share the same state.
@@ -185,7 +265,7 @@ impl Store {
         make: impl FnOnce(bool, usize, u64) -> Result<FunctionRecord, E>,
     ) -> Result<FunctionRecord, E> {
         let _writing = self.writing();
-        let slot: Slot = Arc::new(Mutex::new(None));
+        let slot: Slot = Arc::default();
         let (mut guard, record) = loop {
             let mut index = self.write_index();
             let count = index.order.get(&key.project).map_or(0, BTreeMap::len);
@@ -210,7 +290,7 @@ impl Store {
             let record = make(false, count, seq)?;
             // Reserved: from here the key is taken, and anyone who finds the slot waits on
             // its lock until it is filled or found empty (rolled back).
-            let guard = lock(&slot);
+            let guard = lock(&slot.record);
             index.next_seq += 1;
             index
                 .order
@@ -271,6 +351,7 @@ impl Store {
     /// so a wait is announced to the runtime (see [`may_block`]); the uncontended path is a
     /// plain `try_lock`.
     fn lock_slot<'a>(&self, slot: &'a Slot) -> MutexGuard<'a, Option<FunctionRecord>> {
+        let slot = &slot.record;
         match slot.try_lock() {
             Ok(g) => g,
             Err(TryLockError::Poisoned(e)) => e.into_inner(),
@@ -290,15 +371,69 @@ impl Store {
         index.by_key.get(key).cloned()
     }
 
-    /// Runs `f` on the function under its lock; `None` if there is no such function.
+    /// Runs `f` on the function under its lock, to read it (every change goes through
+    /// [`Store::update_function`], which keeps the cached responses right); `None` if there
+    /// is no such function.
     pub fn with_function<T>(
         &self,
         key: &FunctionKey,
-        f: impl FnOnce(&mut FunctionRecord) -> T,
+        f: impl FnOnce(&FunctionRecord) -> T,
     ) -> Option<T> {
         let slot = self.slot(key)?;
-        let mut guard = self.lock_slot(&slot);
-        guard.as_mut().map(f)
+        let guard = self.lock_slot(&slot);
+        guard.as_ref().map(f)
+    }
+
+    /// A read of `view` (a name the caller gives each distinct response: operation and
+    /// parameters) answered from the body cached by an earlier read if the function has not
+    /// changed since, else `read` under the function's lock, with a [`Fill`] to cache the
+    /// body the caller renders from it. `None` if there is no such function.
+    ///
+    /// The caller guarantees that a view's body depends only on the function's record (and
+    /// settings fixed for the emulator's life): every change to the record drops them.
+    pub fn read_cached<T, E>(
+        &self,
+        key: &FunctionKey,
+        view: &str,
+        read: impl FnOnce(&FunctionRecord) -> Result<T, E>,
+    ) -> Option<Result<Cached<T>, E>> {
+        let slot = self.slot(key)?;
+        {
+            let views = lock(&slot.views);
+            if let Some((_, body)) = views.entries.iter().find(|(v, _)| **v == *view) {
+                return Some(Ok(Cached::Hit(body.clone())));
+            }
+        }
+        let guard = self.lock_slot(&slot);
+        let record = guard.as_ref()?;
+        // Read under the record's lock, which every change holds while it bumps it.
+        let revision = lock(&slot.views).revision;
+        let value = match read(record) {
+            Ok(v) => v,
+            Err(e) => return Some(Err(e)),
+        };
+        drop(guard);
+        let fill = Fill {
+            store: self.clone(),
+            slot,
+            revision,
+            view: view.into(),
+        };
+        Some(Ok(Cached::Miss(value, fill)))
+    }
+
+    /// Drops the function's cached responses and bumps its revision, so a body rendered
+    /// from what was read before is not kept either. Called under the record's lock.
+    fn invalidate(&self, slot: &FunctionSlot) {
+        let mut views = lock(&slot.views);
+        views.revision = views.revision.wrapping_add(1);
+        if !views.entries.is_empty() {
+            self.inner
+                .view_bytes
+                .fetch_sub(views.bytes, Ordering::Relaxed);
+            views.entries.clear();
+            views.bytes = 0;
+        }
     }
 
     /// Runs a change on the function under its lock; `None` if there is no such function.
@@ -314,7 +449,9 @@ impl Store {
         let mut guard = self.lock_slot(&slot);
         let record = guard.as_mut()?;
         let Some(persist) = self.inner.persist.get() else {
-            return Some(f(record));
+            let result = f(record);
+            self.invalidate(&slot);
+            return Some(result);
         };
         let before = record.clone();
         let result = f(record);
@@ -325,6 +462,9 @@ impl Store {
             *record = before;
             return Some(Err(E::from(e)));
         }
+        // After the change is durable (until then the old answers stand), before the lock
+        // is released.
+        self.invalidate(&slot);
         Some(result)
     }
 
@@ -349,6 +489,7 @@ impl Store {
             return Some(Err(E::from(e)));
         }
         let record = guard.take()?;
+        self.invalidate(&slot);
         // Empty from here: whoever finds the slot before it is unlinked sees "not found".
         drop(guard);
         self.unlink(key, &slot, record.seq);
@@ -469,13 +610,18 @@ impl Store {
                 .entry(key.project.clone())
                 .or_default()
                 .insert(r.seq, key.clone());
-            fresh.by_key.insert(key, Arc::new(Mutex::new(Some(r))));
+            let slot = FunctionSlot {
+                record: Mutex::new(Some(r)),
+                views: Mutex::default(),
+            };
+            fresh.by_key.insert(key, Arc::new(slot));
         }
         let mut index = self.write_index();
         // Emptied under the index lock, so that a reader holding an old slot cannot see an
         // old function after a reader of the new index has seen the new state.
         for slot in index.by_key.values() {
-            lock(slot).take();
+            lock(&slot.record).take();
+            self.invalidate(slot);
         }
         *index = fresh;
         Ok(())

@@ -14,7 +14,9 @@ source "$BENCH_ROOT/scripts/lib/emulator.sh"
 # then, but CI uses it to run the harness cheaply so it cannot rot.
 BENCH_PROFILE="${BENCH_PROFILE:-release}"
 BENCH_TARGET="${CARGO_TARGET_DIR:-$BENCH_ROOT/target}/$BENCH_PROFILE"
-EMULATOR_BIN="$BENCH_TARGET/fgs-emulator"
+# EMULATOR_BIN may be set to measure another build of the emulator (e.g. the previous
+# commit's, copied aside) against the same reference.
+EMULATOR_BIN="${EMULATOR_BIN:-$BENCH_TARGET/fgs-emulator}"
 REFERENCE_BIN="$BENCH_TARGET/examples/reference_server"
 LOADGEN_BIN="$BENCH_TARGET/examples/loadgen"
 BENCH_TMP=""

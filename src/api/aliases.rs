@@ -137,11 +137,13 @@ pub async fn list_version_aliases(
     State(app): State<AppState>,
     path: FunctionPath,
 ) -> Result<Response, ApiError> {
-    let aliases = app
+    let read = app
         .service()
         .list_version_aliases(&path.project, &path.urn)?;
-    let views: Vec<AliasView> = aliases.iter().map(|a| AliasView::new(a, &app)).collect();
-    Ok(json(StatusCode::OK, &views))
+    Ok(super::cached(read, |aliases| {
+        let views: Vec<AliasView> = aliases.iter().map(|a| AliasView::new(a, &app)).collect();
+        crate::http::render(&views)
+    }))
 }
 
 /// ShowVersionAlias: `GET .../aliases/{alias_name}`. 404 FSS.1053 if there is none.

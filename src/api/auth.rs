@@ -43,8 +43,7 @@ pub async fn authenticate(State(app): State<AppState>, req: Request, next: Next)
     match app.config().auth.mode {
         AuthMode::Off => next.run(req).await,
         AuthMode::Presence => {
-            let presented = Presented::of(&req);
-            if presented.token.is_some() || presented.signed {
+            if Presented::any(&req) {
                 next.run(req).await
             } else {
                 no_credentials().into_response()
@@ -66,6 +65,18 @@ struct Presented {
 }
 
 impl Presented {
+    /// Whether the request presents a token or a signature (`presence` mode), without
+    /// copying anything.
+    fn any(req: &Request) -> bool {
+        let headers = req.headers();
+        headers
+            .get(AUTH_TOKEN_HEADER)
+            .is_some_and(|v| !v.as_bytes().trim_ascii().is_empty())
+            || headers
+                .get(AUTHORIZATION)
+                .is_some_and(|v| v.as_bytes().starts_with(SDK_HMAC_PREFIX.as_bytes()))
+    }
+
     fn of(req: &Request) -> Self {
         let headers = req.headers();
         let token = headers
@@ -166,7 +177,7 @@ fn no_credentials() -> ApiError {
 fn signature_failed(e: SignatureError) -> ApiError {
     // Logged here, once: the client sees the reason too, but a log line helps when the
     // client is an SDK that hides its error.
-    tracing::info!(reason = %e, "AK/SK signature refused");
+    crate::request_span::in_request_span(|| tracing::info!(reason = %e, "AK/SK signature refused"));
     ApiError::bad_signature(e)
 }
 

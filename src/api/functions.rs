@@ -13,7 +13,7 @@ use super::openapi::{
     BadRequest, Conflict, Forbidden, FunctionListParams, FunctionParams, NotFound, OtherError,
     PayloadTooLarge, ProjectParams, Unauthorized,
 };
-use super::view::{FunctionCodeView, FunctionView};
+use super::view::{CodeInBody, FunctionCodeView, FunctionView};
 use crate::app_state::AppState;
 use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, FunctionPath, ProjectPath};
@@ -127,11 +127,13 @@ pub async fn list_functions(
 pub async fn show_function_config(
     State(app): State<AppState>,
     path: FunctionPath,
-) -> Result<FunctionResponse, ApiError> {
-    let snapshot = app
+) -> Result<Response, ApiError> {
+    let read = app
         .service()
-        .show_function_config(&path.project, &path.urn)?;
-    Ok(FunctionResponse::new(&app, snapshot))
+        .show_function_view(&path.project, &path.urn, "config")?;
+    Ok(super::cached(read, |s| {
+        super::render_function(&app, s, CodeInBody::Omit)
+    }))
 }
 
 /// UpdateFunctionConfig: `PUT /v2/{project_id}/fgs/functions/{function_urn}/config`. On
@@ -192,14 +194,13 @@ pub async fn show_function_code(
     State(app): State<AppState>,
     path: FunctionPath,
 ) -> Result<Response, ApiError> {
-    let snapshot = app
+    let read = app
         .service()
-        .show_function_config(&path.project, &path.urn)?;
+        .show_function_view(&path.project, &path.urn, "code")?;
     let offset = app.service().settings().utc_offset;
-    Ok(json(
-        StatusCode::OK,
-        &FunctionCodeView::new(&snapshot, offset),
-    ))
+    Ok(super::cached(read, |s| {
+        crate::http::render(&FunctionCodeView::new(s, offset))
+    }))
 }
 
 /// UpdateFunctionCode: `PUT /v2/{project_id}/fgs/functions/{function_urn}/code`.

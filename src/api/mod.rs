@@ -41,14 +41,15 @@ use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use axum::Router;
+use axum::body::Bytes;
 use axum::http::{Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app_state::AppState;
-use crate::http::json;
-use crate::service::FunctionSnapshot;
+use crate::http::{json, json_bytes};
+use crate::service::{Cached, FunctionSnapshot};
 use view::{CodeInBody, FunctionView};
 
 /// Every FunctionGraph route, merged from one router per resource.
@@ -82,6 +83,34 @@ pub fn views<'a>(app: &AppState, items: &'a [FunctionSnapshot]) -> Vec<FunctionV
         .iter()
         .map(|s| FunctionView::new(s, CodeInBody::Omit, offset))
         .collect()
+}
+
+/// Answers a read that may come from the function's cache (see `Store::read_cached`): the
+/// cached body, or the body `render` makes from what was read, kept for the next read.
+pub fn cached<T>(
+    read: Cached<T>,
+    render: impl FnOnce(&T) -> Result<Bytes, crate::error::ApiError>,
+) -> Response {
+    match read {
+        Cached::Hit(body) => json_bytes(StatusCode::OK, body),
+        Cached::Miss(value, fill) => match render(&value) {
+            Ok(body) => {
+                fill.put(&body);
+                json_bytes(StatusCode::OK, body)
+            }
+            Err(e) => e.into_response(),
+        },
+    }
+}
+
+/// A function or version rendered as [`FunctionResponse`] writes it.
+pub fn render_function(
+    app: &AppState,
+    snapshot: &FunctionSnapshot,
+    code: CodeInBody,
+) -> Result<Bytes, crate::error::ApiError> {
+    let offset = app.service().settings().utc_offset;
+    crate::http::render(&FunctionView::new(snapshot, code, offset))
 }
 
 /// A function or version, answered 200 with the full object of SPEC section 3.

@@ -1,19 +1,18 @@
 //! Version routes: `/v2/{project_id}/fgs/functions/{function_urn}/versions`.
 
 use axum::extract::State;
-use axum::http::StatusCode;
 use axum::response::Response;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use super::FunctionResponse;
 use super::openapi::{
     BadRequest, Conflict, Forbidden, FunctionParams, NotFound, OtherError, PageParams,
     PayloadTooLarge, Unauthorized,
 };
 use super::view::FunctionView;
-use super::{FunctionResponse, json};
 use crate::app_state::AppState;
 use crate::error::ApiError;
 use crate::http::extract::{ApiQuery, FunctionPath, OptionalJson};
@@ -100,13 +99,14 @@ pub async fn list_function_versions(
     path: FunctionPath,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
-    let (items, next_marker, count) =
-        app.service()
-            .list_function_versions(&path.project, &path.urn, &query)?;
-    let list = VersionList {
-        versions: super::views(&app, &items),
-        next_marker,
-        count,
-    };
-    Ok(json(StatusCode::OK, &list))
+    let read = app
+        .service()
+        .list_function_versions(&path.project, &path.urn, &query)?;
+    Ok(super::cached(read, |(items, next_marker, count)| {
+        crate::http::render(&VersionList {
+            versions: super::views(&app, items),
+            next_marker: *next_marker,
+            count: *count,
+        })
+    }))
 }

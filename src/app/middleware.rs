@@ -3,6 +3,8 @@
 
 use std::time::Instant;
 
+use std::sync::Arc;
+
 use tracing::Instrument as _;
 
 use axum::extract::{MatchedPath, Request, State};
@@ -16,6 +18,7 @@ use crate::clock::Clock;
 use crate::error::{ApiError, EnvelopeWritten, ErrorCode};
 use crate::faults::{Action, Probe};
 use crate::journal::Entry;
+use crate::request_span::{RequestContext, in_request_span};
 
 /// A panic below `CatchPanicLayer`: logged with its message (inside the request's span, so
 /// with the request id, method and path), answered 500 FSS.0500 without internals.
@@ -25,7 +28,9 @@ pub(crate) fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -
         .copied()
         .or_else(|| payload.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("(a payload that is not text)");
-    tracing::error!(panic = message, "a handler panicked; answered 500 FSS.0500");
+    in_request_span(|| {
+        tracing::error!(panic = message, "a handler panicked; answered 500 FSS.0500")
+    });
     ApiError::new(ErrorCode::Internal).into_response()
 }
 
@@ -44,30 +49,30 @@ fn is_control_plane(path: &str) -> bool {
 /// One function rather than a layer each, because each `from_fn` layer costs a boxed
 /// future per request and this runs on every one.
 ///
-/// Every request runs inside one `request` span: request id, method, matched route and
-/// operation when it arrives, status and latency when it leaves, so every log line a request
-/// causes (a panic, an internal error's cause) carries them, in both log formats.
-/// `RUST_LOG=fgs_emulator=debug` adds one `finished` line per request.
+/// Every request has one `request` span: request id, method, matched route and operation
+/// when it arrives, status and latency when it leaves, so every log line a request causes
+/// (a panic, an internal error's cause) carries them, in both log formats.
+/// `RUST_LOG=fgs_emulator=debug` adds one `finished` line per request. The span is made up
+/// front only then; otherwise when the first line inside it is logged (see
+/// [`crate::request_span`]): most requests log nothing and never pay for it.
 pub(crate) async fn edge(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
     let id = app.next_request_id();
     req.extensions_mut().insert(RequestId(id.clone()));
     let started = Instant::now();
-    let span = tracing::info_span!(
-        "request",
-        id = id.to_str().unwrap_or_default(),
-        method = %req.method(),
-        route = req.extensions().get::<MatchedPath>().map_or("", |m| m.as_str()),
-        operation = operation_of(&req).unwrap_or(""),
-        status = tracing::field::Empty,
-        latency_ms = tracing::field::Empty,
-    );
+    let operation = operation_of(&req);
+    let context = Arc::new(RequestContext::new(
+        id.clone(),
+        req.method().clone(),
+        req.extensions().get::<MatchedPath>().cloned(),
+        operation,
+    ));
+    let finished_wanted = tracing::enabled!(tracing::Level::DEBUG);
     let journal = (!is_control_plane(req.uri().path())).then(|| {
         (
             app.clock().now(),
-            req.method().to_string(),
+            req.method().clone(),
             // Bounded: a 100 KB path is refused elsewhere but should not fill the journal.
-            req.uri().path().chars().take(1024).collect::<String>(),
-            operation_of(&req),
+            bounded_path(req.uri().path()),
         )
     });
     let response = if let Some(refused) = oversized(&app, &req) {
@@ -76,18 +81,23 @@ pub(crate) async fn edge(State(app): State<AppState>, mut req: Request, next: Ne
         // try_acquire, not acquire: an overloaded emulator answers at once, no queue.
         match app.in_flight().clone().try_acquire_owned() {
             Ok(permit) => {
-                let response = next.run(req).instrument(span.clone()).await;
+                let inner = context.scope(next.run(req));
+                let response = if finished_wanted {
+                    inner.instrument(context.span()).await
+                } else {
+                    inner.await
+                };
                 drop(permit);
                 response
             }
             Err(_) => ApiError::too_many_requests().into_response(),
         }
     };
-    let mut response = into_envelope(response).await;
-    if let Some((arrived, method, path, operation)) = journal {
+    let mut response = context.scope(into_envelope(response)).await;
+    if let Some((arrived, method, path)) = journal {
         app.journal().record(Entry {
             time: crate::clock::local(arrived, app.service().settings().utc_offset),
-            request_id: id.to_str().unwrap_or_default().to_owned(),
+            request_id: id.clone(),
             method,
             path,
             operation,
@@ -101,10 +111,20 @@ pub(crate) async fn edge(State(app): State<AppState>, mut req: Request, next: Ne
         });
     }
     response.headers_mut().insert(REQUEST_ID, id);
-    span.record("status", response.status().as_u16());
-    span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
-    span.in_scope(|| tracing::debug!("finished"));
+    if let Some(span) = context.made() {
+        span.record("status", response.status().as_u16());
+        span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
+        span.in_scope(|| tracing::debug!("finished"));
+    }
     response
+}
+
+/// The path for the journal, cut at 1,024 characters.
+fn bounded_path(path: &str) -> String {
+    match path.char_indices().nth(1024) {
+        Some((cut, _)) => path[..cut].to_owned(),
+        None => path.to_owned(),
+    }
 }
 
 /// 413 FSS.0413 for a `Content-Length` over `server.max_body_bytes`, before any of the
@@ -127,7 +147,8 @@ pub(crate) async fn inject_faults(
     next: Next,
 ) -> Response {
     let path = req.uri().path();
-    if is_control_plane(path) {
+    // No rules (the usual case): nothing to match, no lock taken, nothing allocated.
+    if app.faults().is_empty() || is_control_plane(path) {
         return next.run(req).await;
     }
     let project = crate::http::path_project(path);

@@ -4,8 +4,9 @@
 //! Layers, outermost first (the order requests meet them; each in [`middleware`]):
 //!
 //! 1. `edge`: gives every request an id and answers `X-Request-Id` on every response;
-//!    opens the request's span (request id, operation, matched path; status and latency are
-//!    recorded on it when the response leaves); answers a `Content-Length` over
+//!    gives it its `request` span (request id, operation, matched path; status and latency
+//!    recorded on it when the response leaves), made up front only at `debug` and otherwise
+//!    when something first logs inside the request (see `crate::request_span`); answers a `Content-Length` over
 //!    `server.max_body_bytes` with 413 FSS.0413 before any of the body is read; sheds more
 //!    than `limits.max_concurrent_requests` in flight with an immediate 429 FSS.0429 (no
 //!    queue, and before any work); turns any error response that is not already our

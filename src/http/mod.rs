@@ -4,6 +4,7 @@
 
 pub mod extract;
 
+use axum::body::Bytes;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -11,23 +12,32 @@ use serde::Serialize;
 /// A JSON success body. Serialising our own view types cannot fail; should it ever, the
 /// client gets the 500 envelope rather than a half-written body.
 pub fn json<T: Serialize>(status: StatusCode, value: &T) -> Response {
+    match render(value) {
+        Ok(body) => json_bytes(status, body),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// A JSON body, rendered (to answer now, and perhaps to cache for later reads).
+pub fn render<T: Serialize>(value: &T) -> Result<Bytes, crate::error::ApiError> {
     // A function object is about 2 KB: one allocation up front instead of a string of
     // doublings while serialising.
     let mut body = Vec::with_capacity(4096);
-    match serde_json::to_writer(&mut body, value) {
-        Ok(()) => {
-            let mut response = (status, body).into_response();
-            response.headers_mut().insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            );
-            response
-        }
-        Err(e) => {
+    serde_json::to_writer(&mut body, value)
+        .map(|()| Bytes::from(body))
+        .map_err(|e| {
             crate::error::ApiError::internal(format_args!("response serialisation failed: {e}"))
-                .into_response()
-        }
-    }
+        })
+}
+
+/// A response with a JSON body already rendered (no copy: `Bytes` is shared).
+pub fn json_bytes(status: StatusCode, body: Bytes) -> Response {
+    let mut response = (status, body).into_response();
+    response.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    response
 }
 
 /// The `{project_id}` of a FunctionGraph path (`/v2/{project_id}/...`), percent-decoded;

@@ -9,8 +9,8 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-use super::Service;
 use super::input::{AliasBody, AliasInput};
+use super::{Cached, Service};
 use crate::domain::{AliasName, PackageName, ProjectId, Urn};
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{AliasRecord, FunctionRecord, ProjectInfo};
@@ -140,8 +140,8 @@ impl Service {
         &self,
         project_id: &ProjectId,
         urn: &Urn,
-    ) -> Result<Vec<AliasSnapshot>, ApiError> {
-        self.with_aliases(project_id, urn, |project, f, _| {
+    ) -> Result<Cached<Vec<AliasSnapshot>>, ApiError> {
+        self.read_view(project_id, urn, "aliases", |project, f| {
             Ok(f.aliases.iter().map(|a| snapshot(project, f, a)).collect())
         })
     }
@@ -154,13 +154,17 @@ impl Service {
         name: &str,
     ) -> Result<AliasSnapshot, ApiError> {
         let name = alias_name(name)?;
-        self.with_aliases(project_id, urn, |project, f, _| {
-            f.aliases
-                .iter()
-                .find(|a| a.name == name)
-                .map(|a| snapshot(project, f, a))
-                .ok_or_else(ApiError::alias_not_found)
-        })
+        let project = self.project(project_id);
+        let key = self.resolve(&project, urn)?;
+        self.store
+            .with_function(&key, |f| {
+                f.aliases
+                    .iter()
+                    .find(|a| a.name == name)
+                    .map(|a| snapshot(&project, f, a))
+                    .ok_or_else(ApiError::alias_not_found)
+            })
+            .ok_or_else(ApiError::function_not_found)?
     }
 
     /// UpdateVersionAlias: replaces version, description, weights and strategy with what

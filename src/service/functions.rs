@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use super::input::{CodeInput, CreateFunctionInput, FunctionBody, ListQuery, Page};
 use super::{
-    FunctionSnapshot, Service, latest_snapshot, require_latest, snapshot_of, version_snapshot,
+    Cached, FunctionSnapshot, Service, latest_snapshot, require_latest, snapshot_of,
+    version_snapshot,
 };
 use crate::domain::{ProjectId, Qualifier, Urn};
 use crate::error::{ApiError, ErrorCode};
@@ -71,6 +72,21 @@ impl Service {
         self.store
             .with_function(&key, |f| snapshot_of(&project, f, urn.qualifier()))
             .ok_or_else(ApiError::function_not_found)?
+    }
+
+    /// ShowFunctionConfig or ShowFunctionCode (`kind` names which, for the cache), as
+    /// [`Service::show_function_config`], answered from the cached body while the function
+    /// is unchanged.
+    pub fn show_function_view(
+        &self,
+        project_id: &ProjectId,
+        urn: &Urn,
+        kind: &str,
+    ) -> Result<Cached<FunctionSnapshot>, ApiError> {
+        let view = format!("{kind} {}", urn.qualifier());
+        self.read_view(project_id, urn, &view, |project, f| {
+            snapshot_of(project, f, urn.qualifier())
+        })
     }
 
     /// UpdateFunctionCode: replaces latest's code. A published version's code never

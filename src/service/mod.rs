@@ -30,6 +30,9 @@ use crate::model::{CodeRef, FunctionRecord, FunctionState, ProjectInfo, VersionR
 use crate::random::Rng;
 use crate::store::{FunctionKey, Store};
 
+pub use crate::store::{Cached, Fill};
+pub use versions::VersionPage;
+
 use input::CodeInput;
 
 /// What a function-returning operation answers with: one function or version, with its
@@ -193,6 +196,23 @@ impl Service {
             package: urn.package().clone(),
             name: urn.function().clone(),
         })
+    }
+
+    /// A read of one function whose rendered answer (`view`: a name for each distinct
+    /// response) may be cached until the function next changes: `read` runs under the
+    /// function's lock only when there is no cached body. 404 FSS.1051 for no function.
+    fn read_view<T>(
+        &self,
+        project_id: &ProjectId,
+        urn: &Urn,
+        view: &str,
+        read: impl FnOnce(&Arc<ProjectInfo>, &FunctionRecord) -> Result<T, ApiError>,
+    ) -> Result<Cached<T>, ApiError> {
+        let project = self.project(project_id);
+        let key = self.resolve(&project, urn)?;
+        self.store
+            .read_cached(&key, view, |f| read(&project, f))
+            .ok_or_else(ApiError::function_not_found)?
     }
 
     fn image_name(&self, version: &str, at: DateTime<Utc>) -> String {

@@ -1,7 +1,7 @@
 //! The version operations: publish (CreateFunctionVersion, SPEC section 2) and list.
 
 use super::input::{ListQuery, Page, PublishInput};
-use super::{FunctionSnapshot, Service, latest_snapshot, require_latest, version_snapshot};
+use super::{Cached, FunctionSnapshot, Service, latest_snapshot, require_latest, version_snapshot};
 use crate::clock::default_version_name;
 use crate::domain::{ProjectId, Urn, VersionName};
 use crate::error::{ApiError, ErrorCode};
@@ -64,29 +64,29 @@ impl Service {
         project_id: &ProjectId,
         urn: &Urn,
         query: &ListQuery,
-    ) -> Result<(Vec<FunctionSnapshot>, usize, usize), ApiError> {
+    ) -> Result<Cached<VersionPage>, ApiError> {
         let page = Page::parse(query)?;
-        let project = self.project(project_id);
-        let key = self.resolve(&project, urn)?;
-        self.store
-            .with_function(&key, |f| {
-                let total = f.versions.len() + 1;
-                let (range, next_marker) = page.window(total);
-                let items = range
-                    .map(|i| match i {
-                        0 => latest_snapshot(project.clone(), f),
-                        i => version_snapshot(
-                            &project,
-                            f,
-                            f.versions.get_index(i - 1).expect("i is within the window"),
-                        ),
-                    })
-                    .collect();
-                (items, next_marker, total)
-            })
-            .ok_or_else(ApiError::function_not_found)
+        let view = format!("versions {} {}", page.marker, page.maxitems);
+        self.read_view(project_id, urn, &view, |project, f| {
+            let total = f.versions.len() + 1;
+            let (range, next_marker) = page.window(total);
+            let items = range
+                .map(|i| match i {
+                    0 => latest_snapshot(project.clone(), f),
+                    i => version_snapshot(
+                        project,
+                        f,
+                        f.versions.get_index(i - 1).expect("i is within the window"),
+                    ),
+                })
+                .collect();
+            Ok((items, next_marker, total))
+        })
     }
 }
+
+/// A page of ListFunctionVersions: the items, the next marker, and how many there are.
+pub type VersionPage = (Vec<FunctionSnapshot>, usize, usize);
 
 /// SPEC 2 rules 5 and 6, under the function's lock: latest's code is the one the client
 /// expects (`digest`), and, when `reject_unchanged`, differs from the newest version's.
