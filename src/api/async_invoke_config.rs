@@ -19,6 +19,7 @@ use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, FunctionPath};
 use crate::http::json;
 use crate::service::async_config::{AsyncConfigBody, AsyncConfigListQuery, AsyncConfigSnapshot};
+use crate::service::input::PageInfo;
 
 /// The routes of this module.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -104,17 +105,6 @@ struct AsyncConfigList<'a> {
     /// How many versions have settings.
     count: usize,
     page_info: PageInfo,
-}
-
-/// `page_info` of a ListFunctionAsyncInvokeConfig page.
-#[derive(Serialize, ToSchema)]
-struct PageInfo {
-    /// The offset after this page's last item (`count` on the last page).
-    next_marker: usize,
-    /// The offset this page started at.
-    previous_marker: usize,
-    /// Items on this page.
-    current_count: usize,
 }
 
 /// UpdateFunctionAsyncInvokeConfig: `PUT /v2/{project_id}/fgs/functions/{function_urn}/async-invoke-config`.
@@ -239,11 +229,7 @@ pub async fn list_function_async_invoke_config(
             .map(|s| AsyncConfigView::new(s, offset))
             .collect(),
         count: page.count,
-        page_info: PageInfo {
-            next_marker: page.next_marker,
-            previous_marker: page.previous_marker,
-            current_count: page.items.len(),
-        },
+        page_info: page.page_info,
     };
     Ok(json(StatusCode::OK, &list))
 }

@@ -11,7 +11,8 @@
 
 use serde::Deserialize;
 
-use super::{Service, input::Page};
+use super::Service;
+use super::input::{Listed, Page};
 use crate::attachments::async_config::{
     AsyncConfig, DEFAULT_MAX_EVENT_AGE_SECONDS, DEFAULT_RETRY_ATTEMPTS, Destination,
     DestinationConfig, EVENT_AGE_RANGE, RETRY_RANGE,
@@ -71,19 +72,6 @@ pub struct AsyncConfigSnapshot {
     pub func_urn: String,
     /// The settings.
     pub config: AsyncConfig,
-}
-
-/// A page of ListFunctionAsyncInvokeConfig.
-#[derive(Debug, Clone)]
-pub struct AsyncConfigPage {
-    /// The settings on this page: latest first, then versions in publish order.
-    pub items: Vec<AsyncConfigSnapshot>,
-    /// How many versions have settings.
-    pub count: usize,
-    /// The offset this page started at.
-    pub previous_marker: usize,
-    /// The offset after this page's last item (`count` on the last page).
-    pub next_marker: usize,
 }
 
 /// `marker` and `limit` of ListFunctionAsyncInvokeConfig, as sent.
@@ -161,29 +149,12 @@ impl AsyncConfigListQuery {
     /// over 100 -> 100 (the SDK's ListFunctionAsyncInvokeConfigRequest); anything else is
     /// 400 FSS.0400.
     fn page(&self) -> Result<Page, ApiError> {
-        let number = |name: &str, v: &Option<String>| -> Result<Option<usize>, ApiError> {
-            match v.as_deref() {
-                None => Ok(None),
-                Some(s) => s
-                    .parse::<i64>()
-                    .ok()
-                    .and_then(|n| usize::try_from(n).ok())
-                    .map(Some)
-                    .ok_or_else(|| {
-                        ApiError::invalid_parameter(format!(
-                            "{name} must be a whole number from 0 to {}, got '{}'",
-                            i64::MAX,
-                            s.chars().take(32).collect::<String>()
-                        ))
-                    }),
-            }
-        };
-        let marker = number("marker", &self.marker)?.unwrap_or(0);
-        let maxitems = match number("limit", &self.limit)? {
-            None | Some(0) => 10,
-            Some(n) => n.min(100),
-        };
-        Ok(Page { marker, maxitems })
+        Page::with_limit(
+            self.marker.as_deref(),
+            ("limit", self.limit.as_deref()),
+            10,
+            100,
+        )
     }
 }
 
@@ -317,7 +288,7 @@ impl Service {
         project_id: &ProjectId,
         urn: &Urn,
         query: &AsyncConfigListQuery,
-    ) -> Result<AsyncConfigPage, ApiError> {
+    ) -> Result<Listed<AsyncConfigSnapshot>, ApiError> {
         let page = query.page()?;
         let project = self.project(project_id);
         let key = self.resolve(&project, urn)?;
@@ -336,13 +307,6 @@ impl Service {
                     .collect::<Vec<_>>()
             })
             .ok_or_else(ApiError::function_not_found)?;
-        let count = all.len();
-        let (range, next_marker) = page.window(count);
-        Ok(AsyncConfigPage {
-            previous_marker: range.start,
-            items: all[range].to_vec(),
-            count,
-            next_marker,
-        })
+        Ok(page.cut(all))
     }
 }

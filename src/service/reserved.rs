@@ -13,6 +13,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::Service;
+use super::input::Page;
 use crate::attachments::reserved::{
     CronConfig, MetricConfig, PolicyChange, QualifierType, ReservedInput, ReservedPolicy,
 };
@@ -82,27 +83,7 @@ pub struct FuncReservedInstance {
     pub count: u32,
 }
 
-/// Where a page sits (the SDK's `PageInfo`).
-#[derive(Debug, Clone, Copy, Serialize, utoipa::ToSchema)]
-pub struct PageInfo {
-    /// The offset after this page's last item (the whole count on the last page).
-    pub next_marker: usize,
-    /// The offset this page started at (the request's `marker`).
-    pub previous_marker: usize,
-    /// Items on this page.
-    pub current_count: usize,
-}
-
-/// A page of items with its [`PageInfo`] and the number of items in the whole list.
-#[derive(Debug, Clone)]
-pub struct Listed<T> {
-    /// The page.
-    pub items: Vec<T>,
-    /// Where it sits.
-    pub page_info: PageInfo,
-    /// Items in the whole list.
-    pub count: usize,
-}
+pub use super::input::{Listed, PageInfo};
 
 /// The query of ListReservedInstanceConfigs, as it arrives.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -125,65 +106,6 @@ pub struct CountsQuery {
     pub limit: Option<String>,
     /// Only this function, version or alias (as `function_urn` of the configs list).
     pub urn: Option<String>,
-}
-
-/// A validated page request.
-#[derive(Debug, Clone, Copy)]
-struct Window {
-    marker: usize,
-    limit: usize,
-}
-
-impl Window {
-    /// `marker` a whole number (absent: 0); `limit` a whole number, absent or 0 meaning
-    /// `default`, above `max` meaning `max`; anything else 400 FSS.0400 naming the parameter.
-    fn parse(
-        marker: Option<&str>,
-        limit: Option<&str>,
-        default: usize,
-        max: usize,
-    ) -> Result<Self, ApiError> {
-        let number = |name: &str, v: Option<&str>| -> Result<Option<usize>, ApiError> {
-            v.map(|s| {
-                s.parse::<i64>()
-                    .ok()
-                    .and_then(|n| u64::try_from(n).ok())
-                    .map(|n| usize::try_from(n).unwrap_or(usize::MAX))
-                    .ok_or_else(|| {
-                        ApiError::invalid_field(
-                            name,
-                            format_args!(
-                                "must be a whole number from 0 to {}, got '{}'",
-                                i64::MAX,
-                                s.chars().take(32).collect::<String>()
-                            ),
-                        )
-                    })
-            })
-            .transpose()
-        };
-        let marker = number("marker", marker)?.unwrap_or(0);
-        let limit = match number("limit", limit)? {
-            None | Some(0) => default,
-            Some(n) => n.min(max),
-        };
-        Ok(Self { marker, limit })
-    }
-
-    fn cut<T>(self, all: Vec<T>) -> Listed<T> {
-        let count = all.len();
-        let start = self.marker.min(count);
-        let items: Vec<T> = all.into_iter().skip(start).take(self.limit).collect();
-        Listed {
-            page_info: PageInfo {
-                next_marker: start + items.len(),
-                previous_marker: self.marker,
-                current_count: items.len(),
-            },
-            items,
-            count,
-        }
-    }
 }
 
 /// Which policies a list answers.
@@ -305,7 +227,12 @@ impl Service {
         project_id: &ProjectId,
         query: &ConfigsQuery,
     ) -> Result<Listed<ReservedInstanceConfig>, ApiError> {
-        let window = Window::parse(query.marker.as_deref(), query.limit.as_deref(), 100, 500)?;
+        let window = Page::with_limit(
+            query.marker.as_deref(),
+            ("limit", query.limit.as_deref()),
+            100,
+            500,
+        )?;
         let project = self.project(project_id);
         let all = self.policies(
             &project,
@@ -331,7 +258,12 @@ impl Service {
         project_id: &ProjectId,
         query: &CountsQuery,
     ) -> Result<Listed<FuncReservedInstance>, ApiError> {
-        let window = Window::parse(query.marker.as_deref(), query.limit.as_deref(), 400, 400)?;
+        let window = Page::with_limit(
+            query.marker.as_deref(),
+            ("limit", query.limit.as_deref()),
+            400,
+            400,
+        )?;
         let project = self.project(project_id);
         let all = self.policies(&project, "urn", query.urn.as_deref(), |f, p| {
             FuncReservedInstance {

@@ -18,7 +18,7 @@ mod publish;
 pub use alias::{AliasBody, AliasInput};
 pub use code::{CodeBody, CodeInput, FuncCodeBody};
 pub use function::{CreateFunctionInput, FunctionBody};
-pub use page::{ListQuery, Page};
+pub use page::{ListQuery, Listed, Page, PageInfo};
 pub use publish::{PublishBody, PublishInput};
 
 use crate::domain::Description;
