@@ -1,4 +1,5 @@
-//! Authentication (SPEC section 6), as one middleware on the FunctionGraph routes.
+//! Authentication (SPEC section 6), checked by the edge (`crate::app::middleware`) on the
+//! FunctionGraph routes.
 //!
 //! - `presence` (default) accepts any non-empty `X-Auth-Token`, or an `Authorization`
 //!   header that starts with `SDK-HMAC-SHA256 ` (what every official SDK sends), and refuses
@@ -20,9 +21,8 @@
 //! The control plane under `/_emulator` is not behind this layer.
 
 use axum::body::Body;
-use axum::extract::{OriginalUri, Request, State};
+use axum::extract::{OriginalUri, Request};
 use axum::http::header::AUTHORIZATION;
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::signature::{self, SignatureError, SignedRequest};
@@ -38,21 +38,20 @@ pub const SDK_HMAC_PREFIX: &str = "SDK-HMAC-SHA256 ";
 pub const AUTH_TOKEN_HEADER: &str = "x-auth-token";
 
 /// Refuses unauthenticated requests before any handler or extractor runs (rule 1 of every
-/// operation).
-pub async fn authenticate(State(app): State<AppState>, req: Request, next: Next) -> Response {
+/// operation): the request to go on with (in `verify` mode its body buffered and put back),
+/// or the refusal. Called by the edge for the FunctionGraph routes only
+/// (`crate::app::middleware`).
+pub async fn check(app: &AppState, req: Request) -> Result<Request, Response> {
     match app.config().auth.mode {
-        AuthMode::Off => next.run(req).await,
+        AuthMode::Off => Ok(req),
         AuthMode::Presence => {
             if Presented::any(&req) {
-                next.run(req).await
+                Ok(req)
             } else {
-                no_credentials().into_response()
+                Err(no_credentials().into_response())
             }
         }
-        AuthMode::Verify => match verify(&app, req).await {
-            Ok(req) => next.run(req).await,
-            Err(e) => e.into_response(),
-        },
+        AuthMode::Verify => verify(app, req).await.map_err(IntoResponse::into_response),
     }
 }
 

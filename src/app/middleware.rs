@@ -8,7 +8,7 @@ use std::sync::Arc;
 use tracing::Instrument as _;
 
 use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
@@ -20,7 +20,7 @@ use crate::faults::{Action, Probe};
 use crate::journal::Entry;
 use crate::request_span::{RequestContext, in_request_span};
 
-/// A panic below `CatchPanicLayer`: logged with its message (inside the request's span, so
+/// A panic below the edge (see [`catching_panics`]): logged with its message (inside the request's span, so
 /// with the request id, method and path), answered 500 FSS.0500 without internals.
 pub(crate) fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -> Response {
     let message = payload
@@ -81,7 +81,7 @@ pub(crate) async fn edge(State(app): State<AppState>, mut req: Request, next: Ne
         // try_acquire, not acquire: an overloaded emulator answers at once, no queue.
         match app.in_flight().clone().try_acquire_owned() {
             Ok(permit) => {
-                let inner = context.scope(next.run(req));
+                let inner = context.scope(catching_panics(below_edge(&app, req, next, operation)));
                 let response = if finished_wanted {
                     inner.instrument(context.span()).await
                 } else {
@@ -139,39 +139,77 @@ fn oversized(app: &AppState, req: &Request) -> Option<Response> {
     (declared > max).then(|| ApiError::body_too_large(max).into_response())
 }
 
-/// Applies the fault rules to FunctionGraph requests (never to the control plane). The
-/// rules' lock is released before a delay starts.
-pub(crate) async fn inject_faults(
-    State(app): State<AppState>,
+/// What the edge runs for a request it admitted, in order: the fault rules (FunctionGraph
+/// requests only, never the control plane; the rules' lock is released before a delay
+/// starts), then authentication (the FunctionGraph routes only, see [`crate::api::auth`]),
+/// then the router. In the edge rather than a `from_fn` layer each, because each such layer
+/// costs a boxed future, a clone of the inner service and of the state per request.
+async fn below_edge(
+    app: &AppState,
     req: Request,
     next: Next,
+    operation: Option<&'static str>,
 ) -> Response {
     let path = req.uri().path();
     // No rules (the usual case): nothing to match, no lock taken, nothing allocated.
-    if app.faults().is_empty() || is_control_plane(path) {
-        return next.run(req).await;
-    }
-    let project = crate::http::path_project(path);
-    let action = app.faults().check(&Probe {
-        operation: operation_of(&req),
-        method: req.method().as_str(),
-        path,
-        project: project.as_deref(),
-    });
-    match action {
-        None => next.run(req).await,
-        Some(Action::Error {
-            status,
-            error_code,
-            error_msg,
-        }) => injected_error(status, &error_code, &error_msg),
-        Some(Action::Delay { delay_ms }) => {
-            tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
-            next.run(req).await
+    if !app.faults().is_empty() && !is_control_plane(path) {
+        let project = crate::http::path_project(path);
+        let action = app.faults().check(&Probe {
+            operation,
+            method: req.method().as_str(),
+            path,
+            project: project.as_deref(),
+        });
+        match action {
+            None => {}
+            Some(Action::Error {
+                status,
+                error_code,
+                error_msg,
+            }) => return injected_error(status, &error_code, &error_msg),
+            Some(Action::Delay { delay_ms }) => {
+                tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+            }
+            Some(Action::Drop) => return dropped_connection(),
+            Some(Action::Panic) => panic!("injected fault: panic"),
         }
-        Some(Action::Drop) => dropped_connection(),
-        Some(Action::Panic) => panic!("injected fault: panic"),
     }
+    let req = if behind_auth(&req, operation) {
+        match crate::api::auth::check(app, req).await {
+            Ok(req) => req,
+            Err(refused) => return refused,
+        }
+    } else {
+        req
+    };
+    next.run(req).await
+}
+
+/// Whether a request was routed to a FunctionGraph operation, and so must be authenticated:
+/// every FunctionGraph route is a documented operation; a `HEAD` is answered by the `GET`
+/// route of its path. The control plane, the fallback and a method no route answers are not.
+fn behind_auth(req: &Request, operation: Option<&'static str>) -> bool {
+    operation.is_some()
+        || (req.method() == Method::HEAD
+            && req
+                .extensions()
+                .get::<MatchedPath>()
+                .and_then(|route| crate::api::operation_name(&Method::GET, route.as_str()))
+                .is_some())
+}
+
+/// Runs `inner`, turning a panic in it (an injected one, or a handler's) into 500 FSS.0500
+/// with [`panic_response`], so the server keeps serving. Pinned on the stack: no allocation.
+async fn catching_panics(inner: impl Future<Output = Response>) -> Response {
+    let mut inner = std::pin::pin!(inner);
+    std::future::poll_fn(|cx| {
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.as_mut().poll(cx))) {
+            Ok(poll) => poll,
+            // Not polled again: this poll_fn is ready.
+            Err(payload) => std::task::Poll::Ready(panic_response(payload)),
+        }
+    })
+    .await
 }
 
 /// An injected error: the envelope with the rule's status, code and message.

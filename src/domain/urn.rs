@@ -106,15 +106,25 @@ impl Urn {
                 s.len()
             )));
         }
-        let fields: Vec<&str> = s.split(':').collect();
-        if let Some(i) = fields.iter().position(|f| f.is_empty()) {
-            return Err(UrnError(format!(
-                "invalid function URN: field {} is empty",
-                i + 1
-            )));
+        // The fields on the stack (no allocation on the hot path): nine hold every accepted
+        // form and one more, enough to tell "too many" apart; `count` is the real number.
+        let mut buf = [""; 9];
+        let mut count = 0;
+        for (i, field) in s.split(':').enumerate() {
+            if field.is_empty() {
+                return Err(UrnError(format!(
+                    "invalid function URN: field {} is empty",
+                    i + 1
+                )));
+            }
+            if let Some(slot) = buf.get_mut(i) {
+                *slot = field;
+            }
+            count = i + 1;
         }
+        let fields = &buf[..count.min(buf.len())];
         let project = |f: &str| ProjectId::parse(f).map(Some);
-        let urn = match fields.as_slice() {
+        let urn = match fields {
             [name] => Self::short(Form::Name, None, None, name, None)?,
             [package, name] => Self::short(Form::PackageName, None, Some(package), name, None)?,
             [p, package, name] => Self::short(
@@ -157,8 +167,7 @@ impl Urn {
             }
             _ => {
                 return Err(UrnError(format!(
-                    "invalid function URN: {} fields; the accepted forms have 1, 2, 3, 4, 7 or 8",
-                    fields.len()
+                    "invalid function URN: {count} fields; the accepted forms have 1, 2, 3, 4, 7 or 8",
                 )));
             }
         };
@@ -307,6 +316,22 @@ mod tests {
                 "{text}"
             );
             assert_eq!(urn.to_string(), text, "round trip");
+        }
+    }
+
+    #[test]
+    fn refusals_name_the_empty_field_and_count_every_field() {
+        let message = |s: &str| Urn::parse(s).unwrap_err().to_string();
+        assert_eq!(message("a::b"), "invalid function URN: field 2 is empty");
+        // An empty field past the ninth is still found (the fields are kept on the stack).
+        assert_eq!(
+            message("a:b:c:d:e:f:g:h:i:j:"),
+            "invalid function URN: field 11 is empty"
+        );
+        assert!(message("a:b:c:d:e").contains(": 5 fields;"));
+        assert!(message("a:b:c:d:e:f").contains(": 6 fields;"));
+        for many in ["a:b:c:d:e:f:g:h:i", "a:b:c:d:e:f:g:h:i:j:k:l"] {
+            assert!(message(many).contains("expected urn:fss:"), "{many}");
         }
     }
 

@@ -4,7 +4,8 @@
 use std::pin::Pin;
 
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, FromRequestParts, Path, Request};
+use axum::extract::rejection::RawPathParamsRejection;
+use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request};
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use http_body::Body as _;
@@ -149,34 +150,48 @@ impl<S: Send + Sync> FromRequestParts<S> for ProjectPath {
     }
 }
 
-/// The path's named parameters, percent-decoded by axum.
+/// The path's named parameters, percent-decoded by axum when it routed the request,
+/// borrowed (`RawPathParams` shares axum's decoded strings: one small `Vec`, no `String`
+/// per parameter). The rejections read as `Path`'s did.
 async fn path_params<S: Send + Sync>(
     parts: &mut Parts,
     state: &S,
-) -> Result<Vec<(String, String)>, ApiError> {
-    let Path(params) = Path::<Vec<(String, String)>>::from_request_parts(parts, state)
+) -> Result<RawPathParams, ApiError> {
+    RawPathParams::from_request_parts(parts, state)
         .await
-        .map_err(path_rejection)?;
-    Ok(params)
+        .map_err(|e| {
+            let text = match e {
+                RawPathParamsRejection::InvalidUtf8InPathParam(e) => {
+                    format!("Invalid URL: {}", e.body_text())
+                }
+                other => other.body_text(),
+            };
+            ApiError::invalid_parameter(format!("bad path: {text}"))
+        })
 }
 
-fn param<'a>(params: &'a [(String, String)], name: &str) -> Result<&'a str, ApiError> {
+fn param<'a>(params: &'a RawPathParams, name: &str) -> Result<&'a str, ApiError> {
     params
         .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.as_str())
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
         .ok_or_else(|| ApiError::invalid_parameter(format!("{name} is missing")))
+}
+
+impl FunctionPath {
+    fn of(params: &RawPathParams) -> Result<Self, ApiError> {
+        let project = parse_project(param(params, "project_id")?)?;
+        let urn = Urn::parse(param(params, "function_urn")?)
+            .map_err(|e| ApiError::invalid_parameter(format!("{e}")))?;
+        Ok(Self { project, urn })
+    }
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for FunctionPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let params = path_params(parts, state).await?;
-        let project = parse_project(param(&params, "project_id")?)?;
-        let urn = Urn::parse(param(&params, "function_urn")?)
-            .map_err(|e| ApiError::invalid_parameter(format!("{e}")))?;
-        Ok(Self { project, urn })
+        Self::of(&path_params(parts, state).await?)
     }
 }
 
@@ -193,10 +208,9 @@ impl<S: Send + Sync> FromRequestParts<S> for AliasPath {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let function = FunctionPath::from_request_parts(parts, state).await?;
         let params = path_params(parts, state).await?;
         Ok(Self {
-            function,
+            function: FunctionPath::of(&params)?,
             alias: param(&params, "alias_name")?.to_owned(),
         })
     }

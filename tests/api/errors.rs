@@ -34,6 +34,27 @@ async fn a_wrong_method_is_404_fss_0404_like_the_gateway() {
     }
 }
 
+/// Authentication covers exactly the FunctionGraph operations: a `HEAD` answered by a
+/// `GET` route is refused without credentials like the `GET`, and a method no route answers
+/// is 404 with or without them (the edge, not the router, decides what it checks).
+#[tokio::test]
+async fn authentication_covers_the_operations_a_head_included_and_nothing_else() {
+    let app = TestApp::spawn().await;
+    app.create_function("hello", "print(1)", 200).await;
+    let config = TestApp::fgs(&format!("/functions/{}/config", urn("hello", "latest")));
+    let refused = app.raw("HEAD", &config, &[], "").await;
+    assert_eq!(refused.status, 401);
+    assert!(refused.request_id.is_some());
+    let head = app.raw("HEAD", &config, &[("X-Auth-Token", "t")], "").await;
+    assert_eq!(head.status, 200);
+    app.raw("GET", &config, &[], "")
+        .await
+        .assert_error(401, "FSS.0401");
+    app.raw("POST", &config, &[], "")
+        .await
+        .assert_error(404, "FSS.0404");
+}
+
 #[tokio::test]
 async fn malformed_bodies_are_400_fss_0400() {
     let app = TestApp::spawn().await;
