@@ -261,7 +261,7 @@ fn dropped_connection() -> Response {
 }
 
 /// Rewrites an error response that is not our envelope (axum's plain-text rejections, a
-/// tower-http 413) into one, keeping its status.
+/// body-limit 413) into one, keeping its status.
 async fn into_envelope(response: Response) -> Response {
     let status = response.status();
     if status.as_u16() < 400 || response.extensions().get::<EnvelopeWritten>().is_some() {
