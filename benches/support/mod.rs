@@ -101,3 +101,11 @@ pub fn create_function_with_code(
     };
     (urn, key)
 }
+
+/// The CreateFunction body the load benchmark sends (scripts/bench-load.sh): inline Python,
+/// user data, a description.
+pub fn create_body_json(name: &str) -> String {
+    format!(
+        r#"{{"func_name":"{name}","package":"default","runtime":"Python3.9","handler":"index.handler","memory_size":256,"timeout":30,"code_type":"inline","code_filename":"index.py","func_code":{{"file":"ZGVmIGhhbmRsZXIoZXZlbnQsIGNvbnRleHQpOgogICAgcmV0dXJuICdoZWxsbycK"}},"description":"benchmark function","user_data":"{{\"GREETING\":\"hello\"}}"}}"#
+    )
+}

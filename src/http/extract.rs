@@ -2,6 +2,7 @@
 //! in the FSS envelope and names the field, instead of axum's plain-text rejections.
 
 use std::pin::Pin;
+use std::task::Poll;
 
 use axum::body::{Body, Bytes};
 use axum::extract::rejection::RawPathParamsRejection;
@@ -49,27 +50,57 @@ pub async fn read_body(req: Request, state: &AppState) -> Result<Bytes, ApiError
     let server = &state.config().server;
     let deadline = std::time::Duration::from_secs(server.body_timeout_seconds);
     let limit = usize::try_from(server.max_body_bytes).unwrap_or(usize::MAX);
-    tokio::time::timeout(deadline, read_limited(req.into_body(), limit))
-        .await
-        .map_err(|_| ApiError::body_timeout(deadline.as_secs()))?
+    let mut read = std::pin::pin!(read_limited(req.into_body(), limit));
+    // A small body has usually arrived with the headers: one poll reads it, and no timer
+    // is armed (arming and clearing one costs more than reading the body).
+    let mut first_poll = true;
+    let ready = std::future::poll_fn(|cx| {
+        let was_first = std::mem::take(&mut first_poll);
+        match read.as_mut().poll(cx) {
+            Poll::Ready(result) => Poll::Ready(Some(result)),
+            Poll::Pending if was_first => Poll::Ready(None),
+            Poll::Pending => Poll::Pending,
+        }
+    })
+    .await;
+    match ready {
+        Some(result) => result,
+        None => tokio::time::timeout(deadline, read)
+            .await
+            .map_err(|_| ApiError::body_timeout(deadline.as_secs()))?,
+    }
 }
 
 /// Reads a whole body, refusing more than `limit` bytes with 413 FSS.0413 as soon as it
 /// grows past it (the edge already refused an over-long `Content-Length`; this stops a
 /// chunked body). Only data frames count: trailers are not data (and are not signed).
 pub async fn read_limited(mut body: Body, limit: usize) -> Result<Bytes, ApiError> {
+    // The first data frame is kept as it came (no copy): most bodies are one frame.
+    let mut first: Option<Bytes> = None;
     let mut buf = Vec::new();
     while let Some(frame) = std::future::poll_fn(|cx| Pin::new(&mut body).poll_frame(cx)).await {
         let frame = frame
             .map_err(|e| ApiError::invalid_field("body", format_args!("could not be read: {e}")))?;
         if let Ok(data) = frame.into_data() {
-            if buf.len().saturating_add(data.len()) > limit {
+            let so_far = first.as_ref().map_or(0, Bytes::len) + buf.len();
+            if so_far.saturating_add(data.len()) > limit {
                 return Err(ApiError::body_too_large(limit as u64));
             }
-            buf.extend_from_slice(&data);
+            match &first {
+                None if buf.is_empty() => first = Some(data),
+                _ => {
+                    if let Some(f) = first.take() {
+                        buf.extend_from_slice(&f);
+                    }
+                    buf.extend_from_slice(&data);
+                }
+            }
         }
     }
-    Ok(Bytes::from(buf))
+    Ok(match first {
+        Some(only) => only,
+        None => Bytes::from(buf),
+    })
 }
 
 /// Reads the body; `None` when it is empty. The checks, in order: a JSON content type (when
@@ -102,6 +133,14 @@ async fn read_json<T: DeserializeOwned>(
         return Err(ApiError::invalid_parameter(
             "the request body must be a JSON object",
         ));
+    }
+    // Most bodies are good: read them without tracking the path (which costs on every
+    // key), and read a bad one again with it, to name the field in the error.
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    if let Ok(value) = T::deserialize(&mut de)
+        && de.end().is_ok()
+    {
+        return Ok(Some(value));
     }
     let mut de = serde_json::Deserializer::from_slice(&bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {

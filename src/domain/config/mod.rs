@@ -262,8 +262,19 @@ impl FunctionConfig {
         check_first::<MemorySize>(&map, "memory_size")?;
         check_first::<Timeout>(&map, "timeout")?;
         check_first::<Handler>(&map, "handler")?;
-        let mut config: Self = serde_path_to_error::deserialize(Value::Object(map))
-            .map_err(|e| setting_error(&e.path().to_string(), &e.inner().to_string()))?;
+        let map = Value::Object(map);
+        // Tracking the path costs on every key; it is only needed to name a bad setting,
+        // so a configuration that fails is read a second time with it.
+        let mut config = match Self::deserialize(&map) {
+            Ok(config) => config,
+            Err(plain) => {
+                return Err(match serde_path_to_error::deserialize::<_, Self>(&map) {
+                    Err(e) => setting_error(&e.path().to_string(), &e.inner().to_string()),
+                    // Cannot happen (the same input); answer the untracked error.
+                    Ok(_) => setting_error("", &plain.to_string()),
+                });
+            }
+        };
         config.check()?;
         if config.pre_stop_handler.is_empty() {
             // No hook, no hook timeout: what responses show (the key is left out).

@@ -1,0 +1,192 @@
+//! The whole application in one process, without sockets (issue 14): each request goes
+//! through `app::router` (the edge layer, routing, authentication, the handler, the journal)
+//! as `tower::ServiceExt::oneshot`, and beside it the same request through a bare axum
+//! router answering the same route pattern with a fixed body of the same size, as
+//! `examples/reference_server.rs` does over the network.
+//!
+//! The load benchmark (`scripts/bench-load.sh`) measures what a client sees, but on this
+//! 2-core machine the kernel's loopback work and the load generator share the CPU, so a
+//! change worth 0.3 us is lost in its noise. Here the difference `app - bare` is the
+//! emulator's own user-space cost per request, to a few tens of nanoseconds, and each step
+//! of issue 14 can be checked before the load run confirms it.
+//!
+//! Cases: `show_config` and `list_aliases` (cached reads), `update_config`, `publish`
+//! (unique version names, cap lifted) and `update_code` (new code each time).
+//!
+//! `cargo bench --bench stack`
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{Method, Request, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use criterion::{Criterion, criterion_group, criterion_main};
+use fgs_emulator::app_state::AppState;
+use fgs_emulator::clock::ControlledClock;
+use fgs_emulator::config::Config;
+use tower::ServiceExt as _;
+
+mod support;
+
+/// As the binary (src/main.rs): allocation is part of what a request costs.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+const FNS: &str = "/v2/0123456789abcdef0123456789abcdef/fgs/functions";
+const URN: &str =
+    "urn:fss:cn-north-4:0123456789abcdef0123456789abcdef:function:default:bench:latest";
+
+/// What the bare router answers: a body the size of a function object (2 KB).
+static FIXED: &str = include_str!("support/function.json");
+
+fn request(method: Method, path: &str, body: Option<String>) -> Request<Body> {
+    let builder = Request::builder()
+        .method(method)
+        .uri(path)
+        .header("x-auth-token", "bench")
+        .header(header::HOST, "127.0.0.1");
+    match body {
+        Some(b) => builder
+            .header(header::CONTENT_TYPE, "application/json")
+            .header(header::CONTENT_LENGTH, b.len())
+            .body(Body::from(b)),
+        None => builder.body(Body::empty()),
+    }
+    .unwrap()
+}
+
+/// Sends one request and reads the whole answer, as hyper would.
+async fn send(router: &Router, req: Request<Body>) -> Bytes {
+    let response = router.clone().oneshot(req).await.unwrap();
+    assert!(response.status().is_success(), "{}", response.status());
+    axum::body::to_bytes(response.into_body(), usize::MAX)
+        .await
+        .unwrap()
+}
+
+fn app() -> Router {
+    let mut config = Config::default();
+    config.limits.max_versions = usize::MAX;
+    config.limits.max_functions = usize::MAX;
+    config.behavior.reject_unchanged_publish = false;
+    config.control.seed = Some(42);
+    let state = AppState::new(config, Arc::new(ControlledClock::system())).unwrap();
+    fgs_emulator::app::router(state)
+}
+
+async fn fixed() -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], FIXED).into_response()
+}
+
+async fn fixed_reading_body(_body: Bytes) -> Response {
+    fixed().await
+}
+
+/// The bare stack: the same route patterns, a fixed answer, no middleware.
+fn bare() -> Router {
+    Router::new()
+        .route(
+            "/v2/{project_id}/fgs/functions/{function_urn}/config",
+            get(fixed).put(fixed_reading_body),
+        )
+        .route(
+            "/v2/{project_id}/fgs/functions/{function_urn}/code",
+            get(fixed).put(fixed_reading_body),
+        )
+        .route(
+            "/v2/{project_id}/fgs/functions/{function_urn}/versions",
+            get(fixed).post(fixed_reading_body),
+        )
+        .route(
+            "/v2/{project_id}/fgs/functions/{function_urn}/aliases",
+            get(fixed).post(fixed_reading_body),
+        )
+}
+
+fn stack(c: &mut Criterion) {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let app = app();
+    let bare = bare();
+    rt.block_on(async {
+        let create = support::create_body_json("bench");
+        send(&app, request(Method::POST, FNS, Some(create))).await;
+        let v1 = r#"{"version":"v1"}"#.to_owned();
+        send(
+            &app,
+            request(Method::POST, &format!("{FNS}/{URN}/versions"), Some(v1)),
+        )
+        .await;
+        let alias = r#"{"name":"live","version":"v1"}"#.to_owned();
+        send(
+            &app,
+            request(Method::POST, &format!("{FNS}/{URN}/aliases"), Some(alias)),
+        )
+        .await;
+    });
+    let n = AtomicU64::new(0);
+    type Make<'a> = Box<dyn Fn() -> Request<Body> + 'a>;
+    let cases: Vec<(&str, Make<'_>)> = vec![
+        (
+            "show_config",
+            Box::new(|| request(Method::GET, &format!("{FNS}/{URN}/config"), None)),
+        ),
+        (
+            "list_aliases",
+            Box::new(|| request(Method::GET, &format!("{FNS}/{URN}/aliases"), None)),
+        ),
+        (
+            "update_config",
+            Box::new(|| {
+                let i = n.fetch_add(1, Ordering::Relaxed);
+                let body = format!(
+                    r#"{{"runtime":"Python3.9","handler":"index.handler","memory_size":256,"timeout":30,"description":"d{i}"}}"#
+                );
+                request(Method::PUT, &format!("{FNS}/{URN}/config"), Some(body))
+            }),
+        ),
+        (
+            "update_code",
+            Box::new(|| {
+                let i = n.fetch_add(1, Ordering::Relaxed);
+                let body = format!(
+                    r#"{{"code_type":"inline","code_filename":"index.py","func_code":{{"file":"ZGVmIGhhbmRsZXIoZXZlbnQsIGNvbnRleHQpOgogICAgcmV0dXJu{i:010}AA"}}}}"#
+                );
+                request(Method::PUT, &format!("{FNS}/{URN}/code"), Some(body))
+            }),
+        ),
+        (
+            "publish",
+            Box::new(|| {
+                let i = n.fetch_add(1, Ordering::Relaxed);
+                let body = format!(r#"{{"version":"v{i:010}","description":"benchmark"}}"#);
+                request(Method::POST, &format!("{FNS}/{URN}/versions"), Some(body))
+            }),
+        ),
+    ];
+    let mut group = c.benchmark_group("stack");
+    for (name, make) in &cases {
+        for (server, router) in [("bare", &bare), ("app", &app)] {
+            group.bench_function(format!("{name}/{server}"), |b| {
+                b.iter_batched(
+                    make,
+                    |req| rt.block_on(send(router, req)),
+                    criterion::BatchSize::SmallInput,
+                );
+            });
+        }
+    }
+    group.finish();
+}
+
+criterion_group! {
+    name = benches;
+    config = support::quick();
+    targets = stack
+}
+criterion_main!(benches);
