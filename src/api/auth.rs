@@ -51,7 +51,12 @@ pub async fn check(app: &AppState, req: Request) -> Result<Request, Response> {
                 Err(no_credentials().into_response())
             }
         }
-        AuthMode::Verify => verify(app, req).await.map_err(IntoResponse::into_response),
+        // Boxed: checking a signature reads the body and holds a large state; unboxed,
+        // that state would be part of every request's edge future (moved and zeroed on
+        // each one, in every mode), not only of the signed ones.
+        AuthMode::Verify => Box::pin(verify(app, req))
+            .await
+            .map_err(IntoResponse::into_response),
     }
 }
 

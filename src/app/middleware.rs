@@ -93,7 +93,13 @@ pub(crate) async fn edge(State(app): State<AppState>, mut req: Request, next: Ne
             Err(_) => ApiError::too_many_requests().into_response(),
         }
     };
-    let mut response = context.scope(into_envelope(response)).await;
+    let mut response = if needs_envelope(&response) {
+        // Boxed: rare, and its state (a body being read) would otherwise be part of every
+        // request's future.
+        context.scope(Box::pin(into_envelope(response))).await
+    } else {
+        response
+    };
     if let Some((arrived, method, path)) = journal {
         app.journal().record(Entry {
             time: crate::clock::local(arrived, app.service().settings().utc_offset),
@@ -121,6 +127,10 @@ pub(crate) async fn edge(State(app): State<AppState>, mut req: Request, next: Ne
 
 /// The path for the journal, cut at 1,024 characters.
 fn bounded_path(path: &str) -> String {
+    // No more bytes than the limit in characters: nothing to count (the usual case).
+    if path.len() <= 1024 {
+        return path.to_owned();
+    }
     match path.char_indices().nth(1024) {
         Some((cut, _)) => path[..cut].to_owned(),
         None => path.to_owned(),
@@ -168,7 +178,11 @@ async fn below_edge(
                 error_msg,
             }) => return injected_error(status, &error_code, &error_msg),
             Some(Action::Delay { delay_ms }) => {
-                tokio::time::sleep(std::time::Duration::from_millis(delay_ms)).await;
+                // Boxed, as the edge's other rare states: see `edge`.
+                Box::pin(tokio::time::sleep(std::time::Duration::from_millis(
+                    delay_ms,
+                )))
+                .await;
             }
             Some(Action::Drop) => return dropped_connection(),
             Some(Action::Panic) => panic!("injected fault: panic"),
@@ -260,13 +274,15 @@ fn dropped_connection() -> Response {
     Response::new(axum::body::Body::new(Failing))
 }
 
+/// Whether `response` is an error that is not our envelope yet (see [`into_envelope`]).
+fn needs_envelope(response: &Response) -> bool {
+    response.status().as_u16() >= 400 && response.extensions().get::<EnvelopeWritten>().is_none()
+}
+
 /// Rewrites an error response that is not our envelope (axum's plain-text rejections, a
 /// body-limit 413) into one, keeping its status.
 async fn into_envelope(response: Response) -> Response {
     let status = response.status();
-    if status.as_u16() < 400 || response.extensions().get::<EnvelopeWritten>().is_some() {
-        return response;
-    }
     let code = match status {
         StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => ErrorCode::RouteNotFound,
         StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::BodyTooLarge,

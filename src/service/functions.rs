@@ -83,7 +83,13 @@ impl Service {
         urn: &Urn,
         kind: &str,
     ) -> Result<Cached<FunctionSnapshot>, ApiError> {
-        let view = format!("{kind} {}", urn.qualifier());
+        // The name of this view in the function's cache; made without allocating for
+        // latest, which most reads name.
+        let view: std::borrow::Cow<'static, str> = match (kind, urn.qualifier()) {
+            ("config", Qualifier::Latest) => "config latest".into(),
+            ("code", Qualifier::Latest) => "code latest".into(),
+            (kind, qualifier) => format!("{kind} {qualifier}").into(),
+        };
         self.read_view(project_id, urn, &view, |project, f| {
             snapshot_of(project, f, urn.qualifier())
         })
