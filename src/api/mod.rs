@@ -48,7 +48,7 @@ use utoipa::OpenApi as _;
 use utoipa_axum::router::OpenApiRouter;
 
 use crate::app_state::AppState;
-use crate::http::{json, json_bytes};
+use crate::http::json_bytes;
 use crate::service::{Cached, FunctionSnapshot};
 use view::{CodeInBody, FunctionView};
 
@@ -110,7 +110,12 @@ pub fn render_function(
     code: CodeInBody,
 ) -> Result<Bytes, crate::error::ApiError> {
     let offset = app.service().settings().utc_offset;
-    crate::http::render(&FunctionView::new(snapshot, code, offset))
+    FunctionView::new(snapshot, code, offset)
+        .to_json()
+        .map(Bytes::from)
+        .map_err(|e| {
+            crate::error::ApiError::internal(format_args!("response serialisation failed: {e}"))
+        })
 }
 
 /// A function or version, answered 200 with the full object of SPEC section 3.
@@ -133,10 +138,13 @@ impl FunctionResponse {
 
 impl IntoResponse for FunctionResponse {
     fn into_response(self) -> Response {
-        json(
-            StatusCode::OK,
-            &FunctionView::new(&self.snapshot, self.code, self.offset),
-        )
+        match FunctionView::new(&self.snapshot, self.code, self.offset).to_json() {
+            Ok(body) => json_bytes(StatusCode::OK, Bytes::from(body)),
+            Err(e) => {
+                crate::error::ApiError::internal(format_args!("response serialisation failed: {e}"))
+                    .into_response()
+            }
+        }
     }
 }
 
