@@ -44,12 +44,6 @@ struct AppInner {
     started: Instant,
 }
 
-/// The request's id, as `X-Request-Id` will carry it: put in the request's extensions by
-/// the edge middleware so a handler can repeat it (invocations answer it as
-/// `X-Cff-Request-Id`).
-#[derive(Debug, Clone)]
-pub struct RequestId(pub HeaderValue);
-
 /// Why the emulator could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {

@@ -74,6 +74,11 @@ impl RequestContext {
     }
 }
 
+/// The current request's id (what its `X-Request-Id` will say), inside a request.
+pub fn current_request_id() -> Option<HeaderValue> {
+    REQUEST.try_with(|r| r.id.clone()).ok()
+}
+
 /// Runs `log` (a `tracing` event) inside the current request's span, making the span if it
 /// was not made yet; outside a request, just runs it.
 pub fn in_request_span<T>(log: impl FnOnce() -> T) -> T {

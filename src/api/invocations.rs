@@ -18,12 +18,11 @@
 //! and bodies of its answer; [`queued`] is AsyncInvokeFunction and the async records it
 //! leaves (list, list active, cancel). What both read off a request stays here.
 
-use axum::extract::Request;
 use axum::http::HeaderMap;
 use serde_json::{Value, json};
 use utoipa_axum::router::OpenApiRouter;
 
-use crate::app_state::{AppState, RequestId};
+use crate::app_state::AppState;
 use crate::error::{ApiError, ErrorCode};
 
 pub mod queued;
@@ -44,12 +43,10 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The request id the middleware gave this request (`X-Cff-Request-Id`).
-fn request_id_of(req: &Request) -> String {
-    req.extensions()
-        .get::<RequestId>()
-        .and_then(|r| r.0.to_str().ok())
+fn request_id_of() -> String {
+    crate::request_span::current_request_id()
+        .and_then(|id| id.to_str().ok().map(str::to_owned))
         .unwrap_or_default()
-        .to_owned()
 }
 
 /// A header's value, trimmed; `None` when absent or not visible ASCII.

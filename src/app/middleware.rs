@@ -13,7 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use super::REQUEST_ID;
-use crate::app_state::{AppState, RequestId};
+use crate::app_state::AppState;
 use crate::clock::Clock;
 use crate::error::{ApiError, EnvelopeWritten, ErrorCode};
 use crate::faults::{Action, Probe};
@@ -55,9 +55,8 @@ fn is_control_plane(path: &str) -> bool {
 /// `RUST_LOG=fgs_emulator=debug` adds one `finished` line per request. The span is made up
 /// front only then; otherwise when the first line inside it is logged (see
 /// [`crate::request_span`]): most requests log nothing and never pay for it.
-pub(crate) async fn edge(State(app): State<AppState>, mut req: Request, next: Next) -> Response {
+pub(crate) async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let id = app.next_request_id();
-    req.extensions_mut().insert(RequestId(id.clone()));
     let started = Instant::now();
     let operation = operation_of(&req);
     let context = Arc::new(RequestContext::new(
@@ -138,7 +137,8 @@ fn bounded_path(path: &str) -> String {
 }
 
 /// 413 FSS.0413 for a `Content-Length` over `server.max_body_bytes`, before any of the
-/// body is read. (A chunked body that grows past it is stopped by `DefaultBodyLimit`.)
+/// body is read. (A chunked body that grows past it is stopped where bodies are read:
+/// `http::extract::read_limited`.)
 fn oversized(app: &AppState, req: &Request) -> Option<Response> {
     let declared = req
         .headers()

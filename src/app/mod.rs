@@ -25,7 +25,11 @@
 //!    - catches a panic in the faults, authentication or anything below (an injected panic
 //!      included) as 500 FSS.0500, its payload logged in the request's span, and the
 //!      server keeps serving.
-//! 2. `DefaultBodyLimit`: stops a chunked body that grows past `server.max_body_bytes`.
+//!
+//! No layer limits bodies: every body is read by `http::extract::read_limited`, which stops
+//! one that grows past `server.max_body_bytes` (chunked ones included) with 413 FSS.0413;
+//! axum's `DefaultBodyLimit` layer did the same for extractors we do not use, at a cost on
+//! every request.
 //!
 //! Below them, the router: `api` (FunctionGraph), `control` (`/_emulator`), and a fallback
 //! that answers 404 FSS.0404.
@@ -36,9 +40,7 @@ mod serve;
 pub use serve::serve;
 
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
 use axum::http::{Method, Uri};
-use tower::ServiceBuilder;
 
 use crate::app_state::AppState;
 use crate::error::ApiError;
@@ -49,20 +51,15 @@ pub const REQUEST_ID: &str = "x-request-id";
 /// The whole application: the FunctionGraph routes, the control plane, the
 /// fallback, and the middleware stack described in the module docs.
 pub fn router(state: AppState) -> Router {
-    let max_body = usize::try_from(state.config().server.max_body_bytes).unwrap_or(usize::MAX);
     Router::new()
         .merge(crate::api::router())
         .nest("/_emulator", crate::control::router(state.clone()))
         .fallback(route_not_found)
         .method_not_allowed_fallback(route_not_found)
-        .layer(
-            ServiceBuilder::new()
-                .layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    middleware::edge,
-                ))
-                .layer(DefaultBodyLimit::max(max_body)),
-        )
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            middleware::edge,
+        ))
         .with_state(state)
 }
 

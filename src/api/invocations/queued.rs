@@ -60,7 +60,7 @@ pub async fn async_invoke_function(
     path: FunctionPath,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let request_id = request_id_of(&req);
+    let request_id = request_id_of();
     let headers = req.headers().clone();
     let target = app
         .invoker()

@@ -79,7 +79,7 @@ pub async fn invoke_function(
     path: FunctionPath,
     req: Request,
 ) -> Result<Response, ApiError> {
-    let request_id = request_id_of(&req);
+    let request_id = request_id_of();
     let headers = req.headers().clone();
     let version = response_version(&headers)?;
     let tail =
