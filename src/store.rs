@@ -28,18 +28,15 @@
 //! - Lock order is always writers, then index, then slot (and slots are never nested;
 //!   nobody takes the index lock while holding a slot lock), so there is no deadlock. All
 //!   locks are `std::sync`: no critical section awaits anything.
-//! - Each slot also keeps the responses rendered from its function since it last changed
-//!   (`read_cached`), behind a lock of its own that is only ever held for a lookup or an
-//!   insert (taken alone, or after the record's lock, never before it), so the commonest read is an index lookup, a
-//!   short lock and a reference-count increment. Every change, delete and replacement drops
-//!   them under the record's lock, after the change is durable.
+//! - Each slot also keeps the responses rendered from its function since it last changed,
+//!   behind a lock of its own taken alone or after the record's, never before (see `views`).
 //! - Poisoning: closures validate before they mutate, and mutations are plain assignments,
 //!   so a panic inside one leaves consistent data; poisoned guards are recovered.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::AtomicUsize;
 use std::sync::{
-    Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError, Weak,
+    Arc, Mutex, MutexGuard, OnceLock, RwLock, RwLockReadGuard, RwLockWriteGuard, TryLockError,
 };
 
 use bytes::Bytes;
@@ -58,8 +55,10 @@ pub struct FunctionKey {
     pub name: FunctionName,
 }
 
+mod blobs;
 mod views;
 
+use blobs::BlobPool;
 use views::Views;
 pub use views::{Cached, Fill};
 
@@ -84,21 +83,10 @@ struct FunctionIndex {
     next_seq: u64,
 }
 
-/// Content-addressed code: one blob per digest, shared by every holder.
-///
-/// Entries are weak so that code nobody holds any more is freed; dead entries are pruned
-/// whenever the pool doubles since the last prune, keeping the map proportional to live code.
-#[derive(Default)]
-struct BlobPool {
-    by_digest: HashMap<Digest, Weak<CodeBlob>>,
-    prune_at: usize,
-}
-
-/// Where changes are made durable (the state file). Called under the lock of the change
-/// it records (the function's slot, never the index), so the file sees changes to one
-/// function in the order they happened, and a change is only kept in memory once it is
-/// durable. An error means the change is not recorded (and the file still ends with its
-/// last whole line, or refuses changes until it does): the store then rolls it back.
+/// Where changes are made durable (the state file), under the lock of the change it records
+/// (the slot, never the index): the file sees one function's changes in order, and memory
+/// keeps a change only once it is durable. An error means it is not recorded (the file
+/// still ends with its last whole line, or refuses changes until it does): rolled back.
 pub trait Persist: Send + Sync {
     /// Records a function as it now is.
     fn put(&self, record: &FunctionRecord) -> std::io::Result<()>;
@@ -181,20 +169,7 @@ impl Store {
 
     /// The shared blob for these bytes, made (and digested) only if no holder has it yet.
     pub fn intern_code(&self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
-        let mut pool = lock(&self.inner.blobs);
-        if let Some(live) = pool.by_digest.get(&digest).and_then(Weak::upgrade) {
-            return live;
-        }
-        let blob = Arc::new(CodeBlob {
-            digest: digest.clone(),
-            bytes,
-        });
-        pool.by_digest.insert(digest, Arc::downgrade(&blob));
-        if pool.by_digest.len() >= pool.prune_at {
-            pool.by_digest.retain(|_, w| w.strong_count() > 0);
-            pool.prune_at = (pool.by_digest.len() * 2).max(64);
-        }
-        blob
+        lock(&self.inner.blobs).intern(digest, bytes)
     }
 
     /// Inserts a function made by `make`, which is told whether the key is taken, how many
@@ -520,10 +495,6 @@ impl Store {
 
     /// How many distinct code blobs are alive (for tests that prove code is shared).
     pub fn live_code_blobs(&self) -> usize {
-        lock(&self.inner.blobs)
-            .by_digest
-            .values()
-            .filter(|w| w.strong_count() > 0)
-            .count()
+        lock(&self.inner.blobs).live()
     }
 }

@@ -3,7 +3,9 @@
 //! A read names its view (operation and parameters); the first read renders the body and
 //! keeps it through a [`Fill`], later reads get the bytes ([`Cached::Hit`]) without the
 //! record's lock. Every change bumps the function's revision and drops its bodies under the
-//! record's lock, so a body rendered from a read older than the last change is never kept.
+//! record's lock, after the change is durable, so a body rendered from a read older than
+//! the last change is never kept. The commonest read is an index lookup, a short lock and a
+//! reference-count increment.
 
 use std::sync::atomic::Ordering;
 

@@ -1,0 +1,47 @@
+//! Content-addressed code: one blob per digest, shared by every holder (a function's
+//! latest and its versions hold the same `Arc<CodeBlob>`, so publishing never copies code).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Weak};
+
+use bytes::Bytes;
+
+use crate::domain::Digest;
+use crate::model::CodeBlob;
+
+/// Content-addressed code: one blob per digest, shared by every holder.
+///
+/// Entries are weak so that code nobody holds any more is freed; dead entries are pruned
+/// whenever the pool doubles since the last prune, keeping the map proportional to live code.
+#[derive(Default)]
+pub(super) struct BlobPool {
+    by_digest: HashMap<Digest, Weak<CodeBlob>>,
+    prune_at: usize,
+}
+
+impl BlobPool {
+    /// The shared blob for these bytes, made only if no holder has it yet.
+    pub(super) fn intern(&mut self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
+        if let Some(live) = self.by_digest.get(&digest).and_then(Weak::upgrade) {
+            return live;
+        }
+        let blob = Arc::new(CodeBlob {
+            digest: digest.clone(),
+            bytes,
+        });
+        self.by_digest.insert(digest, Arc::downgrade(&blob));
+        if self.by_digest.len() >= self.prune_at {
+            self.by_digest.retain(|_, w| w.strong_count() > 0);
+            self.prune_at = (self.by_digest.len() * 2).max(64);
+        }
+        blob
+    }
+
+    /// How many distinct blobs are alive.
+    pub(super) fn live(&self) -> usize {
+        self.by_digest
+            .values()
+            .filter(|w| w.strong_count() > 0)
+            .count()
+    }
+}
