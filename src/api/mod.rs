@@ -110,6 +110,15 @@ pub fn render_function(
     code: CodeInBody,
 ) -> Result<Bytes, crate::error::ApiError> {
     let offset = app.service().settings().utc_offset;
+    render_view(snapshot, code, offset)
+}
+
+/// The bytes of a function object (`FunctionView::to_json`), or 500 if it cannot be written.
+fn render_view(
+    snapshot: &FunctionSnapshot,
+    code: CodeInBody,
+    offset: chrono::FixedOffset,
+) -> Result<Bytes, crate::error::ApiError> {
     FunctionView::new(snapshot, code, offset)
         .to_json()
         .map(Bytes::from)
@@ -138,12 +147,9 @@ impl FunctionResponse {
 
 impl IntoResponse for FunctionResponse {
     fn into_response(self) -> Response {
-        match FunctionView::new(&self.snapshot, self.code, self.offset).to_json() {
-            Ok(body) => json_bytes(StatusCode::OK, Bytes::from(body)),
-            Err(e) => {
-                crate::error::ApiError::internal(format_args!("response serialisation failed: {e}"))
-                    .into_response()
-            }
+        match render_view(&self.snapshot, self.code, self.offset) {
+            Ok(body) => json_bytes(StatusCode::OK, body),
+            Err(e) => e.into_response(),
         }
     }
 }
