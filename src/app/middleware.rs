@@ -279,8 +279,8 @@ fn needs_envelope(response: &Response) -> bool {
     response.status().as_u16() >= 400 && response.extensions().get::<EnvelopeWritten>().is_none()
 }
 
-/// Rewrites an error response that is not our envelope (axum's plain-text rejections, a
-/// body-limit 413) into one, keeping its status.
+/// Rewrites an error response that is not our envelope (a plain-text rejection from an
+/// extractor we do not wrap, say) into one, keeping its status.
 async fn into_envelope(response: Response) -> Response {
     let status = response.status();
     let code = match status {
