@@ -219,6 +219,10 @@ impl AppState {
         bytes[8..].copy_from_slice(&low.to_be_bytes());
         let mut id = [0u8; 32];
         hex::encode_to_slice(bytes, &mut id).expect("32 digits for 16 bytes");
-        HeaderValue::from_bytes(&id).expect("hex is a valid header value")
+        // One shared allocation: the id is cloned into the request's context and its
+        // journal entry, and a header value copied from a slice would allocate again on
+        // its first clone.
+        HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(id))
+            .expect("hex is a valid header value")
     }
 }

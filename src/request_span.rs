@@ -69,8 +69,12 @@ impl RequestContext {
     }
 
     /// Runs `fut` with this context as the current request's (see [`in_request_span`]).
-    pub async fn scope<F: Future>(self: &Arc<Self>, fut: F) -> F::Output {
-        REQUEST.scope(self.clone(), fut).await
+    ///
+    /// Not an `async fn`: one would hold `fut` twice (as its argument and inside the
+    /// task-local future it awaits), doubling the size of every request's future, which
+    /// is moved and copied on each request.
+    pub fn scope<F: Future>(self: &Arc<Self>, fut: F) -> impl Future<Output = F::Output> {
+        REQUEST.scope(self.clone(), fut)
     }
 }
 

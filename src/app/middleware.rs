@@ -5,11 +5,13 @@ use std::time::Instant;
 
 use std::sync::Arc;
 
+use tower::{Layer, Service, ServiceExt as _};
 use tracing::Instrument as _;
 
-use axum::extract::{MatchedPath, Request, State};
-use axum::http::{HeaderValue, Method, StatusCode, header};
-use axum::middleware::Next;
+use std::convert::Infallible;
+
+use axum::extract::{MatchedPath, Request};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
 use super::REQUEST_ID;
@@ -55,7 +57,10 @@ fn is_control_plane(path: &str) -> bool {
 /// `RUST_LOG=fgs_emulator=debug` adds one `finished` line per request. The span is made up
 /// front only then; otherwise when the first line inside it is logged (see
 /// [`crate::request_span`]): most requests log nothing and never pay for it.
-pub(crate) async fn edge(State(app): State<AppState>, req: Request, next: Next) -> Response {
+async fn edge<S>(app: AppState, req: Request, inner: S) -> Result<Response, Infallible>
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     let id = app.next_request_id();
     let started = Instant::now();
     let operation = operation_of(&req);
@@ -80,12 +85,17 @@ pub(crate) async fn edge(State(app): State<AppState>, req: Request, next: Next) 
         // try_acquire, not acquire: an overloaded emulator answers at once, no queue.
         match app.in_flight().clone().try_acquire_owned() {
             Ok(permit) => {
-                let inner = context.scope(catching_panics(below_edge(&app, req, next, operation)));
-                let response = if finished_wanted {
-                    inner.instrument(context.span()).await
+                // One await either way (two would give the future a slot for each): a
+                // span that was not made is `Span::none()`, which costs nothing to enter.
+                let span = if finished_wanted {
+                    context.span()
                 } else {
-                    inner.await
+                    tracing::Span::none()
                 };
+                let response = context
+                    .scope(catching_panics(below_edge(&app, req, inner, operation)))
+                    .instrument(span)
+                    .await;
                 drop(permit);
                 response
             }
@@ -115,13 +125,65 @@ pub(crate) async fn edge(State(app): State<AppState>, req: Request, next: Next) 
                 .map(|v| v.0.clone()),
         });
     }
-    response.headers_mut().insert(REQUEST_ID, id);
+    response
+        .headers_mut()
+        .insert(HeaderName::from_static(REQUEST_ID), id);
     if let Some(span) = context.made() {
         span.record("status", response.status().as_u16());
         span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
         span.in_scope(|| tracing::debug!("finished"));
     }
-    response
+    Ok(response)
+}
+
+/// The layer that puts [`edge`] in front of every route (`app::router`).
+///
+/// Our own rather than `axum::middleware::from_fn`: that one boxes the inner service and
+/// clones the box on every request, and wraps the function's future in another that holds
+/// the request's parts beside it (about 3 KB moved per request, more than the rest of a
+/// cached read copies). Here the route is cloned as it is (reference counts) and the
+/// edge's future is the only one boxed.
+#[derive(Clone)]
+pub(crate) struct EdgeLayer(pub(crate) AppState);
+
+impl<S> Layer<S> for EdgeLayer {
+    type Service = Edge<S>;
+
+    fn layer(&self, inner: S) -> Edge<S> {
+        Edge {
+            inner,
+            app: self.0.clone(),
+        }
+    }
+}
+
+/// A route behind [`edge`] (see [`EdgeLayer`]).
+#[derive(Clone)]
+pub(crate) struct Edge<S> {
+    inner: S,
+    app: AppState,
+}
+
+impl<S> Service<Request> for Edge<S>
+where
+    S: Service<Request, Response = Response, Error = Infallible> + Clone + Send + 'static,
+    S::Future: Send,
+{
+    type Response = Response;
+    type Error = Infallible;
+    type Future = std::pin::Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(
+        &mut self,
+        _: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Result<(), Infallible>> {
+        // Readiness is the route's, checked where it is called (`oneshot` in `below_edge`).
+        std::task::Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, req: Request) -> Self::Future {
+        Box::pin(edge(self.app.clone(), req, self.inner.clone()))
+    }
 }
 
 /// The path for the journal, cut at 1,024 characters.
@@ -154,12 +216,15 @@ fn oversized(app: &AppState, req: &Request) -> Option<Response> {
 /// starts), then authentication (the FunctionGraph routes only, see [`crate::api::auth`]),
 /// then the router. In the edge rather than a `from_fn` layer each, because each such layer
 /// costs a boxed future, a clone of the inner service and of the state per request.
-async fn below_edge(
+async fn below_edge<S>(
     app: &AppState,
     req: Request,
-    next: Next,
+    inner: S,
     operation: Option<&'static str>,
-) -> Response {
+) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
     let path = req.uri().path();
     // No rules (the usual case): nothing to match, no lock taken, nothing allocated.
     if !app.faults().is_empty() && !is_control_plane(path) {
@@ -196,7 +261,10 @@ async fn below_edge(
     } else {
         req
     };
-    next.run(req).await
+    match inner.oneshot(req).await {
+        Ok(response) => response,
+        Err(never) => match never {},
+    }
 }
 
 /// Whether a request was routed to a FunctionGraph operation, and so must be authenticated:
@@ -212,18 +280,36 @@ fn behind_auth(req: &Request, operation: Option<&'static str>) -> bool {
                 .is_some())
 }
 
-/// Runs `inner`, turning a panic in it (an injected one, or a handler's) into 500 FSS.0500
-/// with [`panic_response`], so the server keeps serving. Pinned on the stack: no allocation.
-async fn catching_panics(inner: impl Future<Output = Response>) -> Response {
-    let mut inner = std::pin::pin!(inner);
-    std::future::poll_fn(|cx| {
-        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.as_mut().poll(cx))) {
+pin_project_lite::pin_project! {
+    /// Runs `inner`, turning a panic in it (an injected one, or a handler's) into 500
+    /// FSS.0500 with [`panic_response`], so the server keeps serving.
+    ///
+    /// A future type rather than an `async fn`: an `async fn` taking `inner` holds it twice
+    /// (its argument and the pinned copy it polls), and this wraps every request's future.
+    struct CatchingPanics<F> {
+        #[pin]
+        inner: F,
+    }
+}
+
+fn catching_panics<F: Future<Output = Response>>(inner: F) -> CatchingPanics<F> {
+    CatchingPanics { inner }
+}
+
+impl<F: Future<Output = Response>> Future for CatchingPanics<F> {
+    type Output = Response;
+
+    fn poll(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<Response> {
+        let inner = self.project().inner;
+        match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| inner.poll(cx))) {
             Ok(poll) => poll,
-            // Not polled again: this poll_fn is ready.
+            // The caller does not poll a ready future again.
             Err(payload) => std::task::Poll::Ready(panic_response(payload)),
         }
-    })
-    .await
+    }
 }
 
 /// An injected error: the envelope with the rule's status, code and message.

@@ -3,9 +3,10 @@
 //!
 //! Layers, outermost first (the order requests meet them; each in [`middleware`]):
 //!
-//! 1. `edge`, one function for everything that runs on every request (one `from_fn`
-//!    layer: each costs a boxed future, a clone of the inner service and of the state per
-//!    request), in this order:
+//! 1. `edge`, one function for everything that runs on every request (one layer of our
+//!    own, `middleware::EdgeLayer`: each layer costs at least a boxed future per request,
+//!    and axum's `from_fn` also boxes the route again and wraps the future in another that
+//!    doubles its size), in this order:
 //!    - gives every request an id and answers `X-Request-Id` on every response;
 //!    - gives it its `request` span (request id, operation, matched path; status and
 //!      latency recorded on it when the response leaves), made up front only at `debug`
@@ -56,10 +57,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/_emulator", crate::control::router(state.clone()))
         .fallback(route_not_found)
         .method_not_allowed_fallback(route_not_found)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            middleware::edge,
-        ))
+        .layer(middleware::EdgeLayer(state.clone()))
         .with_state(state)
 }
 
