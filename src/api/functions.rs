@@ -18,7 +18,7 @@ use crate::app_state::AppState;
 use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, FunctionPath, ProjectPath};
 use crate::http::json;
-use crate::service::input::{CodeBody, FunctionBody, ListQuery};
+use crate::service::input::{CodeBody, FunctionBody, FunctionBodyDirect, ListQuery};
 
 /// The function routes, each at the method and path of its `#[utoipa::path]`. One
 /// `routes!` per path: `routes!` puts all its handlers on every path it names.
@@ -56,7 +56,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 pub async fn create_function(
     State(app): State<AppState>,
     ProjectPath(project): ProjectPath,
-    ApiJson(body): ApiJson<FunctionBody>,
+    ApiJson(FunctionBodyDirect(body)): ApiJson<FunctionBodyDirect>,
 ) -> Result<FunctionResponse, ApiError> {
     let input = body.parse_create(&app.service().settings().limits)?;
     let snapshot = app.service().create_function(&project, input)?;
@@ -162,7 +162,7 @@ pub async fn show_function_config(
 pub async fn update_function_config(
     State(app): State<AppState>,
     path: FunctionPath,
-    ApiJson(body): ApiJson<FunctionBody>,
+    ApiJson(FunctionBodyDirect(body)): ApiJson<FunctionBodyDirect>,
 ) -> Result<FunctionResponse, ApiError> {
     let snapshot = app
         .service()
