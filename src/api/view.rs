@@ -187,7 +187,7 @@ impl FunctionView<'_> {
     /// through `flatten`'s map machinery. Keys are written as the literals they are; values
     /// still go through serde_json (strings need escaping), except strings with nothing to
     /// escape. The configuration's members are written the same way, where `flatten` puts
-    /// them ([`config_members`]).
+    /// them (`config_members`).
     pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
         let mut out = Vec::with_capacity(4096);
         let o = &mut out;

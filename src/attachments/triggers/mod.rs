@@ -7,7 +7,7 @@
 //! keep their own triggers. The emulator keeps triggers and checks them as the real
 //! service does, but never fires them: nothing here reaches the invocation engine.
 //!
-//! `event_data` has rules of its own per trigger type; they are in [`event_data`].
+//! `event_data` has rules of its own per trigger type; they are in `event_data`.
 //!
 //! Sources (see `docs/CONVENTIONS.md`, "Triggers and test events"): the type codes, the
 //! fields of `event_data` and which are mandatory come from the API reference (OTC

@@ -200,7 +200,7 @@ impl<const MAX: i64> Serialize for Seconds<MAX> {
 
 /// `strategy_config`: `concurrency` the most instances (-1 = no limit, the default; 0
 /// disables the function; up to 1000; a `v1` function takes only -1 or 0, checked in
-/// [`FunctionConfig::parse`]); `concurrent_num` requests per instance, 1 to 1000 (0 = unset).
+/// [`FunctionConfig::parse`](super::FunctionConfig::parse)); `concurrent_num` requests per instance, 1 to 1000 (0 = unset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, ToSchema)]
 #[schema(as = StrategyConfig)]
 pub struct StrategyConfig {
