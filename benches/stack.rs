@@ -13,6 +13,9 @@
 //! Cases: `show_config` and `list_aliases` (cached reads), `update_config`, `publish`
 //! (unique version names, cap lifted) and `update_code` (new code each time).
 //!
+//! It also prints, before the timings, the allocations each request makes on both sides
+//! (`allocations per request: ...`): a request's futures and buffers, counted.
+//!
 //! `cargo bench --bench stack`
 
 use std::sync::Arc;
@@ -31,9 +34,32 @@ use tower::ServiceExt as _;
 
 mod support;
 
-/// As the binary (src/main.rs): allocation is part of what a request costs.
+/// As the binary (src/main.rs): allocation is part of what a request costs. Counted, so
+/// the bench can also report allocations per request (one relaxed add each, on both sides).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: Counting = Counting;
+
+static ALLOCATIONS: AtomicU64 = AtomicU64::new(0);
+
+struct Counting;
+
+// SAFETY: every call is passed on to mimalloc unchanged; the counter has no other effect.
+unsafe impl std::alloc::GlobalAlloc for Counting {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { mimalloc::MiMalloc.alloc(layout) }
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: the caller's contract, passed on.
+        unsafe { mimalloc::MiMalloc.dealloc(ptr, layout) }
+    }
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, size: usize) -> *mut u8 {
+        ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
+        // SAFETY: the caller's contract, passed on.
+        unsafe { mimalloc::MiMalloc.realloc(ptr, layout, size) }
+    }
+}
 
 const FNS: &str = "/v2/0123456789abcdef0123456789abcdef/fgs/functions";
 const URN: &str =
@@ -169,6 +195,19 @@ fn stack(c: &mut Criterion) {
             }),
         ),
     ];
+    // Allocations (and reallocations) per request: the request is built before counting;
+    // reading the answer is counted (the same on both sides).
+    for (name, make) in &cases {
+        for (server, router) in [("bare", &bare), ("app", &app)] {
+            let requests: Vec<_> = (0..1000).map(|_| make()).collect();
+            let before = ALLOCATIONS.load(Ordering::Relaxed);
+            for req in requests {
+                rt.block_on(send(router, req));
+            }
+            let per = (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / 1000.0;
+            println!("allocations per request: stack/{name}/{server} {per:.1}");
+        }
+    }
     let mut group = c.benchmark_group("stack");
     for (name, make) in &cases {
         for (server, router) in [("bare", &bare), ("app", &app)] {
