@@ -48,7 +48,7 @@ fn is_control_plane(path: &str) -> bool {
 
 /// The edge of every request (the first layer, see the module docs): request id, the
 /// oversized-body check, the in-flight limit, the envelope for any error, and the journal.
-/// One function rather than a layer each, because each `from_fn` layer costs a boxed
+/// One function rather than a layer each, because each layer costs at least a boxed
 /// future per request and this runs on every one.
 ///
 /// Every request has one `request` span: request id, method, matched route and operation
@@ -143,8 +143,8 @@ where
 /// Our own rather than `axum::middleware::from_fn`: that one boxes the inner service and
 /// clones the box on every request, and wraps the function's future in another that holds
 /// the request's parts beside it (about 3 KB moved per request, more than the rest of a
-/// cached read copies). Here the route is cloned as it is (reference counts) and the
-/// edge's future is the only one boxed.
+/// cached read copies). Here the route is cloned once per request, unboxed, and the edge's
+/// future is the only one boxed.
 #[derive(Clone)]
 pub(crate) struct EdgeLayer(pub(crate) AppState);
 
