@@ -320,4 +320,33 @@ mod tests {
             assert_eq!(direct, derived, "{text}");
         }
     }
+
+    #[test]
+    fn the_direct_reader_knows_every_field_the_derive_has() {
+        // A field added to FunctionBody and not to BODY_FIELDS would be read into the
+        // settings map instead: the schema (from the same struct) lists the fields.
+        use utoipa::PartialSchema as _;
+        let schema = serde_json::to_value(FunctionBody::schema()).unwrap();
+        fn properties(v: &Value, out: &mut Vec<String>) {
+            match v {
+                Value::Object(m) => {
+                    if let Some(Value::Object(p)) = m.get("properties") {
+                        out.extend(p.keys().cloned());
+                    }
+                    m.values().for_each(|v| properties(v, out));
+                }
+                Value::Array(a) => a.iter().for_each(|v| properties(v, out)),
+                _ => {}
+            }
+        }
+        let mut named = Vec::new();
+        properties(&schema, &mut named);
+        named.sort();
+        named.dedup();
+        // func_code's own members are properties too.
+        named.retain(|k| k != "file" && k != "link");
+        let mut known: Vec<String> = BODY_FIELDS.iter().map(|f| f.to_string()).collect();
+        known.sort();
+        assert_eq!(named, known, "{schema}");
+    }
 }
