@@ -35,6 +35,7 @@
 //! Below them, the router: `api` (FunctionGraph), `control` (`/_emulator`), and a fallback
 //! that answers 404 FSS.0404.
 
+mod head_timeout;
 pub mod middleware;
 mod serve;
 

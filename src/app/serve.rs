@@ -5,32 +5,32 @@ use std::future::Future;
 
 use tokio::net::TcpListener;
 
+use super::head_timeout::{HeadClock, Watched, stalled};
 use crate::app_state::AppState;
 
 /// Serves `state` on `listener` until `shutdown` completes, then stops accepting, lets
 /// in-flight requests finish (for up to 10 seconds) and returns.
 ///
 /// The accept loop is ours rather than `axum::serve` because `axum::serve` cannot bound
-/// how long a client may take to send its headers: here hyper closes a connection whose
-/// headers do not arrive within `server.header_timeout_seconds`, so stalled (slowloris)
-/// connections are dropped instead of held forever. Each connection is its own task, so a
-/// stalled one never delays another.
+/// how long a client may take to send its headers: here a connection whose headers do not
+/// arrive within `server.header_timeout_seconds` is closed (see `head_timeout`), so
+/// stalled (slowloris) connections are dropped instead of held forever. Each connection is
+/// its own task, so a stalled one never delays another.
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    use hyper_util::rt::{TokioIo, TokioTimer};
-    use hyper_util::service::TowerToHyperService;
+    use hyper_util::rt::TokioIo;
 
     let header_timeout =
         std::time::Duration::from_secs(state.config().server.header_timeout_seconds);
     let router = super::router(state);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
-    http.timer(TokioTimer::new())
-        .header_read_timeout(header_timeout)
-        .keep_alive(true);
+    // hyper's own header timeout off (it needs a timer per request head): ours is per
+    // connection (see `head_timeout`).
+    http.header_read_timeout(None).keep_alive(true);
     tokio::pin!(shutdown);
     loop {
         tokio::select! {
@@ -45,12 +45,20 @@ pub async fn serve(
                     }
                 };
                 let _ = stream.set_nodelay(true);
-                let service = TowerToHyperService::new(router.clone());
+                let clock = HeadClock::new();
+                let service = Watched { router: router.clone(), clock: clock.clone() };
                 let connection = http.serve_connection(TokioIo::new(stream), service);
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {
-                    if let Err(e) = connection.await {
-                        tracing::debug!(error = %e, "connection ended with an error");
+                    // The connection first: the watchdog is polled only when it waits.
+                    tokio::select! {
+                        biased;
+                        ended = connection => if let Err(e) = ended {
+                            tracing::debug!(error = %e, "connection ended with an error");
+                        },
+                        () = stalled(clock, header_timeout) => {
+                            tracing::debug!("closed a connection whose headers did not arrive in time");
+                        }
                     }
                 });
             }

@@ -93,6 +93,84 @@ async fn a_hundred_stalled_connections_do_not_delay_a_normal_request() {
     assert_eq!(fresh().await, 200);
 }
 
+/// Reads one whole answer (head and a `Content-Length` body) from a raw connection; `None`
+/// if the connection closes first.
+async fn read_answer(s: &mut tokio::net::TcpStream) -> Option<String> {
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 4096];
+    loop {
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        if let Some(end) = text.find("\r\n\r\n") {
+            let length: usize = text[..end]
+                .lines()
+                .find_map(|l| {
+                    l.to_ascii_lowercase()
+                        .strip_prefix("content-length:")
+                        .map(|v| v.trim().parse().unwrap())
+                })
+                .unwrap_or(0);
+            if answer.len() >= end + 4 + length {
+                return Some(text);
+            }
+        }
+        match s.read(&mut buf).await {
+            Ok(0) | Err(_) => return None,
+            Ok(n) => answer.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_header_timeout_runs_from_the_last_answer_and_spares_a_request_being_answered() {
+    let mut config = base_config();
+    config.server.header_timeout_seconds = 1;
+    let app = TestApp::spawn_with(config).await;
+    app.create_function("hello", "x", 200).await;
+    // The next request is delayed 1.5 s: longer than the header timeout, while answering.
+    app.call(
+        "POST",
+        "/_emulator/faults",
+        Some(json!({"operation": "ShowFunctionConfig", "times": 1,
+                    "action": {"type": "delay", "delay_ms": 1500}})),
+    )
+    .await;
+    let mut s = tokio::net::TcpStream::connect(app.emulator.addr())
+        .await
+        .unwrap();
+    let request = format!(
+        "GET /v2/{PROJECT}/fgs/functions/hello/config HTTP/1.1\r\nHost: x\r\nX-Auth-Token: t\r\n\r\n"
+    );
+    let started = Instant::now();
+    let mut sent = started;
+    // Five requests on one connection over about 3 s: the slow one, then one every 0.4 s.
+    // Each arrives within the timeout of the answer before it, so none is refused,
+    // though the connection lives three times the timeout.
+    for i in 0..5 {
+        sent = Instant::now();
+        s.write_all(request.as_bytes()).await.unwrap();
+        let answer = tokio::time::timeout(Duration::from_secs(5), read_answer(&mut s))
+            .await
+            .expect("answered")
+            .unwrap_or_else(|| panic!("request {i} found the connection closed"));
+        assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+        tokio::time::sleep(Duration::from_millis(400)).await;
+    }
+    assert!(started.elapsed() > Duration::from_millis(3000));
+    // Then idle: closed, and not before the timeout since the last answer (which came
+    // after its request was sent).
+    let mut buf = [0u8; 64];
+    let closed = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf)).await;
+    assert!(
+        matches!(closed, Ok(Ok(0)) | Ok(Err(_))),
+        "an idle connection was not closed: {closed:?}"
+    );
+    assert!(
+        sent.elapsed() >= Duration::from_secs(1),
+        "closed {:?} after the last request",
+        sent.elapsed()
+    );
+}
+
 #[tokio::test]
 async fn a_body_that_stalls_gets_408_fss_0408() {
     let mut config = base_config();
