@@ -220,8 +220,8 @@ impl AppState {
         let mut id = [0u8; 32];
         hex::encode_to_slice(bytes, &mut id).expect("32 digits for 16 bytes");
         // One shared allocation: the id is cloned into the request's context and its
-        // journal entry, and a header value copied from a slice would allocate again on
-        // its first clone.
+        // response header, and a header value copied from a slice would allocate again on
+        // its first clone. (The journal keeps a copy: `journal::RequestId`.)
         HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(id))
             .expect("hex is a valid header value")
     }

@@ -4,9 +4,17 @@
 //! Entries are written by the outermost middleware before the response leaves, so a test
 //! that has its answer can already find the request. Only what is listed in [`Entry`] is
 //! kept: no headers, so no Authorization value or token is ever stored.
+//!
+//! Every request writes an entry, so the journal is kept off any lock the cores share: it
+//! is split into shards, one per core, each behind its own lock, and a thread writes to
+//! its own shard (see [`Journal::record`]). Listing merges the shards by when each entry
+//! was recorded. One shared queue cost about 3% of a cached read's throughput on two cores
+//! (`docs/PERFORMANCE.md`, "Issue 14, fifth step").
 
 use std::collections::VecDeque;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
 
 use axum::http::{HeaderValue, Method};
 use serde::{Deserialize, Serialize};
@@ -17,9 +25,8 @@ pub struct Entry {
     /// When it arrived, by the emulator's clock, in the configured offset (written as
     /// RFC 3339 when listed; kept unformatted so recording costs nothing).
     pub time: chrono::DateTime<chrono::FixedOffset>,
-    /// Its `X-Request-Id` (the header's value as sent: shared, not copied).
-    #[serde(serialize_with = "header_str")]
-    pub request_id: HeaderValue,
+    /// Its `X-Request-Id`.
+    pub request_id: RequestId,
     /// The method.
     #[serde(serialize_with = "method_str")]
     pub method: Method,
@@ -38,9 +45,47 @@ pub struct Entry {
     pub version: Option<String>,
 }
 
-fn header_str<S: serde::Serializer>(v: &HeaderValue, s: S) -> Result<S::Ok, S::Error> {
-    // Request ids are made by the emulator: always visible ASCII.
-    s.serialize_str(v.to_str().unwrap_or_default())
+/// A request id as an entry keeps it: a copy, inline (the emulator's ids are 32 hex
+/// digits), so an entry holds no allocation of its request's. A thousand entries each
+/// holding one small allocation alive cost more memory than their size (the allocator's
+/// pages stay partly used), and an id copied is 32 bytes.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct RequestId {
+    len: u8,
+    bytes: [u8; 32],
+}
+
+impl RequestId {
+    /// The id in `value`, cut at 32 bytes (the emulator makes every id: always 32 ASCII
+    /// hex digits).
+    pub fn new(value: &HeaderValue) -> Self {
+        let value = value.as_bytes();
+        let len = value.len().min(32);
+        let mut bytes = [0u8; 32];
+        bytes[..len].copy_from_slice(&value[..len]);
+        Self {
+            len: len as u8,
+            bytes,
+        }
+    }
+
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        // Header values are visible ASCII (or opaque bytes, shown as nothing).
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for RequestId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Serialize for RequestId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
+    }
 }
 
 fn method_str<S: serde::Serializer>(m: &Method, s: S) -> Result<S::Ok, S::Error> {
@@ -89,45 +134,82 @@ impl Filter {
 #[derive(Debug)]
 pub struct Journal {
     capacity: usize,
-    // A std Mutex: one push or one copy of the matching entries, never across an await.
-    entries: Mutex<VecDeque<Entry>>,
+    shards: Box<[Shard]>,
+}
+
+/// One core's part of the journal: entries with the instant each was recorded, oldest
+/// first. Aligned to its own cache lines, so writing one shard never touches another's.
+#[derive(Debug, Default)]
+#[repr(align(128))]
+struct Shard {
+    // A std Mutex: one push or one copy, never across an await; taken by other threads
+    // only to list or clear.
+    entries: Mutex<VecDeque<(Instant, Entry)>>,
+}
+
+impl Shard {
+    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(Instant, Entry)>> {
+        // Entries are pushed whole; a poisoned lock still holds a consistent queue.
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// The shard the calling thread writes to: threads are numbered as they first record, and
+/// take the shards in turn.
+fn shard_index(shards: usize) -> usize {
+    static THREADS: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static THREAD: usize = THREADS.fetch_add(1, Ordering::Relaxed);
+    }
+    THREAD.with(|n| *n % shards)
 }
 
 impl Journal {
     /// An empty journal keeping at most `capacity` entries.
     pub fn new(capacity: usize) -> Self {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
         Self {
             capacity,
-            entries: Mutex::new(VecDeque::with_capacity(capacity.min(4096))),
+            shards: (0..cores.min(64)).map(|_| Shard::default()).collect(),
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<Entry>> {
-        // Entries are pushed whole; a poisoned lock still holds a consistent queue.
-        self.entries.lock().unwrap_or_else(|e| e.into_inner())
-    }
-
-    /// Adds an entry, dropping the oldest when full.
-    pub fn record(&self, entry: Entry) {
-        let mut entries = self.lock();
-        if entries.len() == self.capacity {
+    /// Adds an entry recorded at `at` (which orders it among the others), dropping the
+    /// oldest when full.
+    ///
+    /// Each shard keeps up to `capacity` entries, since one thread may serve every request
+    /// (a client on one connection): so all shards together may hold more than `capacity`
+    /// (one per core at most), and listing keeps the newest `capacity`.
+    pub fn record(&self, entry: Entry, at: Instant) {
+        let mut entries = self.shards[shard_index(self.shards.len())].lock();
+        if entries.len() >= self.capacity {
             entries.pop_front();
         }
-        entries.push_back(entry);
+        if self.capacity > 0 {
+            entries.push_back((at, entry));
+        }
     }
 
     /// The entries `filter` accepts, oldest first.
     pub fn list(&self, filter: &Filter) -> Vec<Entry> {
-        self.lock()
-            .iter()
+        let mut all: Vec<(Instant, Entry)> = Vec::new();
+        for shard in &self.shards {
+            all.extend(shard.lock().iter().cloned());
+        }
+        // Stable: entries one thread recorded at the same instant keep their order.
+        all.sort_by_key(|(at, _)| *at);
+        let newest = all.len().saturating_sub(self.capacity);
+        all.drain(newest..)
+            .map(|(_, e)| e)
             .filter(|e| filter.accepts(e))
-            .cloned()
             .collect()
     }
 
     /// Forgets every entry.
     pub fn clear(&self) {
-        self.lock().clear();
+        for shard in &self.shards {
+            shard.lock().clear();
+        }
     }
 }
 
@@ -138,7 +220,7 @@ mod tests {
     fn entry(n: u16) -> Entry {
         Entry {
             time: chrono::DateTime::UNIX_EPOCH.fixed_offset(),
-            request_id: HeaderValue::from(n),
+            request_id: RequestId::new(&HeaderValue::from(n)),
             method: Method::GET,
             path: format!("/p/{n}"),
             operation: Some("ShowFunctionConfig"),
@@ -153,12 +235,12 @@ mod tests {
     fn keeps_the_newest_entries() {
         let j = Journal::new(3);
         for n in 0..5 {
-            j.record(entry(n));
+            j.record(entry(n), Instant::now());
         }
         let ids: Vec<String> = j
             .list(&Filter::default())
             .into_iter()
-            .map(|e| e.request_id.to_str().unwrap().to_owned())
+            .map(|e| e.request_id.as_str().to_owned())
             .collect();
         assert_eq!(ids, ["2", "3", "4"]);
         let f = Filter {
@@ -168,5 +250,61 @@ mod tests {
         assert_eq!(j.list(&f).len(), 1);
         j.clear();
         assert!(j.list(&Filter::default()).is_empty());
+    }
+
+    fn ids(j: &Journal) -> Vec<String> {
+        j.list(&Filter::default())
+            .into_iter()
+            .map(|e| e.request_id.as_str().to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn entries_from_different_threads_list_in_the_order_they_were_recorded() {
+        // Each entry from a new thread (so from each shard in turn, with two or more), one
+        // after the other: the listing interleaves the shards in recording order and
+        // keeps the newest three across them.
+        let j = std::sync::Arc::new(Journal::new(3));
+        for n in 0..5 {
+            let j = j.clone();
+            std::thread::spawn(move || j.record(entry(n), Instant::now()))
+                .join()
+                .unwrap();
+        }
+        assert_eq!(ids(&j), ["2", "3", "4"]);
+        j.clear();
+        assert!(ids(&j).is_empty());
+    }
+
+    #[test]
+    fn threads_recording_at_once_leave_the_newest_entries_in_order() {
+        let j = std::sync::Arc::new(Journal::new(100));
+        let threads: Vec<_> = (0..8u16)
+            .map(|t| {
+                let j = j.clone();
+                std::thread::spawn(move || {
+                    for n in 0..500u16 {
+                        j.record(entry(t * 1000 + n), Instant::now());
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let listed = ids(&j);
+        assert_eq!(listed.len(), 100);
+        // Each thread's own entries stay in its order, and each is among its newest.
+        for t in 0..8u16 {
+            let mine: Vec<u16> = listed
+                .iter()
+                .map(|id| id.parse::<u16>().unwrap())
+                .filter(|id| id / 1000 == t)
+                .collect();
+            assert!(mine.windows(2).all(|w| w[0] < w[1]), "{mine:?}");
+            if let Some(first) = mine.first() {
+                assert_eq!(mine.len(), usize::from(t * 1000 + 500 - first), "{mine:?}");
+            }
+        }
     }
 }

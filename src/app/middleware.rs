@@ -112,20 +112,24 @@ where
         response
     };
     if let Some((arrived, method, path)) = journal {
-        app.journal().record(Entry {
-            time: crate::clock::local(arrived, app.service().settings().utc_offset),
-            request_id: id.clone(),
-            method,
-            path,
-            operation,
-            status: response.status().as_u16(),
-            error_code: response.extensions().get::<EnvelopeWritten>().map(|e| e.0),
-            duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-            version: response
-                .extensions()
-                .get::<crate::journal::ServedVersion>()
-                .map(|v| v.0.clone()),
-        });
+        let finished = Instant::now();
+        app.journal().record(
+            Entry {
+                time: crate::clock::local(arrived, app.service().settings().utc_offset),
+                request_id: crate::journal::RequestId::new(&id),
+                method,
+                path,
+                operation,
+                status: response.status().as_u16(),
+                error_code: response.extensions().get::<EnvelopeWritten>().map(|e| e.0),
+                duration_ms: (finished - started).as_secs_f64() * 1000.0,
+                version: response
+                    .extensions()
+                    .get::<crate::journal::ServedVersion>()
+                    .map(|v| v.0.clone()),
+            },
+            finished,
+        );
     }
     response
         .headers_mut()
