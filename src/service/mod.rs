@@ -28,7 +28,7 @@ use crate::domain::{Description, FunctionName, PackageName, ProjectId, Qualifier
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{CodeRef, FunctionRecord, FunctionState, ProjectInfo, VersionRecord};
 use crate::random::Rng;
-use crate::store::{FunctionKey, Store};
+use crate::store::{FunctionKey, FunctionKeyRef, Store};
 
 pub use crate::store::{Cached, Fill};
 pub use versions::VersionPage;
@@ -175,6 +175,21 @@ impl Service {
         project: &ProjectInfo,
         urn: &Urn,
     ) -> Result<FunctionKey, ApiError> {
+        let key = self.resolve_ref(project, urn)?;
+        Ok(FunctionKey {
+            project: key.project.clone(),
+            package: key.package.clone(),
+            name: key.name.clone(),
+        })
+    }
+
+    /// [`Service::resolve`], the key borrowed from the project and the URN (for reads: no
+    /// copies of the names).
+    pub(crate) fn resolve_ref<'a>(
+        &self,
+        project: &'a ProjectInfo,
+        urn: &'a Urn,
+    ) -> Result<FunctionKeyRef<'a>, ApiError> {
         if let Some(p) = urn.project()
             && p != &project.id
         {
@@ -191,10 +206,10 @@ impl Service {
                 project.id, project.region
             )));
         }
-        Ok(FunctionKey {
-            project: project.id.clone(),
-            package: urn.package().clone(),
-            name: urn.function().clone(),
+        Ok(FunctionKeyRef {
+            project: &project.id,
+            package: urn.package(),
+            name: urn.function(),
         })
     }
 
@@ -209,9 +224,9 @@ impl Service {
         read: impl FnOnce(&Arc<ProjectInfo>, &FunctionRecord) -> Result<T, ApiError>,
     ) -> Result<Cached<T>, ApiError> {
         let project = self.project(project_id);
-        let key = self.resolve(&project, urn)?;
+        let key = self.resolve_ref(&project, urn)?;
         self.store
-            .read_cached(&key, view, |f| read(&project, f))
+            .read_cached(key, view, |f| read(&project, f))
             .ok_or_else(ApiError::function_not_found)?
     }
 

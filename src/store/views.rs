@@ -11,7 +11,7 @@ use std::sync::atomic::Ordering;
 
 use bytes::Bytes;
 
-use super::{FunctionKey, FunctionSlot, Slot, Store, lock};
+use super::{FunctionKeyRef, FunctionSlot, Slot, Store, lock};
 use crate::model::FunctionRecord;
 
 /// Rendered responses of one function, valid for one revision of it. Every change (and a
@@ -86,7 +86,7 @@ impl Store {
     /// settings fixed for the emulator's life): every change to the record drops them.
     pub fn read_cached<T, E>(
         &self,
-        key: &FunctionKey,
+        key: FunctionKeyRef<'_>,
         view: &str,
         read: impl FnOnce(&FunctionRecord) -> Result<T, E>,
     ) -> Option<Result<Cached<T>, E>> {
