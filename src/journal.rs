@@ -8,7 +8,8 @@
 //! Every request writes an entry, so the journal is kept off any lock the cores share: it
 //! is split into shards, one per core, each behind its own lock, and a thread writes to
 //! its own shard (see [`Journal::record`]). Listing merges the shards by when each entry
-//! was recorded. One shared queue cost about 3% of a cached read's throughput on two cores
+//! was recorded; now and then a shard trims them all back to the newest `capacity`, so the
+//! journal holds no more than one unsharded would, give or take a few entries a shard. One shared queue cost about 3% of a cached read's throughput on two cores
 //! (`docs/PERFORMANCE.md`, "Issue 14, fifth step").
 
 use std::collections::VecDeque;
@@ -143,16 +144,27 @@ pub struct Journal {
 #[repr(align(128))]
 struct Shard {
     // A std Mutex: one push or one copy, never across an await; taken by other threads
-    // only to list or clear.
-    entries: Mutex<VecDeque<(Instant, Entry)>>,
+    // only to list, clear or trim.
+    entries: Mutex<ShardEntries>,
+}
+
+#[derive(Debug, Default)]
+struct ShardEntries {
+    entries: VecDeque<(Instant, Entry)>,
+    /// Entries pushed since this shard last trimmed the journal (see [`Journal::record`]).
+    since_trim: usize,
 }
 
 impl Shard {
-    fn lock(&self) -> std::sync::MutexGuard<'_, VecDeque<(Instant, Entry)>> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ShardEntries> {
         // Entries are pushed whole; a poisoned lock still holds a consistent queue.
         self.entries.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
+
+/// How many entries a shard takes between trims of the whole journal: the journal holds at
+/// most `capacity` plus this many per shard.
+const TRIM_EVERY: usize = 64;
 
 /// The shard the calling thread writes to: threads are numbered as they first record, and
 /// take the shards in turn.
@@ -177,16 +189,47 @@ impl Journal {
     /// Adds an entry recorded at `at` (which orders it among the others), dropping the
     /// oldest when full.
     ///
-    /// Each shard keeps up to `capacity` entries, since one thread may serve every request
-    /// (a client on one connection): so all shards together may hold more than `capacity`
-    /// (one per core at most), and listing keeps the newest `capacity`.
+    /// A shard keeps up to `capacity` entries by itself, since one thread may serve every
+    /// request (a client on one connection). So that all of them together do not keep a
+    /// `capacity` each, every [`TRIM_EVERY`] entries a shard trims the whole journal back
+    /// to the newest `capacity`: the one moment a thread takes the other shards' locks,
+    /// once in many requests.
     pub fn record(&self, entry: Entry, at: Instant) {
-        let mut entries = self.shards[shard_index(self.shards.len())].lock();
-        if entries.len() >= self.capacity {
-            entries.pop_front();
+        if self.capacity == 0 {
+            return;
         }
-        if self.capacity > 0 {
-            entries.push_back((at, entry));
+        let trim_due = {
+            let mut shard = self.shards[shard_index(self.shards.len())].lock();
+            if shard.entries.len() >= self.capacity {
+                shard.entries.pop_front();
+            }
+            shard.entries.push_back((at, entry));
+            shard.since_trim += 1;
+            let due = shard.since_trim >= TRIM_EVERY;
+            if due {
+                shard.since_trim = 0;
+            }
+            due
+        };
+        if trim_due && self.shards.len() > 1 {
+            self.trim();
+        }
+    }
+
+    /// Drops the oldest entries across all shards until `capacity` are left. Locks every
+    /// shard, always in the same order, and is called holding none.
+    fn trim(&self) {
+        let mut shards: Vec<_> = self.shards.iter().map(Shard::lock).collect();
+        let mut total: usize = shards.iter().map(|s| s.entries.len()).sum();
+        while total > self.capacity {
+            let oldest = shards
+                .iter()
+                .enumerate()
+                .filter_map(|(i, s)| s.entries.front().map(|(at, _)| (*at, i)))
+                .min();
+            let Some((_, i)) = oldest else { break };
+            shards[i].entries.pop_front();
+            total -= 1;
         }
     }
 
@@ -194,7 +237,7 @@ impl Journal {
     pub fn list(&self, filter: &Filter) -> Vec<Entry> {
         let mut all: Vec<(Instant, Entry)> = Vec::new();
         for shard in &self.shards {
-            all.extend(shard.lock().iter().cloned());
+            all.extend(shard.lock().entries.iter().cloned());
         }
         // Stable: entries one thread recorded at the same instant keep their order.
         all.sort_by_key(|(at, _)| *at);
@@ -205,10 +248,16 @@ impl Journal {
             .collect()
     }
 
+    /// How many entries the shards hold together (at most `capacity` plus a few per shard).
+    #[cfg(test)]
+    fn held(&self) -> usize {
+        self.shards.iter().map(|s| s.lock().entries.len()).sum()
+    }
+
     /// Forgets every entry.
     pub fn clear(&self) {
         for shard in &self.shards {
-            shard.lock().clear();
+            shard.lock().entries.clear();
         }
     }
 }
@@ -294,6 +343,7 @@ mod tests {
         }
         let listed = ids(&j);
         assert_eq!(listed.len(), 100);
+
         // Each thread's own entries stay in its order, and each is among its newest.
         for t in 0..8u16 {
             let mine: Vec<u16> = listed
@@ -306,5 +356,31 @@ mod tests {
                 assert_eq!(mine.len(), usize::from(t * 1000 + 500 - first), "{mine:?}");
             }
         }
+    }
+
+    #[test]
+    fn the_shards_together_hold_about_one_journal_not_one_each() {
+        let j = std::sync::Arc::new(Journal::new(1000));
+        let threads: Vec<_> = (0..8)
+            .map(|_| {
+                let j = j.clone();
+                std::thread::spawn(move || {
+                    for _ in 0..2000 {
+                        j.record(entry(0), Instant::now());
+                    }
+                })
+            })
+            .collect();
+        for t in threads {
+            t.join().unwrap();
+        }
+        // Untrimmed, each shard would hold 1,000 (with two cores, 2,000 in all).
+        let bound = 1000 + (TRIM_EVERY - 1) * j.shards.len();
+        assert!(
+            j.held() <= bound,
+            "{} entries held, bound {bound}",
+            j.held()
+        );
+        assert_eq!(j.list(&Filter::default()).len(), 1000);
     }
 }

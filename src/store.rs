@@ -592,7 +592,10 @@ mod tests {
         let mut map = HashMap::new();
         let stored = key("0123456789abcdef0123456789abcdef", "default", "hello");
         map.insert(stored.clone(), 1);
-        map.insert(key("0123456789abcdef0123456789abcdef", "default", "other"), 2);
+        map.insert(
+            key("0123456789abcdef0123456789abcdef", "default", "other"),
+            2,
+        );
         let found = |k: &FunctionKey| map.get(&k.borrowed() as &dyn KeyParts).copied();
         assert_eq!(found(&stored), Some(1));
         // The parts are hashed apart: moving a character between them is another key.
