@@ -191,7 +191,7 @@ impl Journal {
     ///
     /// A shard keeps up to `capacity` entries by itself, since one thread may serve every
     /// request (a client on one connection). So that all of them together do not keep a
-    /// `capacity` each, every [`TRIM_EVERY`] entries a shard trims the whole journal back
+    /// `capacity` each, every 64 entries (`TRIM_EVERY`) a shard trims the whole journal back
     /// to the newest `capacity`: the one moment a thread takes the other shards' locks,
     /// once in many requests.
     pub fn record(&self, entry: Entry, at: Instant) {
