@@ -8,6 +8,17 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 use crate::helpers::*;
 
+/// Arms a fault rule: the next `times` ShowFunctionConfig requests wait `delay_ms` first.
+async fn delay_show_config(app: &TestApp, times: u32, delay_ms: u64) {
+    app.call(
+        "POST",
+        "/_emulator/faults",
+        Some(json!({"operation": "ShowFunctionConfig", "times": times,
+                    "action": {"type": "delay", "delay_ms": delay_ms}})),
+    )
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn past_the_in_flight_limit_requests_get_a_fast_429() {
     let mut config = base_config();
@@ -15,13 +26,7 @@ async fn past_the_in_flight_limit_requests_get_a_fast_429() {
     let app = std::sync::Arc::new(TestApp::spawn_with(config).await);
     app.create_function("hello", "x", 200).await;
     // Two slow requests hold both slots.
-    app.call(
-        "POST",
-        "/_emulator/faults",
-        Some(json!({"operation": "ShowFunctionConfig", "times": 2,
-                    "action": {"type": "delay", "delay_ms": 1500}})),
-    )
-    .await;
+    delay_show_config(&app, 2, 1500).await;
     let slow: Vec<_> = (0..2)
         .map(|_| {
             let app = app.clone();
@@ -127,13 +132,7 @@ async fn the_header_timeout_runs_from_the_last_answer_and_spares_a_request_being
     let app = TestApp::spawn_with(config).await;
     app.create_function("hello", "x", 200).await;
     // The next request is delayed 1.5 s: longer than the header timeout, while answering.
-    app.call(
-        "POST",
-        "/_emulator/faults",
-        Some(json!({"operation": "ShowFunctionConfig", "times": 1,
-                    "action": {"type": "delay", "delay_ms": 1500}})),
-    )
-    .await;
+    delay_show_config(&app, 1, 1500).await;
     let mut s = tokio::net::TcpStream::connect(app.emulator.addr())
         .await
         .unwrap();
