@@ -15,8 +15,16 @@
 //!
 //! When the emulator grows a route, add it to `router()` (one line) so benchmarks of it have
 //! a reference.
+//!
+//! `--work-ns N` makes every answer first spin for N nanoseconds of pure CPU on the worker
+//! thread (no allocation, no lock, no system call). It is a calibration, not a reference:
+//! `scripts/bench/budget.sh` runs the server with several N against itself with none, which
+//! converts a throughput ratio such as issue 14's 0.9x into the user-space time per request
+//! that the ratio allows on this machine.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -44,6 +52,25 @@ struct Cli {
     /// Write the bound port and a newline to this file once listening.
     #[arg(long)]
     port_file: Option<PathBuf>,
+    /// Spin this many nanoseconds of CPU before each answer (calibration; 0 = none).
+    #[arg(long, default_value_t = 0)]
+    work_ns: u64,
+}
+
+/// `--work-ns`, set once at start.
+static WORK_NS: AtomicU64 = AtomicU64::new(0);
+
+/// Busy-waits `--work-ns` on this thread: the stand-in for an emulator's own user-space
+/// work per request, without the allocations or locks real work would add.
+fn spin() {
+    let ns = WORK_NS.load(Ordering::Relaxed);
+    if ns == 0 {
+        return;
+    }
+    let until = Instant::now() + Duration::from_nanos(ns);
+    while Instant::now() < until {
+        std::hint::spin_loop();
+    }
 }
 
 fn fixed(body: &'static str) -> Response {
@@ -56,11 +83,13 @@ fn fixed(body: &'static str) -> Response {
 }
 
 async fn answer() -> Response {
+    spin();
     fixed(PUBLISH_BODY)
 }
 
 /// POST and PUT read the body, as the emulator does, then answer the fixed body.
 async fn answer_with_body(_body: Bytes) -> Response {
+    spin();
     fixed(PUBLISH_BODY)
 }
 
@@ -97,6 +126,7 @@ fn router() -> Router {
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let cli = Cli::parse();
+    WORK_NS.store(cli.work_ns, Ordering::Relaxed);
     let listener = tokio::net::TcpListener::bind((cli.host.as_str(), cli.port)).await?;
     let addr = listener.local_addr()?;
     if let Some(path) = &cli.port_file {
