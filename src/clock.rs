@@ -184,9 +184,15 @@ pub fn rfc3339(at: DateTime<Utc>, offset: FixedOffset) -> String {
 /// through a `format` string: every write makes one, and chrono parses the format string
 /// on each call (about 1 us, a tenth of a cached write's own work; docs/PERFORMANCE.md).
 pub fn image_stamp(at: DateTime<Utc>, offset: FixedOffset) -> String {
+    let mut stamp = String::with_capacity(12);
+    push_image_stamp(&mut stamp, at, offset);
+    stamp
+}
+
+/// [`image_stamp`], appended to `out` (the image name is built in one string).
+pub fn push_image_stamp(out: &mut String, at: DateTime<Utc>, offset: FixedOffset) {
     use chrono::{Datelike as _, Timelike as _};
     let t = local(at, offset);
-    let mut stamp = String::with_capacity(12);
     for part in [
         t.year().rem_euclid(100).unsigned_abs(),
         t.month(),
@@ -196,10 +202,9 @@ pub fn image_stamp(at: DateTime<Utc>, offset: FixedOffset) -> String {
         t.second(),
     ] {
         // Every part is below 100: two digits each.
-        stamp.push(char::from(b'0' + (part / 10) as u8));
-        stamp.push(char::from(b'0' + (part % 10) as u8));
+        out.push(char::from(b'0' + (part / 10) as u8));
+        out.push(char::from(b'0' + (part % 10) as u8));
     }
-    stamp
 }
 
 /// Parses a UTC offset such as `+08:00`, `-05:30` or `Z`.

@@ -49,15 +49,19 @@ impl Rng {
 
     /// `n` characters from `[a-z0-9]`, as in the tail of an `image_name` (`@nihpn`).
     pub fn lowercase_alnum(&self, n: usize) -> String {
+        let mut s = String::with_capacity(n);
+        self.push_lowercase_alnum(&mut s, n);
+        s
+    }
+
+    /// [`Rng::lowercase_alnum`], appended to `out`.
+    pub fn push_lowercase_alnum(&self, out: &mut String, n: usize) {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
         let mut bits = self.next_u64();
-        (0..n)
-            .map(|_| {
-                let c = ALPHABET[(bits % ALPHABET.len() as u64) as usize] as char;
-                bits /= ALPHABET.len() as u64;
-                c
-            })
-            .collect()
+        for _ in 0..n {
+            out.push(ALPHABET[(bits % ALPHABET.len() as u64) as usize] as char);
+            bits /= ALPHABET.len() as u64;
+        }
     }
 }
 
