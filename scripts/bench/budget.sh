@@ -64,6 +64,7 @@ for ((round = 1; round <= ROUNDS; round++)); do
             --duration "$DURATION" --warmup 0.5 --tag "r$round" --label "$n" \
             --step "$STEP" | grep '^RESULT')" || bench_die "load generator failed at --work-ns $n"
         echo "$line" | tee -a "$RESULTS" >&2
+        [[ "$line" =~ non2xx=0\ errors=0\  ]] || bench_die "--work-ns $n answered errors (see above)"
     done
 done
 
