@@ -55,6 +55,7 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, percent_decode, percent_encod
 use sha2::{Digest, Sha256};
 
 use crate::config::CredentialConfig;
+use crate::domain::hex_string;
 
 /// The algorithm name: the Authorization scheme and the first line of the string to sign.
 pub const ALGORITHM: &str = "SDK-HMAC-SHA256";
@@ -314,7 +315,7 @@ pub fn payload_hash(request: &SignedRequest<'_>) -> String {
     }
     match request.headers.get(CONTENT_SHA256_HEADER) {
         Some(v) if !v.is_empty() => String::from_utf8_lossy(v.as_bytes()).into_owned(),
-        _ => hex::encode(Sha256::digest(request.body)),
+        _ => hex_string(&Sha256::digest(request.body)),
     }
 }
 
@@ -322,7 +323,7 @@ pub fn payload_hash(request: &SignedRequest<'_>) -> String {
 pub fn string_to_sign(sdk_date: &str, canonical_request: &[u8]) -> String {
     format!(
         "{ALGORITHM}\n{sdk_date}\n{}",
-        hex::encode(Sha256::digest(canonical_request))
+        hex_string(&Sha256::digest(canonical_request))
     )
 }
 
@@ -330,7 +331,7 @@ pub fn string_to_sign(sdk_date: &str, canonical_request: &[u8]) -> String {
 pub fn signature(secret_key: &str, string_to_sign: &str) -> String {
     let mut mac = hmac_sha256(secret_key.as_bytes());
     mac.update(string_to_sign.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    hex_string(&mac.finalize().into_bytes())
 }
 
 /// Compares two byte strings in time that depends only on their lengths, for secrets

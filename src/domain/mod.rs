@@ -11,7 +11,8 @@ pub mod names;
 pub mod urn;
 
 pub use function::{
-    CodeType, Description, Digest, Handler, MemorySize, Runtime, Timeout, encode_code, uuid_of,
+    CodeType, Description, Digest, Handler, MemorySize, Runtime, Timeout, encode_code, hex_string,
+    uuid_of,
 };
 pub use names::{AliasName, FunctionName, NameError, PackageName, ProjectId, Region, VersionName};
 pub use urn::{Qualifier, Urn, UrnError, full_urn};
