@@ -49,8 +49,8 @@ mod key;
 mod views;
 
 use blobs::BlobPool;
-use key::KeyParts;
 pub use key::{FunctionKey, FunctionKeyRef};
+use key::{KeyMap, KeyParts};
 use views::Views;
 pub use views::{Cached, Fill};
 
@@ -68,7 +68,7 @@ struct FunctionSlot {
 
 #[derive(Default)]
 struct FunctionIndex {
-    by_key: HashMap<FunctionKey, Slot>,
+    by_key: KeyMap<Slot>,
     /// Each project's functions in creation order, for stable listing; the length of a
     /// project's map is its function count (for `limits.max_functions`).
     order: HashMap<ProjectId, BTreeMap<u64, FunctionKey>>,
