@@ -8,8 +8,7 @@
 //! Locks, and why:
 //! - `functions` is an `RwLock` over the index (key -> slot, plus creation order). It is held
 //!   only to find or insert a slot, never while a function is being changed, so operations
-//!   on different functions run in parallel. Its map is 64 tables (`key::KeyMap`), so that
-//!   growing it holds the lock for a 64th of the functions, not all of them.
+//!   on different functions run in parallel.
 //! - Each function sits in its own `Mutex` (a "slot"). Every operation on one function is a
 //!   short critical section on that slot, which is what makes a publish one atomic step.
 //!   A slot holds `None` once its function is deleted, so a request that found the slot just
@@ -29,8 +28,6 @@
 //! - Lock order is always writers, then index, then slot (and slots are never nested;
 //!   nobody takes the index lock while holding a slot lock), so there is no deadlock. All
 //!   locks are `std::sync`: no critical section awaits anything.
-//! - Code blobs are in 64 pools by digest, each behind its own `Mutex` (`blobs::BlobPools`),
-//!   taken alone, with no other lock held.
 //! - Each slot also keeps the responses rendered from its function since it last changed,
 //!   behind a lock of its own taken alone or after the record's, never before (see `views`).
 //! - Poisoning: closures validate before they mutate, and mutations are plain assignments,
@@ -51,7 +48,7 @@ mod blobs;
 mod key;
 mod views;
 
-use blobs::BlobPools;
+use blobs::BlobPool;
 pub use key::{FunctionKey, FunctionKeyRef};
 use key::{KeyMap, KeyParts};
 use views::Views;
@@ -98,7 +95,7 @@ struct Inner {
     /// Held for reading by every change while it persists, for writing by `replace_all`
     /// (see the module docs).
     writers: RwLock<()>,
-    blobs: BlobPools,
+    blobs: Mutex<BlobPool>,
     /// Set once at start-up when there is a state file.
     persist: OnceLock<Arc<dyn Persist>>,
     /// The size of every cached response (bounded by `VIEW_MAX_TOTAL`).
@@ -164,7 +161,7 @@ impl Store {
 
     /// The shared blob for these bytes, made (and digested) only if no holder has it yet.
     pub fn intern_code(&self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
-        self.inner.blobs.intern(digest, bytes)
+        lock(&self.inner.blobs).intern(digest, bytes)
     }
 
     /// Inserts a function made by `make`, which is told whether the key is taken, how many
@@ -490,6 +487,6 @@ impl Store {
 
     /// How many distinct code blobs are alive (for tests that prove code is shared).
     pub fn live_code_blobs(&self) -> usize {
-        self.inner.blobs.live()
+        lock(&self.inner.blobs).live()
     }
 }
