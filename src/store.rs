@@ -8,7 +8,8 @@
 //! Locks, and why:
 //! - `functions` is an `RwLock` over the index (key -> slot, plus creation order). It is held
 //!   only to find or insert a slot, never while a function is being changed, so operations
-//!   on different functions run in parallel.
+//!   on different functions run in parallel. Its map is 64 tables (`key::KeyMap`), so that
+//!   growing it holds the lock for a 64th of the functions, not all of them.
 //! - Each function sits in its own `Mutex` (a "slot"). Every operation on one function is a
 //!   short critical section on that slot, which is what makes a publish one atomic step.
 //!   A slot holds `None` once its function is deleted, so a request that found the slot just
