@@ -185,15 +185,9 @@ done
 echo
 printf 'load: %s mode, %s rounds x %ss, %s connections, loopback, generator 1 thread\n' \
     "$MODE" "$ROUNDS" "$DURATION" "$CONNECTIONS"
-awk -v cases="${SELECTED[*]}" '
-function median(list,   n, a, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v cases="${SELECTED[*]}" "$BENCH_AWK"'
 {
-    delete f
-    for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+    fields()
     k = f["label"] SUBSEP f["server"]
     rps[k] = rps[k] " " f["rps"]; p50[k] = p50[k] " " f["p50_us"]; p99[k] = p99[k] " " f["p99_us"]
     cpu[k] = cpu[k] " " f["server_cpu_us"]
@@ -219,16 +213,10 @@ if [[ $DURABLE == 1 ]]; then
     printf 'state file (%s, fsync per acknowledged write), %s connections, medians of %s rounds:\n' \
         "$(findmnt -n -o FSTYPE -T "$BENCH_TMP" 2>/dev/null || echo '?') on $(findmnt -n -o SOURCE -T "$BENCH_TMP" 2>/dev/null || echo '?')" \
         "$CONNECTIONS" "$ROUNDS"
-    awk '
-    function median(list,   n, a, i, j, t) {
-        n = split(list, a, " ")
-        for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-        return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-    }
+    awk "$BENCH_AWK"'
     FNR == 1 { file++ }
     {
-        delete f
-        for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+        fields()
         if (file == 1) { disk = disk " " f["per_s"]; dp50 = dp50 " " f["p50_us"] }
         else { rps = rps " " f["rps"]; p50 = p50 " " f["p50_us"]; p99 = p99 " " f["p99_us"] }
     }

@@ -181,15 +181,9 @@ AFTER_RSS="$(bench_rss_kb "$large_PID")"
 echo
 printf 'scale: %s rounds x %ss (+%ss warm-up), %s connections, loopback, generator 1 thread; medians of rounds; x = B / A\n' \
     "$ROUNDS" "$DURATION" "$WARMUP" "$CONNECTIONS"
-awk -v big="${CODE_MIB}MiB" -v nfun="$FUNCTIONS" '
-function median(list,   n, a, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v big="${CODE_MIB}MiB" -v nfun="$FUNCTIONS" "$BENCH_AWK"'
 {
-    delete f
-    for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+    fields()
     k = f["label"] SUBSEP f["side"]
     rps[k] = rps[k] " " f["rps"]; p50[k] = p50[k] " " f["p50_us"]; p99[k] = p99[k] " " f["p99_us"]
     cpu[k] = cpu[k] " " f["server_cpu_us"]

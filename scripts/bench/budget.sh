@@ -70,15 +70,9 @@ done
 
 echo
 printf 'budget: %s case, %s rounds x %ss, 32 connections, loopback; medians\n' "$CASE" "$ROUNDS" "$DURATION"
-awk -v levels="${LEVELS[*]}" '
-function median(list,   n, a, i, j, t) {
-    n = split(list, a, " ")
-    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
-    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
-}
+awk -v levels="${LEVELS[*]}" "$BENCH_AWK"'
 {
-    delete f
-    for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+    fields()
     rps[f["label"]] = rps[f["label"]] " " f["rps"]
     p99[f["label"]] = p99[f["label"]] " " f["p99_us"]
     cpu[f["label"]] = cpu[f["label"]] " " f["server_cpu_us"]

@@ -89,3 +89,19 @@ bench_machine() {
 bench_rss_kb() {
     awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
 }
+
+# The awk functions the reports share; prepend to an awk program ("$BENCH_AWK"'...').
+# median(list): the median of space-separated numbers. fields(): the current line's
+# `key=value` words into the global array f (a RESULT line: f["rps"], f["p99_us"] ...).
+# shellcheck disable=SC2034,SC2016 # used by the scripts that source this; awk's $i, not bash's
+BENCH_AWK='
+function median(list,   n, a, i, j, t) {
+    n = split(list, a, " ")
+    for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (a[j] + 0 < a[i] + 0) { t = a[i]; a[i] = a[j]; a[j] = t }
+    return (n % 2) ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2
+}
+function fields(   i, kv) {
+    delete f
+    for (i = 1; i <= NF; i++) { split($i, kv, "="); f[kv[1]] = kv[2] }
+}
+'
