@@ -49,7 +49,7 @@ fn bench_publish(
             // Undo the publish (outside the timing) so each iteration sees the same store.
             let name = snapshot.qualifier.to_string();
             black_box(snapshot);
-            service.store().update_function(key, |f| {
+            service.store().update_function(key.borrowed(), |f| {
                 f.versions.remove(&name);
                 Ok::<_, std::io::Error>(())
             });

@@ -300,11 +300,11 @@ impl Store {
     /// and if that fails the change is rolled back and the error returned.
     pub fn update_function<T, E: From<std::io::Error>>(
         &self,
-        key: &FunctionKey,
+        key: FunctionKeyRef<'_>,
         f: impl FnOnce(&mut FunctionRecord) -> Result<T, E>,
     ) -> Option<Result<T, E>> {
         let _writing = self.writing();
-        let slot = self.slot(key.borrowed())?;
+        let slot = self.slot(key)?;
         let mut guard = self.lock_slot(&slot);
         let record = guard.as_mut()?;
         let Some(persist) = self.inner.persist.get() else {

@@ -93,7 +93,7 @@ impl Service {
         let key = self.resolve(&project, urn)?;
         let now = self.clock.now();
         self.store
-            .update_function(&key, |record| f(&project, record, now))
+            .update_function(key.borrowed(), |record| f(&project, record, now))
             .ok_or_else(ApiError::function_not_found)?
     }
 

@@ -219,7 +219,7 @@ impl Service {
         refuse_alias(urn)?;
         let now = self.clock.now();
         self.store
-            .update_function(&key, |f| {
+            .update_function(key.borrowed(), |f| {
                 let version = version_of(f, urn.qualifier())?;
                 let created = f
                     .attachments
@@ -269,7 +269,7 @@ impl Service {
         let key = self.resolve(&project, urn)?;
         refuse_alias(urn)?;
         self.store
-            .update_function(&key, |f| {
+            .update_function(key.borrowed(), |f| {
                 let version = version_of(f, urn.qualifier())?;
                 if f.attachments.async_configs.remove(&version) {
                     Ok(())

@@ -104,13 +104,13 @@ impl Service {
         input: CodeInput,
     ) -> Result<FunctionSnapshot, ApiError> {
         let project = self.project(project_id);
-        let key = self.resolve(&project, urn)?;
+        let key = self.resolve_ref(&project, urn)?;
         require_latest(urn, "the code of a published version cannot be changed")?;
         let now = self.clock.now();
         let code = self.code_ref(input);
         let image_name = self.image_name("latest", now);
         self.store
-            .update_function(&key, |f| {
+            .update_function(key, |f| {
                 f.latest.code = code;
                 f.latest.last_modified = now;
                 f.latest.image_name = image_name;
@@ -198,7 +198,7 @@ impl Service {
         change: impl FnOnce(&FunctionConfig) -> Result<FunctionConfig, ApiError>,
     ) -> Result<FunctionSnapshot, ApiError> {
         let project = self.project(project_id);
-        let key = self.resolve(&project, urn)?;
+        let key = self.resolve_ref(&project, urn)?;
         if let Qualifier::Alias(_) = urn.qualifier() {
             return Err(ApiError::invalid_parameter(
                 "update the configuration through latest or a version URN, not an alias",
@@ -207,7 +207,7 @@ impl Service {
         let now = self.clock.now();
         let image_name = self.image_name("latest", now);
         self.store
-            .update_function(&key, |f| match urn.qualifier() {
+            .update_function(key, |f| match urn.qualifier() {
                 Qualifier::Version(name) => {
                     let v = f
                         .versions
@@ -294,7 +294,7 @@ impl Service {
             Some(q) => q.clone(),
         };
         self.store
-            .update_function(&key, |f| {
+            .update_function(key.borrowed(), |f| {
                 let name = match &version {
                     Qualifier::Alias(alias) => {
                         let a = f

@@ -186,7 +186,7 @@ impl Service {
             });
         let others: u64 = others.iter().sum();
         self.store
-            .update_function(&key, |f| {
+            .update_function(key.borrowed(), |f| {
                 require_qualifier(f, kind, &name)?;
                 let change: PolicyChange = input.parse(max)?;
                 let reserved = &mut f.attachments.reserved;

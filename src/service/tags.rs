@@ -337,7 +337,7 @@ impl Service {
     ) -> Result<(), ApiError> {
         let (_, key) = self.tag_resource(project_id, resource_type, resource_id)?;
         self.store
-            .update_function(&key, |f| {
+            .update_function(key.borrowed(), |f| {
                 let input = body.parse("create")?;
                 // Check both lists before changing either.
                 let mut tags = f.attachments.tags.clone();
@@ -365,7 +365,7 @@ impl Service {
     ) -> Result<(), ApiError> {
         let (_, key) = self.tag_resource(project_id, resource_type, resource_id)?;
         self.store
-            .update_function(&key, |f| {
+            .update_function(key.borrowed(), |f| {
                 let input = body.parse("delete")?;
                 f.attachments.tags.delete(TagKind::User, &input.tags);
                 f.attachments.tags.delete(TagKind::System, &input.sys_tags);

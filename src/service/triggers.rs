@@ -57,7 +57,7 @@ impl Service {
         let key = self.resolve(&project, urn)?;
         let now = self.clock.now();
         self.store
-            .update_function(&key, |record| f(record, now))
+            .update_function(key.borrowed(), |record| f(record, now))
             .ok_or_else(ApiError::function_not_found)?
     }
 

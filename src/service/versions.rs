@@ -20,7 +20,7 @@ impl Service {
         input: Result<PublishInput, ApiError>,
     ) -> Result<FunctionSnapshot, ApiError> {
         let project = self.project(project_id);
-        let key = self.resolve(&project, urn)?;
+        let key = self.resolve_ref(&project, urn)?;
         require_latest(urn, "a version is published from the function's latest")?;
         // One instant for the whole publish: the name, last_modified and image_name agree.
         let now = self.clock.now();
@@ -28,7 +28,7 @@ impl Service {
         let reject_unchanged = self.settings.reject_unchanged_publish;
         let max_versions = self.settings.limits.max_versions;
         self.store
-            .update_function(&key, |f| {
+            .update_function(key, |f| {
                 let input = input?;
                 check_publishable(f, input.digest.as_deref(), reject_unchanged)?;
                 let name = match input.version {
