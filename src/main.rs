@@ -24,9 +24,10 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// fault of a growing store zeroes 2 MB, and mimalloc's purge of ranges idle for a second
 /// makes it fault them in again; a 2 MB fault is also where the kernel may hand the core to
 /// another thread mid-request. Measured on loopback (docs/PERFORMANCE.md, issue 14, seventh
-/// step): create-code-publish's p99 3.3-3.8 ms -> about 1.0 ms; memory at 10,000 x 10
-/// versions 147-149 -> 132 MB; reads, updates and publish unchanged or better. The library
-/// leaves this alone: an embedding process's memory is its own business.
+/// step): create-code-publish's p99 3.3-3.9 ms -> 0.8-0.9 ms; memory at 10,000 x 10
+/// versions 147-149 -> 134.5 MB; reads, updates and publish unchanged or better; listing
+/// past 10,000 functions about 8% slower (its walk misses the TLB on 4 KB pages). The
+/// library leaves this alone: an embedding process's memory is its own business.
 fn no_transparent_huge_pages() {
     #[cfg(target_os = "linux")]
     // SAFETY: prctl(PR_SET_THP_DISABLE) takes integers only and touches none of our memory.

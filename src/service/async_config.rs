@@ -266,10 +266,10 @@ impl Service {
     /// invocations go back to the defaults); 404 FSS.0404 when it has none.
     pub fn delete_async_config(&self, project_id: &ProjectId, urn: &Urn) -> Result<(), ApiError> {
         let project = self.project(project_id);
-        let key = self.resolve(&project, urn)?;
+        let key = self.resolve_ref(&project, urn)?;
         refuse_alias(urn)?;
         self.store
-            .update_function(key.borrowed(), |f| {
+            .update_function(key, |f| {
                 let version = version_of(f, urn.qualifier())?;
                 if f.attachments.async_configs.remove(&version) {
                     Ok(())

@@ -54,10 +54,10 @@ impl Service {
         f: impl FnOnce(&mut FunctionRecord, DateTime<Utc>) -> Result<T, ApiError>,
     ) -> Result<T, ApiError> {
         let project = self.project(project_id);
-        let key = self.resolve(&project, urn)?;
+        let key = self.resolve_ref(&project, urn)?;
         let now = self.clock.now();
         self.store
-            .update_function(key.borrowed(), |record| f(record, now))
+            .update_function(key, |record| f(record, now))
             .ok_or_else(ApiError::function_not_found)?
     }
 
