@@ -137,11 +137,16 @@ pub async fn list_version_aliases(
     State(app): State<AppState>,
     path: FunctionPath,
 ) -> Result<Response, ApiError> {
+    list_aliases(&app, &path)
+}
+
+/// ListVersionAliases' answer: the route's, and the fast lane's (`app::fast`).
+pub(crate) fn list_aliases(app: &AppState, path: &FunctionPath) -> Result<Response, ApiError> {
     let read = app
         .service()
         .list_version_aliases(&path.project, &path.urn)?;
     Ok(super::cached(read, |aliases| {
-        let views: Vec<AliasView> = aliases.iter().map(|a| AliasView::new(a, &app)).collect();
+        let views: Vec<AliasView> = aliases.iter().map(|a| AliasView::new(a, app)).collect();
         crate::http::render(&views)
     }))
 }

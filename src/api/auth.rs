@@ -22,6 +22,7 @@
 
 use axum::body::Body;
 use axum::extract::{OriginalUri, Request};
+use axum::http::HeaderMap;
 use axum::http::header::AUTHORIZATION;
 use axum::response::{IntoResponse, Response};
 
@@ -45,7 +46,7 @@ pub async fn check(app: &AppState, req: Request) -> Result<Request, Response> {
     match app.config().auth.mode {
         AuthMode::Off => Ok(req),
         AuthMode::Presence => {
-            if Presented::any(&req) {
+            if Presented::any(req.headers()) {
                 Ok(req)
             } else {
                 Err(no_credentials().into_response())
@@ -60,6 +61,17 @@ pub async fn check(app: &AppState, req: Request) -> Result<Request, Response> {
     }
 }
 
+/// Whether a request with these headers passes without anything to verify: always with
+/// `off`, with `presence` when it presents a credential. `false` means [`check`] must
+/// decide (a `verify` mode, or a refusal to answer). The fast lane's test (`app::fast`).
+pub(crate) fn passes_unchecked(app: &AppState, headers: &HeaderMap) -> bool {
+    match app.config().auth.mode {
+        AuthMode::Off => true,
+        AuthMode::Presence => Presented::any(headers),
+        AuthMode::Verify => false,
+    }
+}
+
 /// What credentials a request carries, before any is checked.
 struct Presented {
     /// A non-blank `X-Auth-Token`, as bytes (a token need not be UTF-8 to be compared).
@@ -71,8 +83,7 @@ struct Presented {
 impl Presented {
     /// Whether the request presents a token or a signature (`presence` mode), without
     /// copying anything.
-    fn any(req: &Request) -> bool {
-        let headers = req.headers();
+    fn any(headers: &HeaderMap) -> bool {
         headers
             .get(AUTH_TOKEN_HEADER)
             .is_some_and(|v| !v.as_bytes().trim_ascii().is_empty())

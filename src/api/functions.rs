@@ -128,11 +128,16 @@ pub async fn show_function_config(
     State(app): State<AppState>,
     path: FunctionPath,
 ) -> Result<Response, ApiError> {
+    show_config(&app, &path)
+}
+
+/// ShowFunctionConfig's answer: the route's, and the fast lane's (`app::fast`).
+pub(crate) fn show_config(app: &AppState, path: &FunctionPath) -> Result<Response, ApiError> {
     let read = app
         .service()
         .show_function_view(&path.project, &path.urn, "config")?;
     Ok(super::cached(read, |s| {
-        super::render_function(&app, s, CodeInBody::Omit)
+        super::render_function(app, s, CodeInBody::Omit)
     }))
 }
 
@@ -194,6 +199,11 @@ pub async fn show_function_code(
     State(app): State<AppState>,
     path: FunctionPath,
 ) -> Result<Response, ApiError> {
+    show_code(&app, &path)
+}
+
+/// ShowFunctionCode's answer: the route's, and the fast lane's (`app::fast`).
+pub(crate) fn show_code(app: &AppState, path: &FunctionPath) -> Result<Response, ApiError> {
     let read = app
         .service()
         .show_function_view(&path.project, &path.urn, "code")?;

@@ -99,12 +99,22 @@ pub async fn list_function_versions(
     path: FunctionPath,
     ApiQuery(query): ApiQuery<ListQuery>,
 ) -> Result<Response, ApiError> {
+    list_versions(&app, &path, &query)
+}
+
+/// ListFunctionVersions' answer: the route's, and the fast lane's (`app::fast`, for a
+/// request without a query, so the first page).
+pub(crate) fn list_versions(
+    app: &AppState,
+    path: &FunctionPath,
+    query: &ListQuery,
+) -> Result<Response, ApiError> {
     let read = app
         .service()
-        .list_function_versions(&path.project, &path.urn, &query)?;
+        .list_function_versions(&path.project, &path.urn, query)?;
     Ok(super::cached(read, |(items, next_marker, count)| {
         crate::http::render(&VersionList {
-            versions: super::views(&app, items),
+            versions: super::views(app, items),
             next_marker: *next_marker,
             count: *count,
         })

@@ -23,6 +23,8 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::Router;
+
+use crate::app_state::AppState;
 use axum::body::{Body, Bytes};
 use axum::response::Response;
 use http_body::{Frame, SizeHint};
@@ -88,13 +90,15 @@ pub(super) async fn stalled(clock: Arc<HeadClock>, limit: Duration) {
     }
 }
 
-/// The router as hyper calls it, for one connection: marks the connection busy when a
-/// request arrives and waiting again when its answer's body is done.
+/// The application as hyper calls it, for one connection: marks the connection busy when
+/// a request arrives and waiting again when its answer's body is done; in between, the
+/// fast lane (`app::fast`) or else the router answers.
 ///
 /// A hyper service of our own rather than hyper-util's `TowerToHyperService`, which does
-/// the same call (`clone().oneshot(req)`) without the clock.
+/// the same call (`clone().oneshot(req)`) without the clock or the lane.
 #[derive(Clone)]
 pub(super) struct Watched {
+    pub(super) app: AppState,
     pub(super) router: Router,
     pub(super) clock: Arc<HeadClock>,
 }
@@ -106,19 +110,36 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Watched {
 
     fn call(&self, req: hyper::Request<Incoming>) -> Answering {
         self.clock.busy();
+        let inner = match super::fast::answer(&self.app, &req) {
+            Some(response) => Lane::Fast {
+                response: Some(response),
+            },
+            None => Lane::Routed {
+                answer: self.router.clone().oneshot(req),
+            },
+        };
         Answering {
-            inner: self.router.clone().oneshot(req),
+            inner,
             clock: Some(self.clock.clone()),
         }
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The router's answer, its body wrapped to mark the connection waiting when dropped.
+    /// The answer, its body wrapped to mark the connection waiting when dropped.
     pub(super) struct Answering {
         #[pin]
-        inner: Oneshot<Router, hyper::Request<Incoming>>,
+        inner: Lane,
         clock: Option<Arc<HeadClock>>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Who answers: the fast lane, at once, or the router.
+    #[project = LaneProj]
+    enum Lane {
+        Fast { response: Option<Response> },
+        Routed { #[pin] answer: Oneshot<Router, hyper::Request<Incoming>> },
     }
 }
 
@@ -127,10 +148,14 @@ impl Future for Answering {
 
     fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let response: Response = match this.inner.poll(cx) {
-            Poll::Pending => return Poll::Pending,
-            Poll::Ready(Ok(response)) => response,
-            Poll::Ready(Err(never)) => match never {},
+        let response: Response = match this.inner.project() {
+            // Polled once: the caller does not poll a ready future again.
+            LaneProj::Fast { response } => response.take().expect("polled once"),
+            LaneProj::Routed { answer } => match answer.poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(response)) => response,
+                Poll::Ready(Err(never)) => match never {},
+            },
         };
         let done = WaitingWhenDropped(this.clock.take());
         Poll::Ready(Ok(response.map(|inner| WatchedBody { inner, _done: done })))

@@ -70,15 +70,9 @@ where
         req.extensions().get::<MatchedPath>().cloned(),
         operation,
     ));
-    let finished_wanted = tracing::enabled!(tracing::Level::DEBUG);
-    let journal = (!is_control_plane(req.uri().path())).then(|| {
-        (
-            app.clock().now(),
-            req.method().clone(),
-            // Bounded: a 100 KB path is refused elsewhere but should not fill the journal.
-            bounded_path(req.uri().path()),
-        )
-    });
+    let finished_wanted = finished_line_wanted();
+    let journal = (!is_control_plane(req.uri().path()))
+        .then(|| Arrival::new(&app, req.method(), req.uri().path(), started));
     let response = if let Some(refused) = oversized(&app, &req) {
         refused
     } else {
@@ -111,25 +105,8 @@ where
     } else {
         response
     };
-    if let Some((arrived, method, path)) = journal {
-        let finished = Instant::now();
-        app.journal().record(
-            Entry {
-                time: crate::clock::local(arrived, app.service().settings().utc_offset),
-                request_id: crate::journal::RequestId::new(&id),
-                method,
-                path,
-                operation,
-                status: response.status().as_u16(),
-                error_code: response.extensions().get::<EnvelopeWritten>().map(|e| e.0),
-                duration_ms: (finished - started).as_secs_f64() * 1000.0,
-                version: response
-                    .extensions()
-                    .get::<crate::journal::ServedVersion>()
-                    .map(|v| v.0.clone()),
-            },
-            finished,
-        );
+    if let Some(arrival) = journal {
+        arrival.record(&app, &id, operation, &response);
     }
     response
         .headers_mut()
@@ -140,6 +117,12 @@ where
         span.in_scope(|| tracing::debug!("finished"));
     }
     Ok(response)
+}
+
+/// Whether the edge logs a `finished` line for each request (`debug` for this module), and
+/// so makes every request's span up front.
+pub(super) fn finished_line_wanted() -> bool {
+    tracing::enabled!(tracing::Level::DEBUG)
 }
 
 /// The layer that puts [`edge`] in front of every route (`app::router`).
@@ -189,6 +172,55 @@ where
 
     fn call(&mut self, req: Request) -> Self::Future {
         Box::pin(edge(self.app.clone(), req, self.inner.clone()))
+    }
+}
+
+/// What the journal keeps of a FunctionGraph request from its arrival until it is
+/// answered (the edge's, and the fast lane's: `app::fast`).
+pub(super) struct Arrival {
+    at: chrono::DateTime<chrono::Utc>,
+    started: Instant,
+    method: Method,
+    path: String,
+}
+
+impl Arrival {
+    pub(super) fn new(app: &AppState, method: &Method, path: &str, started: Instant) -> Self {
+        Self {
+            at: app.clock().now(),
+            started,
+            method: method.clone(),
+            // Bounded: a 100 KB path is refused elsewhere but should not fill the journal.
+            path: bounded_path(path),
+        }
+    }
+
+    /// The journal's entry for the request, now that `response` answers it.
+    pub(super) fn record(
+        self,
+        app: &AppState,
+        id: &HeaderValue,
+        operation: Option<&'static str>,
+        response: &Response,
+    ) {
+        let finished = Instant::now();
+        app.journal().record(
+            Entry {
+                time: crate::clock::local(self.at, app.service().settings().utc_offset),
+                request_id: crate::journal::RequestId::new(id),
+                method: self.method,
+                path: self.path,
+                operation,
+                status: response.status().as_u16(),
+                error_code: response.extensions().get::<EnvelopeWritten>().map(|e| e.0),
+                duration_ms: (finished - self.started).as_secs_f64() * 1000.0,
+                version: response
+                    .extensions()
+                    .get::<crate::journal::ServedVersion>()
+                    .map(|v| v.0.clone()),
+            },
+            finished,
+        );
     }
 }
 

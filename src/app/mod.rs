@@ -1,6 +1,12 @@
 //! The one place that builds the application: the router and the middleware stack, and
 //! the accept loop that serves it.
 //!
+//! Before all of them, the fast lane (`fast`): the commonest reads (a function's config or
+//! code, its versions' first page, its aliases), when nothing about the request needs more,
+//! are answered before the router by the same functions the routes call, with the edge's
+//! id, in-flight limit, authentication check and journal entry. Everything else, and
+//! anything the lane declines, meets the router and these layers.
+//!
 //! Layers, outermost first (the order requests meet them; each in [`middleware`]):
 //!
 //! 1. `edge`, one function for everything that runs on every request (one layer of our
@@ -35,6 +41,7 @@
 //! Below them, the router: `api` (FunctionGraph), `control` (`/_emulator`), and a fallback
 //! that answers 404 FSS.0404.
 
+mod fast;
 mod head_timeout;
 pub mod middleware;
 mod serve;

@@ -25,7 +25,7 @@ pub async fn serve(
 
     let header_timeout =
         std::time::Duration::from_secs(state.config().server.header_timeout_seconds);
-    let router = super::router(state);
+    let router = super::router(state.clone());
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     // hyper's own header timeout off (it needs a timer per request head): ours is per
@@ -46,7 +46,7 @@ pub async fn serve(
                 };
                 let _ = stream.set_nodelay(true);
                 let clock = HeadClock::new();
-                let service = Watched { router: router.clone(), clock: clock.clone() };
+                let service = Watched { app: state.clone(), router: router.clone(), clock: clock.clone() };
                 let connection = http.serve_connection(TokioIo::new(stream), service);
                 let connection = graceful.watch(connection);
                 tokio::spawn(async move {

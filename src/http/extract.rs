@@ -219,9 +219,15 @@ fn param<'a>(params: &'a RawPathParams, name: &str) -> Result<&'a str, ApiError>
 
 impl FunctionPath {
     fn of(params: &RawPathParams) -> Result<Self, ApiError> {
-        let project = parse_project(param(params, "project_id")?)?;
-        let urn = Urn::parse(param(params, "function_urn")?)
-            .map_err(|e| ApiError::invalid_parameter(format!("{e}")))?;
+        Self::parse(param(params, "project_id")?, param(params, "function_urn")?)
+    }
+
+    /// From the two parameters, already percent-decoded (also the fast lane's way, see
+    /// `app::fast`, whose paths have nothing to decode).
+    pub fn parse(project_id: &str, function_urn: &str) -> Result<Self, ApiError> {
+        let project = parse_project(project_id)?;
+        let urn =
+            Urn::parse(function_urn).map_err(|e| ApiError::invalid_parameter(format!("{e}")))?;
         Ok(Self { project, urn })
     }
 }

@@ -9,6 +9,7 @@ mod disk_full;
 mod durability;
 mod errors;
 mod events;
+mod fast;
 mod function_settings;
 mod functions;
 mod helpers;

@@ -1,0 +1,280 @@
+//! The fast lane: the commonest reads answered before the router.
+//!
+//! **Why.** A cached read's own work is small: split the path, check the credential, parse
+//! the project and the URN, find the function and clone its stored body, then an id and a
+//! journal entry. Through the full stack it also pays for axum's routing (the match, the
+//! matched path, a clone of the boxed route, the extractors) and for the edge's generic
+//! machinery (a boxed future holding a request context, a span and a panic guard). On
+//! loopback that made a cached show config about 0.76x of a bare axum server answering a
+//! fixed body; through this lane it is about 1.0x (`docs/PERFORMANCE.md`, "Issue 14,
+//! eighth step").
+//!
+//! **What.** `GET /v2/{project_id}/fgs/functions/{function_urn}/` then `config`, `code`,
+//! `versions` or `aliases` (ShowFunctionConfig, ShowFunctionCode, ListFunctionVersions'
+//! first page, ListVersionAliases), answered by the functions the routes call
+//! (`api::functions::show_config` ...), with what the edge gives every request: an id in
+//! `X-Request-Id`, a place in the in-flight limit, the authentication check and the journal
+//! entry (`middleware::Arrival`).
+//!
+//! **When.** Only when the request needs nothing more; anything else goes on to the router
+//! and the edge, which answer it as they answer every request:
+//! - `server.fast_reads` is on, no fault rules are set, and the edge would not log a
+//!   `finished` line (that needs the request's span, at `debug`);
+//! - exactly `GET`, no query, no body (neither `Content-Length` nor `Transfer-Encoding`),
+//!   and a path of exactly those segments with nothing percent-encoded, so the parameters
+//!   are the router's without decoding;
+//! - the credential needs no verifying (`api::auth::passes_unchecked`);
+//! - the in-flight limit has room (else the edge answers 429);
+//! - the answer is a success. Errors (a bad URN, no such function) are left to the full
+//!   stack, so one place writes them; a read changes nothing, so asking twice is harmless;
+//! - nothing panics (a panic is caught here, and the full stack answers).
+//!
+//! The lane decides nothing the full stack decides. `tests/api/fast.rs` checks that each of
+//! its answers (status, headers, body, journal entry) is the full stack's for the same
+//! request, with `server.fast_reads` off.
+
+use std::time::Instant;
+
+use axum::http::{HeaderName, Method, header};
+use axum::response::Response;
+
+use super::REQUEST_ID;
+use super::middleware::{Arrival, finished_line_wanted};
+use crate::api;
+use crate::app_state::AppState;
+use crate::error::ApiError;
+use crate::http::extract::FunctionPath;
+use crate::service::input::ListQuery;
+
+/// A read the lane answers: the last segment of its path, its operation, and the function
+/// its route calls.
+struct FastRead {
+    /// After `/v2/{project_id}/fgs/functions/{function_urn}/`.
+    tail: &'static str,
+    /// The operation, as the journal names it (checked against the OpenAPI document's in
+    /// the tests).
+    operation: &'static str,
+    answer: fn(&AppState, &FunctionPath) -> Result<Response, ApiError>,
+}
+
+const READS: [FastRead; 4] = [
+    FastRead {
+        tail: "config",
+        operation: "ShowFunctionConfig",
+        answer: api::functions::show_config,
+    },
+    FastRead {
+        tail: "code",
+        operation: "ShowFunctionCode",
+        answer: api::functions::show_code,
+    },
+    FastRead {
+        tail: "versions",
+        operation: "ListFunctionVersions",
+        // The route's answer with an empty query: the first page.
+        answer: |app, path| api::versions::list_versions(app, path, &ListQuery::default()),
+    },
+    FastRead {
+        tail: "aliases",
+        operation: "ListVersionAliases",
+        answer: api::aliases::list_aliases,
+    },
+];
+
+/// The request's answer if the lane takes it (see the module docs), else `None` and the
+/// router answers it.
+pub(super) fn answer<B>(app: &AppState, req: &axum::http::Request<B>) -> Option<Response> {
+    if !app.config().server.fast_reads {
+        return None;
+    }
+    let started = Instant::now();
+    let (project_id, function_urn, read) = route(req)?;
+    if !app.faults().is_empty()
+        || finished_line_wanted()
+        || !api::auth::passes_unchecked(app, req.headers())
+    {
+        return None;
+    }
+    let path = FunctionPath::parse(project_id, function_urn).ok()?;
+    // A borrowed permit, held while answering, as the edge holds it.
+    let permit = app.in_flight().try_acquire().ok()?;
+    let arrival = Arrival::new(app, req.method(), req.uri().path(), started);
+    // A panic here is a bug; the full stack then answers (and catches it, if it is one
+    // there too) as it would any other.
+    let answered =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (read.answer)(app, &path)));
+    drop(permit);
+    let mut response = answered.ok()?.ok().filter(|r| r.status().is_success())?;
+    let id = app.next_request_id();
+    arrival.record(app, &id, Some(read.operation), &response);
+    response
+        .headers_mut()
+        .insert(HeaderName::from_static(REQUEST_ID), id);
+    Some(response)
+}
+
+/// `{project_id}`, `{function_urn}` and the read, for a request the lane can take by its
+/// method, query, body and path.
+fn route<B>(req: &axum::http::Request<B>) -> Option<(&str, &str, &'static FastRead)> {
+    let uri = req.uri();
+    if req.method() != Method::GET
+        || uri.query().is_some()
+        || req.headers().contains_key(header::CONTENT_LENGTH)
+        || req.headers().contains_key(header::TRANSFER_ENCODING)
+    {
+        return None;
+    }
+    let path = uri.path();
+    if path.contains('%') {
+        return None;
+    }
+    let (project_id, rest) = path.strip_prefix("/v2/")?.split_once('/')?;
+    let (function_urn, tail) = rest.strip_prefix("fgs/functions/")?.split_once('/')?;
+    let read = READS.iter().find(|r| r.tail == tail)?;
+    Some((project_id, function_urn, read))
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use axum::body::Body;
+    use tower::ServiceExt as _;
+
+    use super::*;
+    use crate::clock::ControlledClock;
+    use crate::config::{AuthMode, Config};
+
+    const PROJECT: &str = "0123456789abcdef0123456789abcdef";
+
+    fn get(path: &str) -> axum::http::Request<()> {
+        axum::http::Request::get(path).body(()).unwrap()
+    }
+
+    /// An emulator's state with one function, `f`, created through the router.
+    async fn state_with_a_function(config: Config) -> AppState {
+        let clock = Arc::new(ControlledClock::frozen(chrono::Utc::now()));
+        let app = AppState::new(config, clock).unwrap();
+        let create = serde_json::json!({
+            "func_name": "f", "package": "default", "runtime": "Python3.9",
+            "handler": "index.handler", "memory_size": 256, "timeout": 30,
+            "code_type": "inline", "func_code": {"file": "cHJpbnQoMSk="},
+        });
+        let req = axum::http::Request::post(format!("/v2/{PROJECT}/fgs/functions"))
+            .header("x-auth-token", "t")
+            .header("content-type", "application/json")
+            .body(Body::from(create.to_string()))
+            .unwrap();
+        let created = super::super::router(app.clone())
+            .oneshot(req)
+            .await
+            .unwrap();
+        assert_eq!(created.status(), 200);
+        app
+    }
+
+    fn read(tail: &str, token: bool) -> axum::http::Request<()> {
+        let mut req = get(&format!(
+            "/v2/{PROJECT}/fgs/functions/urn:fss:cn-north-4:{PROJECT}:function:default:f:latest/{tail}"
+        ));
+        if token {
+            req.headers_mut()
+                .insert("x-auth-token", axum::http::HeaderValue::from_static("t"));
+        }
+        req
+    }
+
+    #[tokio::test]
+    async fn the_lane_answers_a_read_it_can_take_and_leaves_the_rest_to_the_router() {
+        let app = state_with_a_function(Config::default()).await;
+        for tail in ["config", "code", "versions", "aliases"] {
+            let answered = answer(&app, &read(tail, true)).expect(tail);
+            assert_eq!(answered.status(), 200, "{tail}");
+            assert!(answered.headers().contains_key(REQUEST_ID), "{tail}");
+        }
+        // No credential in presence mode: the edge refuses it, not the lane.
+        assert!(answer(&app, &read("config", false)).is_none());
+        // No such function: the error is the router's to write.
+        let missing = get(&format!(
+            "/v2/{PROJECT}/fgs/functions/urn:fss:cn-north-4:{PROJECT}:function:default:nope:latest/config"
+        ));
+        assert!(answer(&app, &missing).is_none());
+
+        let mut off = Config::default();
+        off.server.fast_reads = false;
+        let app = state_with_a_function(off).await;
+        assert!(
+            answer(&app, &read("config", true)).is_none(),
+            "fast_reads off"
+        );
+
+        let mut off = Config::default();
+        off.auth.mode = AuthMode::Off;
+        let app = state_with_a_function(off).await;
+        assert!(answer(&app, &read("config", false)).is_some(), "auth off");
+
+        // A token to verify: the edge's (`api::auth`), even a good one.
+        let mut verify = Config::default();
+        verify.auth.mode = AuthMode::Verify;
+        verify.auth.tokens = vec![crate::config::TokenConfig {
+            value: "t".into(),
+            project_ids: vec![],
+        }];
+        let app = state_with_a_function(verify).await;
+        assert!(answer(&app, &read("config", true)).is_none(), "verify mode");
+    }
+
+    #[test]
+    fn each_read_is_the_operation_its_route_answers() {
+        for read in &READS {
+            let route = format!(
+                "/v2/{{project_id}}/fgs/functions/{{function_urn}}/{}",
+                read.tail
+            );
+            assert_eq!(
+                api::operation_name(&Method::GET, &route),
+                Some(read.operation),
+                "{route}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_lane_takes_only_plain_gets_of_its_four_paths() {
+        let base = "/v2/p1/fgs/functions/urn:fss:r:p1:function:default:f:latest";
+        for tail in ["config", "code", "versions", "aliases"] {
+            let req = get(&format!("{base}/{tail}"));
+            let (project, urn, read) = route(&req).expect(tail);
+            assert_eq!(
+                (project, urn, read.tail),
+                ("p1", "urn:fss:r:p1:function:default:f:latest", tail)
+            );
+        }
+        // Everything else goes on to the router.
+        for path in [
+            format!("{base}/config/"),
+            format!("{base}/config?x=1"),
+            format!("{base}/versions?maxitems=1"),
+            format!("{base}/aliases/live"),
+            format!("{base}/invocations"),
+            format!("{base}/Config"),
+            base.to_owned(),
+            "/v2/p1/fgs/functions/urn%3Afss/config".to_owned(),
+            "/v2/p1/fgs/functions/config".to_owned(),
+            "/v2/p1/fgs/function/x/config".to_owned(),
+            "/v1/p1/fgs/functions/x/config".to_owned(),
+            "/_emulator/health".to_owned(),
+        ] {
+            assert!(route(&get(&path)).is_none(), "{path}");
+        }
+        let head = axum::http::Request::head(format!("{base}/config"))
+            .body(())
+            .unwrap();
+        assert!(route(&head).is_none(), "HEAD");
+        let with_body = axum::http::Request::get(format!("{base}/config"))
+            .header("content-length", "2")
+            .body(())
+            .unwrap();
+        assert!(route(&with_body).is_none(), "a body");
+    }
+}
