@@ -20,11 +20,31 @@ tokio::task_local! {
     static REQUEST: Arc<RequestContext>;
 }
 
+/// The route a request took, as its span names it: the path template axum matched, or the
+/// one the fast lane (`app::fast`) took it by.
+#[derive(Clone)]
+pub enum Route {
+    /// Routed by axum.
+    Matched(MatchedPath),
+    /// Taken by the fast lane: the same template as the route's.
+    Lane(&'static str),
+}
+
+impl Route {
+    /// The path template, as `/v2/{project_id}/fgs/functions/{function_urn}/config`.
+    pub fn as_str(&self) -> &str {
+        match self {
+            Self::Matched(m) => m.as_str(),
+            Self::Lane(template) => template,
+        }
+    }
+}
+
 /// What the span of one request says about it, kept until (if ever) the span is made.
 pub struct RequestContext {
     id: HeaderValue,
     method: Method,
-    route: Option<MatchedPath>,
+    route: Option<Route>,
     operation: Option<&'static str>,
     span: OnceLock<Span>,
 }
@@ -34,7 +54,7 @@ impl RequestContext {
     pub fn new(
         id: HeaderValue,
         method: Method,
-        route: Option<MatchedPath>,
+        route: Option<Route>,
         operation: Option<&'static str>,
     ) -> Self {
         Self {
@@ -54,7 +74,7 @@ impl RequestContext {
                     "request",
                     id = self.id.to_str().unwrap_or_default(),
                     method = %self.method,
-                    route = self.route.as_ref().map_or("", |m| m.as_str()),
+                    route = self.route.as_ref().map_or("", Route::as_str),
                     operation = self.operation.unwrap_or(""),
                     status = tracing::field::Empty,
                     latency_ms = tracing::field::Empty,

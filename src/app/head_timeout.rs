@@ -111,11 +111,16 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Watched {
     fn call(&self, req: hyper::Request<Incoming>) -> Answering {
         self.clock.busy();
         let inner = match super::fast::answer(&self.app, &req) {
-            Some(response) => Lane::Fast {
+            Some(response) => Lane::Read {
                 response: Some(response),
             },
-            None => Lane::Routed {
-                answer: self.router.clone().oneshot(req),
+            None => match super::fast::write_route(&self.app, &req) {
+                Some(route) => Lane::Write {
+                    answer: super::fast::write(&self.app, req, route),
+                },
+                None => Lane::Routed {
+                    answer: self.router.clone().oneshot(req),
+                },
             },
         };
         Answering {
@@ -135,10 +140,11 @@ pin_project_lite::pin_project! {
 }
 
 pin_project_lite::pin_project! {
-    /// Who answers: the fast lane, at once, or the router.
+    /// Who answers: the fast lane (a read at once, a write through the edge), or the router.
     #[project = LaneProj]
     enum Lane {
-        Fast { response: Option<Response> },
+        Read { response: Option<Response> },
+        Write { answer: super::fast::Routed },
         Routed { #[pin] answer: Oneshot<Router, hyper::Request<Incoming>> },
     }
 }
@@ -150,7 +156,12 @@ impl Future for Answering {
         let this = self.project();
         let response: Response = match this.inner.project() {
             // Polled once: the caller does not poll a ready future again.
-            LaneProj::Fast { response } => response.take().expect("polled once"),
+            LaneProj::Read { response } => response.take().expect("polled once"),
+            LaneProj::Write { answer } => match answer.as_mut().poll(cx) {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok(response)) => response,
+                Poll::Ready(Err(never)) => match never {},
+            },
             LaneProj::Routed { answer } => match answer.poll(cx) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(response)) => response,

@@ -20,7 +20,7 @@ use crate::clock::Clock;
 use crate::error::{ApiError, EnvelopeWritten, ErrorCode};
 use crate::faults::{Action, Probe};
 use crate::journal::Entry;
-use crate::request_span::{RequestContext, in_request_span};
+use crate::request_span::{RequestContext, Route, in_request_span};
 
 /// A panic below the edge (see [`catching_panics`]): logged with its message (inside the request's span, so
 /// with the request id, method and path), answered 500 FSS.0500 without internals.
@@ -34,12 +34,6 @@ pub(crate) fn panic_response(payload: Box<dyn std::any::Any + Send + 'static>) -
         tracing::error!(panic = message, "a handler panicked; answered 500 FSS.0500")
     });
     ApiError::new(ErrorCode::Internal).into_response()
-}
-
-/// The operation a request was routed to, if any (from axum's `MatchedPath`).
-fn operation_of(req: &Request) -> Option<&'static str> {
-    let route = req.extensions().get::<MatchedPath>()?;
-    crate::api::operation_name(req.method(), route.as_str())
 }
 
 fn is_control_plane(path: &str) -> bool {
@@ -57,17 +51,27 @@ fn is_control_plane(path: &str) -> bool {
 /// `RUST_LOG=fgs_emulator=debug` adds one `finished` line per request. The span is made up
 /// front only then; otherwise when the first line inside it is logged (see
 /// [`crate::request_span`]): most requests log nothing and never pay for it.
-async fn edge<S>(app: AppState, req: Request, inner: S) -> Result<Response, Infallible>
+///
+/// `route` and `operation` say where the request was routed, and `answer` answers it once
+/// the edge lets it through: the route, when axum routed it ([`Edge`]); the route's
+/// function, when the fast lane did (`app::fast`).
+pub(super) async fn edge<A, F>(
+    app: AppState,
+    req: Request,
+    answer: A,
+    route: Option<Route>,
+    operation: Option<&'static str>,
+) -> Result<Response, Infallible>
 where
-    S: Service<Request, Response = Response, Error = Infallible>,
+    A: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
 {
     let id = app.next_request_id();
     let started = Instant::now();
-    let operation = operation_of(&req);
     let context = Arc::new(RequestContext::new(
         id.clone(),
         req.method().clone(),
-        req.extensions().get::<MatchedPath>().cloned(),
+        route,
         operation,
     ));
     let finished_wanted = finished_line_wanted();
@@ -89,7 +93,7 @@ where
                     tracing::Span::none()
                 };
                 let response = context
-                    .scope(catching_panics(below_edge(&app, req, inner, operation)))
+                    .scope(catching_panics(below_edge(&app, req, answer, operation)))
                     .instrument(span)
                     .await;
                 drop(permit);
@@ -166,12 +170,34 @@ where
         &mut self,
         _: &mut std::task::Context<'_>,
     ) -> std::task::Poll<Result<(), Infallible>> {
-        // Readiness is the route's, checked where it is called (`oneshot` in `below_edge`).
+        // Readiness is the route's, checked where it is called (`oneshot` in `routed`).
         std::task::Poll::Ready(Ok(()))
     }
 
     fn call(&mut self, req: Request) -> Self::Future {
-        Box::pin(edge(self.app.clone(), req, self.inner.clone()))
+        let route = req.extensions().get::<MatchedPath>().cloned();
+        let operation = route
+            .as_ref()
+            .and_then(|route| crate::api::operation_name(req.method(), route.as_str()));
+        let inner = self.inner.clone();
+        Box::pin(edge(
+            self.app.clone(),
+            req,
+            move |req| routed(inner, req),
+            route.map(Route::Matched),
+            operation,
+        ))
+    }
+}
+
+/// The route's answer (`Edge`'s `answer`).
+async fn routed<S>(route: S, req: Request) -> Response
+where
+    S: Service<Request, Response = Response, Error = Infallible>,
+{
+    match route.oneshot(req).await {
+        Ok(response) => response,
+        Err(never) => match never {},
     }
 }
 
@@ -252,16 +278,18 @@ fn oversized(app: &AppState, req: &Request) -> Option<Response> {
 /// What the edge runs for a request it admitted, in order: the fault rules (FunctionGraph
 /// requests only, never the control plane; the rules' lock is released before a delay
 /// starts), then authentication (the FunctionGraph routes only, see [`crate::api::auth`]),
-/// then the router. In the edge rather than a `from_fn` layer each, because each such layer
-/// costs a boxed future, a clone of the inner service and of the state per request.
-async fn below_edge<S>(
+/// then the answer (the route, or the fast lane's function). In the edge rather than a
+/// `from_fn` layer each, because each such layer costs a boxed future, a clone of the inner
+/// service and of the state per request.
+async fn below_edge<A, F>(
     app: &AppState,
     req: Request,
-    inner: S,
+    answer: A,
     operation: Option<&'static str>,
 ) -> Response
 where
-    S: Service<Request, Response = Response, Error = Infallible>,
+    A: FnOnce(Request) -> F,
+    F: Future<Output = Response>,
 {
     let path = req.uri().path();
     // No rules (the usual case): nothing to match, no lock taken, nothing allocated.
@@ -299,10 +327,7 @@ where
     } else {
         req
     };
-    match inner.oneshot(req).await {
-        Ok(response) => response,
-        Err(never) => match never {},
-    }
+    answer(req).await
 }
 
 /// Whether a request was routed to a FunctionGraph operation, and so must be authenticated:

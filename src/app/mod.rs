@@ -1,11 +1,12 @@
 //! The one place that builds the application: the router and the middleware stack, and
 //! the accept loop that serves it.
 //!
-//! Before all of them, the fast lane (`fast`): the commonest reads (a function's config or
-//! code, its versions' first page, its aliases), when nothing about the request needs more,
-//! are answered before the router by the same functions the routes call, with the edge's
-//! id, in-flight limit, authentication check and journal entry. Everything else, and
-//! anything the lane declines, meets the router and these layers.
+//! Before all of them, the fast lane (`fast`) routes the commonest calls itself: a
+//! function's config, code, versions' first page and aliases, when nothing about the
+//! request needs more, are answered at once by the same functions the routes call, with the
+//! edge's id, in-flight limit, authentication check and journal entry; its config and code
+//! updates and its publishes go through the edge (below) to the routes' own handlers.
+//! Everything else, and anything the lane declines, meets the router and these layers.
 //!
 //! Layers, outermost first (the order requests meet them; each in [`middleware`]):
 //!

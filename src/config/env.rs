@@ -33,7 +33,7 @@ pub(super) const ENV_KEYS: &[(&str, &str, &str, EnvKind)] = &[
         "body_timeout_seconds",
         EnvKind::Int,
     ),
-    ("SERVER_FAST_READS", "server", "fast_reads", EnvKind::Bool),
+    ("SERVER_FAST_LANE", "server", "fast_lane", EnvKind::Bool),
     ("CLOCK_UTC_OFFSET", "clock", "utc_offset", EnvKind::Str),
     ("AUTH_MODE", "auth", "mode", EnvKind::Str),
     (

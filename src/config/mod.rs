@@ -64,10 +64,11 @@ pub struct ServerConfig {
     pub header_timeout_seconds: u64,
     /// Seconds a client has to send its request body before 408 FSS.0408.
     pub body_timeout_seconds: u64,
-    /// Answer the commonest reads (a function's config or code, its versions' first page,
-    /// its aliases) before the router (`app::fast`); `false` sends them through the
-    /// router like every other request. The answers are the same either way.
-    pub fast_reads: bool,
+    /// Route the commonest calls before the router (`app::fast`): a function's config, code,
+    /// versions' first page and aliases read, its config and code updated, a version
+    /// published. `false` sends them through the router like every other request. The
+    /// answers are the same either way.
+    pub fast_lane: bool,
 }
 
 impl Default for ServerConfig {
@@ -79,7 +80,7 @@ impl Default for ServerConfig {
             max_body_bytes: 72 * 1024 * 1024,
             header_timeout_seconds: 30,
             body_timeout_seconds: 30,
-            fast_reads: true,
+            fast_lane: true,
         }
     }
 }

@@ -1,5 +1,6 @@
-//! The fast lane (`app::fast`): the reads it answers before the router get the same answers
-//! and journal entries as through the router, and everything the edge applies still applies.
+//! The fast lane (`app::fast`): the reads it answers before the router and the writes it
+//! routes itself get the same answers and journal entries as through the router, and
+//! everything the edge applies still applies.
 
 use serde_json::{Value, json};
 
@@ -9,7 +10,7 @@ use crate::helpers::*;
 async fn on_and_off() -> (TestApp, TestApp) {
     let on = TestApp::spawn().await;
     let mut config = base_config();
-    config.server.fast_reads = false;
+    config.server.fast_lane = false;
     let off = TestApp::spawn_with(config).await;
     for app in [&on, &off] {
         app.create_function("f", "print(1)", 200).await;
@@ -24,12 +25,28 @@ async fn on_and_off() -> (TestApp, TestApp) {
 
 /// Everything of an answer but its `Date`: status, every other header, the body's bytes.
 async fn whole(app: &TestApp, method: &str, path: &str, token: bool) -> (u16, Vec<String>, String) {
+    sent(app, method, path, token, None).await
+}
+
+/// [`whole`], with a body.
+async fn sent(
+    app: &TestApp,
+    method: &str,
+    path: &str,
+    token: bool,
+    body: Option<&str>,
+) -> (u16, Vec<String>, String) {
     let mut req = app.client.request(
         method.parse().unwrap(),
         format!("{}{path}", app.emulator.base_url()),
     );
     if token {
         req = req.header("X-Auth-Token", "test-token");
+    }
+    if let Some(body) = body {
+        req = req
+            .header("Content-Type", "application/json")
+            .body(body.to_owned());
     }
     let r = req.send().await.expect("request sent");
     let mut headers: Vec<String> = r
@@ -125,4 +142,119 @@ async fn fault_rules_apply_to_the_lanes_reads() {
         .await
         .assert_error(503, "FSS.0503");
     on.show_config(&urn("f", "latest"), 200).await;
+}
+
+#[tokio::test]
+async fn the_lanes_writes_answer_exactly_as_the_router_does() {
+    let (on, off) = on_and_off().await;
+    let latest = TestApp::fgs(&format!("/functions/{}", urn("f", "latest")));
+    let v1 = TestApp::fgs(&format!("/functions/{}", urn("f", "v1")));
+    let missing = TestApp::fgs(&format!("/functions/{}", urn("missing", "latest")));
+    let config =
+        r#"{"handler":"index.handler","memory_size":512,"timeout":30,"runtime":"Python3.9"}"#;
+    let code = format!(
+        r#"{{"code_type":"inline","func_code":{{"file":"{}"}}}}"#,
+        b64("print(3)")
+    );
+    let writes: Vec<(&str, String, bool, Option<&str>)> = vec![
+        ("PUT", format!("{latest}/config"), true, Some(config)),
+        (
+            "PUT",
+            format!("{latest}/config"),
+            true,
+            Some(r#"{"memory_size":7}"#),
+        ),
+        ("PUT", format!("{latest}/config"), true, Some("{")),
+        ("PUT", format!("{latest}/config"), true, Some("")),
+        ("PUT", format!("{latest}/config"), true, None),
+        ("PUT", format!("{latest}/config"), false, Some(config)),
+        ("PUT", format!("{v1}/config"), true, Some(config)),
+        ("PUT", format!("{missing}/config"), true, Some(config)),
+        ("PUT", format!("{latest}/code"), true, Some(&code)),
+        (
+            "PUT",
+            format!("{latest}/code"),
+            true,
+            Some(r#"{"code_type":"inline","func_code":{"file":"%%%"}}"#),
+        ),
+        ("PUT", format!("{v1}/code"), true, Some(&code)),
+        (
+            "POST",
+            format!("{latest}/versions"),
+            true,
+            Some(r#"{"version":"v2","description":"d"}"#),
+        ),
+        ("POST", format!("{latest}/versions"), true, None),
+        (
+            "POST",
+            format!("{latest}/versions"),
+            true,
+            Some("{not json"),
+        ),
+        (
+            "POST",
+            format!("{latest}/versions"),
+            true,
+            Some(r#"{"version":"v2"}"#),
+        ),
+        (
+            "POST",
+            format!("{missing}/versions"),
+            true,
+            Some(r#"{"version":"v9"}"#),
+        ),
+        (
+            "POST",
+            format!("{latest}/versions?x=1"),
+            true,
+            Some(r#"{"version":"v3"}"#),
+        ),
+        (
+            "PUT",
+            TestApp::fgs(&format!(
+                "/functions/{}/config",
+                encoded(&urn("f", "latest"))
+            )),
+            true,
+            Some(config),
+        ),
+        (
+            "PUT",
+            TestApp::fgs("/functions/not-a-urn/code"),
+            true,
+            Some(&code),
+        ),
+    ];
+    for (method, path, token, body) in &writes {
+        let a = sent(&on, method, path, *token, *body).await;
+        let b = sent(&off, method, path, *token, *body).await;
+        assert_eq!(a, b, "{method} {path} (token: {token}) {body:?}");
+    }
+    // What the edge applies to the lane's writes: fault rules.
+    for app in [&on, &off] {
+        app.call(
+            "POST",
+            "/_emulator/faults",
+            Some(json!({"operation": "CreateFunctionVersion", "times": 1,
+                        "action": {"type": "error", "status": 500, "error_code": "FSS.0500",
+                                   "error_msg": "injected"}})),
+        )
+        .await;
+    }
+    let path = format!("{latest}/versions");
+    let a = sent(&on, "POST", &path, true, Some(r#"{"version":"v4"}"#)).await;
+    assert_eq!(a.0, 500, "{}", a.2);
+    assert_eq!(
+        a,
+        sent(&off, "POST", &path, true, Some(r#"{"version":"v4"}"#)).await
+    );
+    // The state both came to, and the journals.
+    assert_eq!(
+        whole(&on, "GET", &format!("{latest}/versions"), true).await,
+        whole(&off, "GET", &format!("{latest}/versions"), true).await
+    );
+    let (on_journal, off_journal) = (journal(&on).await, journal(&off).await);
+    assert_eq!(on_journal, off_journal);
+    let statuses: Vec<&Value> = on_journal.iter().map(|e| &e["status"]).collect();
+    assert!(statuses.contains(&&json!(200)) && statuses.contains(&&json!(400)));
 }
