@@ -434,6 +434,24 @@ mod tests {
         let app = state_with_a_function(off).await;
         let req = request(Method::PUT, format!("{base}/config"), config);
         assert!(write_route(&app, &req).is_none(), "fast_lane off");
+
+        // The edge checks what the lane routes: in verify mode, a token not listed is
+        // refused before the handler runs.
+        let mut verify = Config::default();
+        verify.auth.mode = AuthMode::Verify;
+        verify.auth.tokens = vec![crate::config::TokenConfig {
+            value: "t".into(),
+            project_ids: vec![],
+        }];
+        let app = state_with_a_function(verify).await;
+        for (token, status) in [("t", 200), ("not-listed", 401)] {
+            let mut req = request(Method::PUT, format!("{base}/config"), config);
+            req.headers_mut()
+                .insert("x-auth-token", axum::http::HeaderValue::from_static(token));
+            let route = write_route(&app, &req).expect("the lane's");
+            let answered = write(&app, req, route).await.unwrap();
+            assert_eq!(answered.status(), status, "token {token}");
+        }
     }
 
     #[test]

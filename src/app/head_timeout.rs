@@ -23,14 +23,14 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::Router;
-
-use crate::app_state::AppState;
 use axum::body::{Body, Bytes};
 use axum::response::Response;
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
 use tower::ServiceExt as _;
 use tower::util::Oneshot;
+
+use crate::app_state::AppState;
 
 /// What [`HeadClock::state`] stores while a request is being answered.
 const BUSY: u64 = u64::MAX;
