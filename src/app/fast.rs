@@ -306,6 +306,17 @@ mod tests {
         app
     }
 
+    /// `auth.mode = "verify"`, with one token: `t`.
+    fn verify_with_token_t() -> Config {
+        let mut verify = Config::default();
+        verify.auth.mode = AuthMode::Verify;
+        verify.auth.tokens = vec![crate::config::TokenConfig {
+            value: "t".into(),
+            project_ids: vec![],
+        }];
+        verify
+    }
+
     fn read(tail: &str, token: bool) -> axum::http::Request<()> {
         let mut req = get(&format!(
             "/v2/{PROJECT}/fgs/functions/urn:fss:cn-north-4:{PROJECT}:function:default:f:latest/{tail}"
@@ -347,13 +358,7 @@ mod tests {
         assert!(answer(&app, &read("config", false)).is_some(), "auth off");
 
         // A token to verify: the edge's (`api::auth`), even a good one.
-        let mut verify = Config::default();
-        verify.auth.mode = AuthMode::Verify;
-        verify.auth.tokens = vec![crate::config::TokenConfig {
-            value: "t".into(),
-            project_ids: vec![],
-        }];
-        let app = state_with_a_function(verify).await;
+        let app = state_with_a_function(verify_with_token_t()).await;
         assert!(answer(&app, &read("config", true)).is_none(), "verify mode");
     }
 
@@ -437,13 +442,7 @@ mod tests {
 
         // The edge checks what the lane routes: in verify mode, a token not listed is
         // refused before the handler runs.
-        let mut verify = Config::default();
-        verify.auth.mode = AuthMode::Verify;
-        verify.auth.tokens = vec![crate::config::TokenConfig {
-            value: "t".into(),
-            project_ids: vec![],
-        }];
-        let app = state_with_a_function(verify).await;
+        let app = state_with_a_function(verify_with_token_t()).await;
         for (token, status) in [("t", 200), ("not-listed", 401)] {
             let mut req = request(Method::PUT, format!("{base}/config"), config);
             req.headers_mut()

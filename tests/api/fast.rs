@@ -59,6 +59,15 @@ async fn sent(
     (r.status().as_u16(), headers, r.text().await.unwrap())
 }
 
+/// A fault rule: the next request for `operation` is answered `status` and `code`.
+async fn inject_error(app: &TestApp, operation: &str, status: u16, code: &str) {
+    let rule = json!({"operation": operation, "times": 1,
+                      "action": {"type": "error", "status": status, "error_code": code,
+                                 "error_msg": "injected"}});
+    let a = app.call("POST", "/_emulator/faults", Some(rule)).await;
+    assert!(a.status < 300, "{}", a.text);
+}
+
 /// The journal without durations (the one thing two runs cannot share).
 async fn journal(app: &TestApp) -> Vec<Value> {
     let a = app.call("GET", "/_emulator/requests", None).await;
@@ -130,14 +139,7 @@ async fn the_lane_answers_exactly_as_the_router_does() {
 #[tokio::test]
 async fn fault_rules_apply_to_the_lanes_reads() {
     let (on, _) = on_and_off().await;
-    on.call(
-        "POST",
-        "/_emulator/faults",
-        Some(json!({"operation": "ShowFunctionConfig", "times": 1,
-                    "action": {"type": "error", "status": 503, "error_code": "FSS.0503",
-                               "error_msg": "injected"}})),
-    )
-    .await;
+    inject_error(&on, "ShowFunctionConfig", 503, "FSS.0503").await;
     on.show_config(&urn("f", "latest"), 503)
         .await
         .assert_error(503, "FSS.0503");
@@ -232,14 +234,7 @@ async fn the_lanes_writes_answer_exactly_as_the_router_does() {
     }
     // What the edge applies to the lane's writes: fault rules.
     for app in [&on, &off] {
-        app.call(
-            "POST",
-            "/_emulator/faults",
-            Some(json!({"operation": "CreateFunctionVersion", "times": 1,
-                        "action": {"type": "error", "status": 500, "error_code": "FSS.0500",
-                                   "error_msg": "injected"}})),
-        )
-        .await;
+        inject_error(app, "CreateFunctionVersion", 500, "FSS.0500").await;
     }
     let path = format!("{latest}/versions");
     let a = sent(&on, "POST", &path, true, Some(r#"{"version":"v4"}"#)).await;
