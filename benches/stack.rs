@@ -1,14 +1,18 @@
 //! The whole application in one process, without sockets (issue 14): each request goes
-//! through `app::router` (the edge layer, routing, authentication, the handler, the journal)
-//! as `tower::ServiceExt::oneshot`, and beside it the same request through a bare axum
-//! router answering the same route pattern with a fixed body of the same size, as
-//! `examples/reference_server.rs` does over the network.
+//! through `app::dispatch` as the accept loop sends it (`app`: the fast lane, then the
+//! router), through `app::router` alone as `tower::ServiceExt::oneshot` (`routed`: the edge
+//! layer, routing, authentication, the handler, the journal; the path a request the lane
+//! declines takes), and beside them through a bare axum router answering the same route
+//! pattern with a fixed body of the same size (`bare`), as `examples/reference_server.rs`
+//! does over the network.
 //!
 //! The load benchmark (`scripts/bench-load.sh`) measures what a client sees, but on this
 //! 2-core machine the kernel's loopback work and the load generator share the CPU, so a
 //! change worth 0.3 us is lost in its noise. Here the difference `app - bare` is the
 //! emulator's own user-space cost per request, to a few tens of nanoseconds, and each step
-//! of issue 14 can be checked before the load run confirms it.
+//! of issue 14 can be checked before the load run confirms it. (In-process it is also
+//! warm, single-threaded and without the kernel: on loopback the same work costs about
+//! twice as much, see `docs/PERFORMANCE.md`, "Issue 14, eighth step".)
 //!
 //! Cases: `show_config` and `list_aliases` (cached reads), `update_config`, `publish`
 //! (unique version names, cap lifted) and `update_code` (new code each time).
@@ -93,23 +97,32 @@ fn request(method: Method, path: &str, body: Option<String>) -> Request<Body> {
     .unwrap()
 }
 
+/// A server under test: a router alone, or the emulator's whole dispatch (the fast lane,
+/// then the router) as its accept loop calls it for every request.
+enum Server {
+    Router(Router),
+    Dispatch(AppState, Router),
+}
+
 /// Sends one request and reads the whole answer, as hyper would.
-async fn send(router: &Router, req: Request<Body>) -> Bytes {
-    let response = router.clone().oneshot(req).await.unwrap();
+async fn send(server: &Server, req: Request<Body>) -> Bytes {
+    let response = match server {
+        Server::Router(router) => router.clone().oneshot(req).await.unwrap(),
+        Server::Dispatch(state, router) => fgs_emulator::app::dispatch(state, router, req).await,
+    };
     assert!(response.status().is_success(), "{}", response.status());
     axum::body::to_bytes(response.into_body(), usize::MAX)
         .await
         .unwrap()
 }
 
-fn app() -> Router {
+fn app_state() -> AppState {
     let mut config = Config::default();
     config.limits.max_versions = usize::MAX;
     config.limits.max_functions = usize::MAX;
     config.behavior.reject_unchanged_publish = false;
     config.control.seed = Some(42);
-    let state = AppState::new(config, Arc::new(ControlledClock::system())).unwrap();
-    fgs_emulator::app::router(state)
+    AppState::new(config, Arc::new(ControlledClock::system())).unwrap()
 }
 
 async fn fixed() -> Response {
@@ -146,8 +159,12 @@ fn stack(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let app = app();
-    let bare = bare();
+    // `app` and `routed` share one state: the same function, versions and alias.
+    let state = app_state();
+    let router = fgs_emulator::app::router(state.clone());
+    let app = Server::Dispatch(state, router.clone());
+    let routed = Server::Router(router);
+    let bare = Server::Router(bare());
     rt.block_on(async {
         let create = support::create_body_json("bench");
         send(&app, request(Method::POST, FNS, Some(create))).await;
@@ -207,7 +224,7 @@ fn stack(c: &mut Criterion) {
     // Allocations (and reallocations) per request: the request is built before counting;
     // reading the answer is counted (the same on both sides).
     for (name, make) in &cases {
-        for (server, router) in [("bare", &bare), ("app", &app)] {
+        for (server, router) in [("bare", &bare), ("routed", &routed), ("app", &app)] {
             let requests: Vec<_> = (0..1000).map(|_| make()).collect();
             COUNTING.store(true, Ordering::Relaxed);
             let before = ALLOCATIONS.load(Ordering::Relaxed);
@@ -221,7 +238,7 @@ fn stack(c: &mut Criterion) {
     }
     let mut group = c.benchmark_group("stack");
     for (name, make) in &cases {
-        for (server, router) in [("bare", &bare), ("app", &app)] {
+        for (server, router) in [("bare", &bare), ("routed", &routed), ("app", &app)] {
             group.bench_function(format!("{name}/{server}"), |b| {
                 // Batches of 1,000 requests, made before they are timed. Criterion's
                 // `SmallInput` made batches of up to a few hundred thousand (hundreds of

@@ -41,12 +41,15 @@
 //! same requests, reads and writes, valid and not, get the same answers (status, headers,
 //! body) and journal entries with `server.fast_lane` on and off.
 
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{FromRequest as _, Request, State};
 use axum::http::{HeaderName, Method, header};
 use axum::response::{IntoResponse as _, Response};
+use tower::ServiceExt as _;
+use tower::util::Oneshot;
 
 use super::REQUEST_ID;
 use super::middleware::{self, Arrival, finished_line_wanted};
@@ -92,9 +95,9 @@ const READS: [FastRead; 4] = [
     },
 ];
 
-/// The request's answer if the lane takes it (see the module docs), else `None` and the
-/// router answers it.
-pub(super) fn answer<B>(app: &AppState, req: &axum::http::Request<B>) -> Option<Response> {
+/// A read's answer if the lane takes it (see the module docs), else `None` and the router
+/// answers it.
+fn read<B>(app: &AppState, req: &axum::http::Request<B>) -> Option<Response> {
     if !app.config().server.fast_lane {
         return None;
     }
@@ -122,6 +125,91 @@ pub(super) fn answer<B>(app: &AppState, req: &axum::http::Request<B>) -> Option<
         .headers_mut()
         .insert(HeaderName::from_static(REQUEST_ID), id);
     Some(response)
+}
+
+/// Answers one request as the server does: by the lane when it takes it, else by `router`
+/// (`app::router` for the same state). The accept loop's service calls it for every
+/// request, and `benches/stack.rs` too, to measure the path requests take.
+pub fn dispatch<B>(
+    app: &AppState,
+    router: &axum::Router,
+    req: axum::http::Request<B>,
+) -> Dispatched<B>
+where
+    B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    let lane = if let Some(response) = read(app, &req) {
+        Lane::Read {
+            response: Some(response),
+        }
+    } else if let Some(route) = write_route(app, &req) {
+        Lane::Write {
+            answer: write(app, req, route),
+        }
+    } else {
+        Lane::Routed {
+            answer: router.clone().oneshot(req),
+        }
+    };
+    Dispatched { lane }
+}
+
+pin_project_lite::pin_project! {
+    /// A request's answer (see [`dispatch`]): a read the lane answered, a write it routed
+    /// through the edge, or the router's.
+    pub struct Dispatched<B>
+    where
+        B: http_body::Body<Data = axum::body::Bytes>,
+        B: Send,
+        B: 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        #[pin]
+        lane: Lane<B>,
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// Who answers a request: the lane (a read at once, a write through the edge), or the
+    /// router.
+    #[project = LaneProj]
+    enum Lane<B>
+    where
+        B: http_body::Body<Data = axum::body::Bytes>,
+        B: Send,
+        B: 'static,
+        B::Error: Into<axum::BoxError>,
+    {
+        Read { response: Option<Response> },
+        Write { answer: Routed },
+        Routed { #[pin] answer: Oneshot<axum::Router, axum::http::Request<B>> },
+    }
+}
+
+impl<B> Future for Dispatched<B>
+where
+    B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Output = Response;
+
+    fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Response> {
+        match self.project().lane.project() {
+            // Polled once: the caller does not poll a ready future again.
+            LaneProj::Read { response } => Poll::Ready(response.take().expect("polled once")),
+            LaneProj::Write { answer } => match answer.as_mut().poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Ok(response)) => Poll::Ready(response),
+                Poll::Ready(Err(never)) => match never {},
+            },
+            LaneProj::Routed { answer } => match answer.poll(cx) {
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Ok(response)) => Poll::Ready(response),
+                Poll::Ready(Err(never)) => match never {},
+            },
+        }
+    }
 }
 
 /// `{project_id}`, `{function_urn}` and the read, for a request the lane can take by its
@@ -196,14 +284,14 @@ const WRITES: [FastWrite; 3] = [
 
 /// A write the lane routes (see [`write_route`]): the route's parameters, parsed, and which
 /// write it is.
-pub(super) struct WriteRoute {
+struct WriteRoute {
     path: FunctionPath,
     write: &'static FastWrite,
 }
 
 /// Where the lane routes a write, if it routes it (else the router does). A path the
 /// route's extractor would refuse is left to the router, to be refused there.
-pub(super) fn write_route<B>(app: &AppState, req: &axum::http::Request<B>) -> Option<WriteRoute> {
+fn write_route<B>(app: &AppState, req: &axum::http::Request<B>) -> Option<WriteRoute> {
     if !app.config().server.fast_lane {
         return None;
     }
@@ -217,7 +305,7 @@ pub(super) fn write_route<B>(app: &AppState, req: &axum::http::Request<B>) -> Op
 
 /// The answer to a write the lane routed, as the edge's future (boxed once, as
 /// [`middleware::Edge`] boxes it).
-pub(super) fn write<B>(app: &AppState, req: axum::http::Request<B>, route: WriteRoute) -> Routed
+fn write<B>(app: &AppState, req: axum::http::Request<B>, route: WriteRoute) -> Routed
 where
     B: http_body::Body<Data = axum::body::Bytes> + Send + 'static,
     B::Error: Into<axum::BoxError>,
@@ -237,7 +325,7 @@ where
 }
 
 /// The edge's future for a request the lane routed.
-pub(super) type Routed =
+type Routed =
     std::pin::Pin<Box<dyn Future<Output = Result<Response, std::convert::Infallible>> + Send>>;
 
 /// What the route does once the edge lets a write through: its body extracted as the
@@ -317,7 +405,7 @@ mod tests {
         verify
     }
 
-    fn read(tail: &str, token: bool) -> axum::http::Request<()> {
+    fn read_of(tail: &str, token: bool) -> axum::http::Request<()> {
         let mut req = get(&format!(
             "/v2/{PROJECT}/fgs/functions/urn:fss:cn-north-4:{PROJECT}:function:default:f:latest/{tail}"
         ));
@@ -332,34 +420,37 @@ mod tests {
     async fn the_lane_answers_a_read_it_can_take_and_leaves_the_rest_to_the_router() {
         let app = state_with_a_function(Config::default()).await;
         for tail in ["config", "code", "versions", "aliases"] {
-            let answered = answer(&app, &read(tail, true)).expect(tail);
+            let answered = read(&app, &read_of(tail, true)).expect(tail);
             assert_eq!(answered.status(), 200, "{tail}");
             assert!(answered.headers().contains_key(REQUEST_ID), "{tail}");
         }
         // No credential in presence mode: the edge refuses it, not the lane.
-        assert!(answer(&app, &read("config", false)).is_none());
+        assert!(read(&app, &read_of("config", false)).is_none());
         // No such function: the error is the router's to write.
         let missing = get(&format!(
             "/v2/{PROJECT}/fgs/functions/urn:fss:cn-north-4:{PROJECT}:function:default:nope:latest/config"
         ));
-        assert!(answer(&app, &missing).is_none());
+        assert!(read(&app, &missing).is_none());
 
         let mut off = Config::default();
         off.server.fast_lane = false;
         let app = state_with_a_function(off).await;
         assert!(
-            answer(&app, &read("config", true)).is_none(),
+            read(&app, &read_of("config", true)).is_none(),
             "fast_lane off"
         );
 
         let mut off = Config::default();
         off.auth.mode = AuthMode::Off;
         let app = state_with_a_function(off).await;
-        assert!(answer(&app, &read("config", false)).is_some(), "auth off");
+        assert!(read(&app, &read_of("config", false)).is_some(), "auth off");
 
         // A token to verify: the edge's (`api::auth`), even a good one.
         let app = state_with_a_function(verify_with_token_t()).await;
-        assert!(answer(&app, &read("config", true)).is_none(), "verify mode");
+        assert!(
+            read(&app, &read_of("config", true)).is_none(),
+            "verify mode"
+        );
     }
 
     #[test]

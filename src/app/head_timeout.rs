@@ -22,15 +22,13 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use super::fast::Dispatched;
+use crate::app_state::AppState;
 use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::response::Response;
 use http_body::{Frame, SizeHint};
 use hyper::body::Incoming;
-use tower::ServiceExt as _;
-use tower::util::Oneshot;
-
-use crate::app_state::AppState;
 
 /// What [`HeadClock::state`] stores while a request is being answered.
 const BUSY: u64 = u64::MAX;
@@ -110,21 +108,8 @@ impl hyper::service::Service<hyper::Request<Incoming>> for Watched {
 
     fn call(&self, req: hyper::Request<Incoming>) -> Answering {
         self.clock.busy();
-        let inner = match super::fast::answer(&self.app, &req) {
-            Some(response) => Lane::Read {
-                response: Some(response),
-            },
-            None => match super::fast::write_route(&self.app, &req) {
-                Some(route) => Lane::Write {
-                    answer: super::fast::write(&self.app, req, route),
-                },
-                None => Lane::Routed {
-                    answer: self.router.clone().oneshot(req),
-                },
-            },
-        };
         Answering {
-            inner,
+            inner: super::fast::dispatch(&self.app, &self.router, req),
             clock: Some(self.clock.clone()),
         }
     }
@@ -134,18 +119,8 @@ pin_project_lite::pin_project! {
     /// The answer, its body wrapped to mark the connection waiting when dropped.
     pub(super) struct Answering {
         #[pin]
-        inner: Lane,
+        inner: Dispatched<Incoming>,
         clock: Option<Arc<HeadClock>>,
-    }
-}
-
-pin_project_lite::pin_project! {
-    /// Who answers: the fast lane (a read at once, a write through the edge), or the router.
-    #[project = LaneProj]
-    enum Lane {
-        Read { response: Option<Response> },
-        Write { answer: super::fast::Routed },
-        Routed { #[pin] answer: Oneshot<Router, hyper::Request<Incoming>> },
     }
 }
 
@@ -154,19 +129,9 @@ impl Future for Answering {
 
     fn poll(self: std::pin::Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.project();
-        let response: Response = match this.inner.project() {
-            // Polled once: the caller does not poll a ready future again.
-            LaneProj::Read { response } => response.take().expect("polled once"),
-            LaneProj::Write { answer } => match answer.as_mut().poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(response)) => response,
-                Poll::Ready(Err(never)) => match never {},
-            },
-            LaneProj::Routed { answer } => match answer.poll(cx) {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok(response)) => response,
-                Poll::Ready(Err(never)) => match never {},
-            },
+        let response: Response = match this.inner.poll(cx) {
+            Poll::Pending => return Poll::Pending,
+            Poll::Ready(response) => response,
         };
         let done = WaitingWhenDropped(this.clock.take());
         Poll::Ready(Ok(response.map(|inner| WatchedBody { inner, _done: done })))

@@ -47,6 +47,7 @@ mod head_timeout;
 pub mod middleware;
 mod serve;
 
+pub use fast::{Dispatched, dispatch};
 pub use serve::serve;
 
 use axum::Router;
