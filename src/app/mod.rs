@@ -7,6 +7,7 @@
 //! edge's id, in-flight limit, authentication check and journal entry; its config and code
 //! updates and its publishes go through the edge (below) to the routes' own handlers.
 //! Everything else, and anything the lane declines, meets the router and these layers.
+//! [`dispatch`] makes that choice for each request (the accept loop's service calls it).
 //!
 //! Layers, outermost first (the order requests meet them; each in [`middleware`]):
 //!
