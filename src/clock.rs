@@ -177,7 +177,88 @@ pub fn default_version_name(now: DateTime<Utc>, offset: FixedOffset) -> String {
 /// `last_modified` as the service writes it: RFC 3339, seconds, at `offset`
 /// (`2018-03-28T11:30:32+08:00`).
 pub fn rfc3339(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    local(at, offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    Rfc3339::new(at, offset).to_string()
+}
+
+/// [`rfc3339`] without a string of its own: every function object carries a
+/// `last_modified`, and the renderer (`api::view`) writes it straight into the answer.
+/// Digit by digit, as [`push_image_stamp`]; chrono's `to_rfc3339_opts` builds a string
+/// through its formatter (`tests::rfc3339_is_chronos` compares the two).
+#[derive(Debug, Clone, Copy)]
+pub struct Rfc3339(DateTime<FixedOffset>);
+
+impl Rfc3339 {
+    /// `at` in `offset`, clamped as [`local`] clamps it.
+    pub fn new(at: DateTime<Utc>, offset: FixedOffset) -> Self {
+        Self(local(at, offset))
+    }
+
+    /// Appends the text, `YYYY-MM-DDTHH:MM:SS+hh:mm`, to `out`.
+    pub fn push_to(&self, out: &mut Vec<u8>) {
+        match self.digits() {
+            Some(text) => out.extend_from_slice(&text),
+            None => out.extend_from_slice(self.by_chrono().as_bytes()),
+        }
+    }
+
+    /// The text, written digit by digit; `None` for what only chrono writes: a year of
+    /// more than four digits or an offset with seconds, neither of which the emulator makes
+    /// (clamping keeps the year at four digits, `parse_offset` gives whole minutes).
+    fn digits(&self) -> Option<[u8; 25]> {
+        use chrono::{Datelike as _, Timelike as _};
+        let offset = self.0.offset().local_minus_utc();
+        // Once: each of chrono's accessors on a `DateTime<FixedOffset>` adds the offset anew.
+        let t = self.0.naive_local();
+        if !(0..=9999).contains(&t.year()) || offset % 60 != 0 {
+            return None;
+        }
+        let minutes = offset.unsigned_abs() / 60;
+        let year = t.year().unsigned_abs();
+        let mut text = *b"0000-00-00T00:00:00+00:00";
+        for (at, n) in [
+            (0, year / 100),
+            (2, year % 100),
+            (5, t.month()),
+            (8, t.day()),
+            (11, t.hour()),
+            (14, t.minute()),
+            (17, t.second()),
+            (20, minutes / 60),
+            (23, minutes % 60),
+        ] {
+            // Every part is below 100: two digits each.
+            text[at] = b'0' + (n / 10) as u8;
+            text[at + 1] = b'0' + (n % 10) as u8;
+        }
+        if offset < 0 {
+            text[19] = b'-';
+        }
+        Some(text)
+    }
+
+    fn by_chrono(&self) -> String {
+        self.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
+    }
+}
+
+impl std::fmt::Display for Rfc3339 {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.digits() {
+            // ASCII digits and separators only.
+            Some(text) => f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?),
+            None => f.write_str(&self.by_chrono()),
+        }
+    }
+}
+
+impl serde::Serialize for Rfc3339 {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::Error as _;
+        match self.digits() {
+            Some(text) => s.serialize_str(std::str::from_utf8(&text).map_err(S::Error::custom)?),
+            None => s.serialize_str(&self.by_chrono()),
+        }
+    }
 }
 
 /// The `yyMMddHHmmss` stamp inside an `image_name`. Written digit by digit rather than
@@ -243,6 +324,37 @@ mod tests {
         assert_eq!(default_version_name(at(), cst), "v20261128-193015");
         assert_eq!(rfc3339(at(), cst), "2026-11-28T19:30:15+08:00");
         assert_eq!(image_stamp(at(), cst), "261128193015");
+    }
+
+    #[test]
+    fn rfc3339_is_chronos() {
+        // The hand-written digits against chrono's `to_rfc3339_opts`, over the supported
+        // range, its ends and beyond them (clamped), at offsets either side of UTC and
+        // one with seconds (which chrono writes).
+        let mut offsets = ["+08:00", "-05:30", "Z", "+14:00", "-23:59"]
+            .map(|o| parse_offset(o).unwrap())
+            .to_vec();
+        offsets.push(FixedOffset::east_opt(3600 + 30).unwrap());
+        let (first, last) = (earliest().timestamp(), latest().timestamp());
+        let step = (last - first) / 997;
+        let instants = (0..=997).map(|i| first + i * step).chain([
+            first,
+            last,
+            0,
+            last + 86_400 * 400,
+            1_700_000_000,
+        ]);
+        for secs in instants {
+            let at = DateTime::from_timestamp(secs, 0).unwrap();
+            for &offset in &offsets {
+                let chrono_says =
+                    local(at, offset).to_rfc3339_opts(chrono::SecondsFormat::Secs, false);
+                assert_eq!(rfc3339(at, offset), chrono_says, "{at} at {offset}");
+                assert_eq!(Rfc3339::new(at, offset).to_string(), chrono_says);
+                let json = serde_json::to_string(&Rfc3339::new(at, offset)).unwrap();
+                assert_eq!(json, format!("\"{chrono_says}\""));
+            }
+        }
     }
 
     #[test]

@@ -11,9 +11,9 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
-use crate::clock::rfc3339;
+use crate::clock::{Rfc3339, rfc3339};
 use crate::domain::encode_code;
-use crate::domain::full_urn;
+use crate::domain::{FullUrn, Qualifier, full_urn};
 use crate::model::FunctionConfig;
 use crate::service::FunctionSnapshot;
 
@@ -37,7 +37,8 @@ pub struct FuncCodeView {
 #[schema(as = Function)]
 pub struct FunctionView<'a> {
     /// The full URN: `urn:fss:<region>:<project>:function:<package>:<name>:<version>`.
-    func_urn: String,
+    #[schema(value_type = String)]
+    func_urn: FullUrn<'a>,
     func_name: &'a str,
     domain_id: &'a str,
     user_domain: &'a str,
@@ -58,12 +59,15 @@ pub struct FunctionView<'a> {
     /// SHA-512 of the code, hex.
     digest: &'a str,
     /// `latest` or the version name.
-    version: String,
+    #[schema(value_type = String)]
+    #[serde(serialize_with = "serde_qualifier")]
+    version: &'a Qualifier,
     image_name: &'a str,
     dependency_pkg: &'a str,
     version_description: &'a str,
     /// RFC 3339 with the configured offset (`+08:00` by default).
-    last_modified: String,
+    #[schema(value_type = String)]
+    last_modified: Rfc3339,
     func_code: FuncCodeView,
     /// Always null: the emulator models no dependencies.
     #[schema(required = true, value_type = Option<Vec<String>>)]
@@ -124,7 +128,13 @@ impl<'a> FunctionView<'a> {
     pub fn new(s: &'a FunctionSnapshot, code: CodeInBody, offset: FixedOffset) -> Self {
         let p = &s.project;
         let c = &*s.state.config;
-        let func_urn = full_urn(&p.region, &p.id, &s.package, &s.name, &s.qualifier);
+        let func_urn = FullUrn {
+            region: &p.region,
+            project: &p.id,
+            package: &s.package,
+            function: &s.name,
+            qualifier: &s.qualifier,
+        };
         let vpc_id = c
             .func_vpc
             .get()
@@ -146,11 +156,11 @@ impl<'a> FunctionView<'a> {
             code_filename: &s.state.code.code_filename,
             code_size: s.state.code.size(),
             digest: s.state.code.digest().as_str(),
-            version: s.qualifier.to_string(),
+            version: &s.qualifier,
             image_name: &s.state.image_name,
             dependency_pkg: "",
             version_description: s.version_description.as_str(),
-            last_modified: rfc3339(s.state.last_modified, offset),
+            last_modified: Rfc3339::new(s.state.last_modified, offset),
             func_code: FuncCodeView {
                 file: match code {
                     CodeInBody::Omit => String::new(),
@@ -200,7 +210,7 @@ impl FunctionView<'_> {
         let mut out = Vec::with_capacity(4096);
         let o = &mut out;
         // The first member has no comma before it.
-        put_str(o, "{\"func_urn\":", &self.func_urn)?;
+        put_parts(o, "{\"func_urn\":", &self.func_urn.parts())?;
         put_str(o, k!("func_name"), self.func_name)?;
         put_str(o, k!("domain_id"), self.domain_id)?;
         put_str(o, k!("user_domain"), self.user_domain)?;
@@ -214,11 +224,14 @@ impl FunctionView<'_> {
         put_str(o, k!("code_filename"), self.code_filename)?;
         put(o, k!("code_size"), &self.code_size)?;
         put_str(o, k!("digest"), self.digest)?;
-        put_str(o, k!("version"), &self.version)?;
+        put_str(o, k!("version"), &qualifier_text(self.version))?;
         put_str(o, k!("image_name"), self.image_name)?;
         put_str(o, k!("dependency_pkg"), self.dependency_pkg)?;
         put_str(o, k!("version_description"), self.version_description)?;
-        put_str(o, k!("last_modified"), &self.last_modified)?;
+        o.extend_from_slice(k!("last_modified").as_bytes());
+        o.push(b'"');
+        self.last_modified.push_to(o);
+        o.push(b'"');
         put(o, k!("func_code"), &self.func_code)?;
         put(o, k!("depend_list"), &self.depend_list)?;
         put(o, k!("dependencies"), &self.dependencies)?;
@@ -276,6 +289,40 @@ fn put_str(out: &mut Vec<u8>, key: &str, value: &str) -> serde_json::Result<()> 
     } else {
         serde_json::to_writer(&mut *out, value)
     }
+}
+
+/// Writes `"key":"value"` for a value in pieces (a URN: [`FullUrn::parts`]): copied in,
+/// then looked at once as a whole, and written again through [`put_str`] in the rare case
+/// that something in it needs escaping.
+fn put_parts(out: &mut Vec<u8>, key: &str, parts: &[&str]) -> serde_json::Result<()> {
+    out.extend_from_slice(key.as_bytes());
+    out.push(b'"');
+    let start = out.len();
+    for part in parts {
+        out.extend_from_slice(part.as_bytes());
+    }
+    if !plain(&out[start..]) {
+        out.truncate(start - 1 - key.len());
+        return put_str(out, key, &parts.concat());
+    }
+    out.push(b'"');
+    Ok(())
+}
+
+/// A version's `version` member: `latest` or the version's name. (An alias is never a
+/// snapshot's qualifier, since reads through an alias answer the version it points at;
+/// were it one, it is written as in a URN, `!name`.)
+fn qualifier_text(q: &Qualifier) -> std::borrow::Cow<'_, str> {
+    match q {
+        Qualifier::Latest => "latest".into(),
+        Qualifier::Version(v) => v.as_str().into(),
+        Qualifier::Alias(_) => q.to_string().into(),
+    }
+}
+
+/// `version` for serde's writer (the lists), as [`qualifier_text`] writes it.
+fn serde_qualifier<S: serde::Serializer>(q: &&Qualifier, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&qualifier_text(q))
 }
 
 /// Whether a JSON string needs no escaping: no quote, no backslash, no control character.

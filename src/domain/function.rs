@@ -118,6 +118,11 @@ pub struct Handler(String);
 impl Handler {
     /// Parses a handler for the given runtime.
     pub fn parse(s: &str, runtime: Runtime) -> Option<Self> {
+        Self::is_valid(s, runtime).then(|| Self(s.to_owned()))
+    }
+
+    /// Whether [`Handler::parse`] takes `s` for `runtime` (without keeping a copy).
+    pub fn is_valid(s: &str, runtime: Runtime) -> bool {
         let shape_ok = if runtime.free_form_handler() {
             !s.trim().is_empty()
         } else {
@@ -126,7 +131,7 @@ impl Handler {
                 .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
                 && !s.chars().any(char::is_whitespace)
         };
-        (shape_ok && s.chars().count() <= 128).then(|| Self(s.to_owned()))
+        shape_ok && s.chars().count() <= 128
     }
 
     /// The handler text.

@@ -15,4 +15,4 @@ pub use function::{
     uuid_of,
 };
 pub use names::{AliasName, FunctionName, NameError, PackageName, ProjectId, Region, VersionName};
-pub use urn::{Qualifier, Urn, UrnError, full_urn};
+pub use urn::{FullUrn, Qualifier, Urn, UrnError, full_urn};

@@ -259,7 +259,69 @@ pub fn full_urn(
     function: &FunctionName,
     qualifier: &Qualifier,
 ) -> String {
-    format!("urn:fss:{region}:{project}:function:{package}:{function}:{qualifier}")
+    FullUrn {
+        region,
+        project,
+        package,
+        function,
+        qualifier,
+    }
+    .to_string()
+}
+
+/// The full URN of a function or one of its versions, borrowed from its parts: what
+/// [`full_urn`] writes, without a string of its own. Every function object a response
+/// carries starts with one, so the renderer copies its [`parts`](Self::parts) straight into
+/// the answer (`api::view`), and serde writes it through `Display`.
+#[derive(Debug, Clone, Copy)]
+pub struct FullUrn<'a> {
+    /// The region.
+    pub region: &'a Region,
+    /// The project.
+    pub project: &'a ProjectId,
+    /// The package.
+    pub package: &'a PackageName,
+    /// The function.
+    pub function: &'a FunctionName,
+    /// `latest`, a version, or an alias.
+    pub qualifier: &'a Qualifier,
+}
+
+impl<'a> FullUrn<'a> {
+    /// The URN's text in pieces, in order: their concatenation is the URN.
+    pub fn parts(&self) -> [&'a str; 11] {
+        let (bang, qualifier) = match self.qualifier {
+            Qualifier::Latest => ("", "latest"),
+            Qualifier::Version(v) => ("", v.as_str()),
+            Qualifier::Alias(a) => ("!", a.as_str()),
+        };
+        [
+            "urn:fss:",
+            self.region.as_str(),
+            ":",
+            self.project.as_str(),
+            ":function:",
+            self.package.as_str(),
+            ":",
+            self.function.as_str(),
+            ":",
+            bang,
+            qualifier,
+        ]
+    }
+}
+
+impl fmt::Display for FullUrn<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.parts().iter().try_for_each(|part| f.write_str(part))
+    }
+}
+
+impl serde::Serialize for FullUrn<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        // One string, escaped once: serde_json's `collect_str` escapes each piece apart.
+        s.serialize_str(&self.parts().concat())
+    }
 }
 
 #[cfg(test)]
@@ -267,6 +329,35 @@ mod tests {
     use super::*;
 
     const P: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn a_full_urn_in_parts_is_the_formatted_one() {
+        let region = Region::parse("cn-north-4").unwrap();
+        let project = ProjectId::parse(P).unwrap();
+        let package = PackageName::parse("pkg_1").unwrap();
+        let function = FunctionName::parse("hello-fn").unwrap();
+        for (qualifier, last) in [
+            (Qualifier::Latest, "latest"),
+            (Qualifier::parse("v1.2").unwrap(), "v1.2"),
+            (Qualifier::parse("!live").unwrap(), "!live"),
+        ] {
+            let want = format!("urn:fss:cn-north-4:{P}:function:pkg_1:hello-fn:{last}");
+            let urn = FullUrn {
+                region: &region,
+                project: &project,
+                package: &package,
+                function: &function,
+                qualifier: &qualifier,
+            };
+            assert_eq!(urn.to_string(), want);
+            assert_eq!(urn.parts().concat(), want);
+            assert_eq!(serde_json::to_string(&urn).unwrap(), format!("\"{want}\""));
+            assert_eq!(
+                full_urn(&region, &project, &package, &function, &qualifier),
+                want
+            );
+        }
+    }
 
     #[test]
     fn every_accepted_form_parses_and_round_trips() {

@@ -398,7 +398,7 @@ impl FunctionConfig {
                 "must be -1 (enabled) or 0 (disabled) for a v1 function",
             ));
         }
-        if Handler::parse(self.handler.as_str(), self.runtime).is_none() {
+        if !Handler::is_valid(self.handler.as_str(), self.runtime) {
             return Err(ApiError::detailed(
                 ErrorCode::InvalidHandler,
                 "expected file.function (at most 128 characters)",

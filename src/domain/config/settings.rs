@@ -10,7 +10,25 @@ use crate::domain::{Description, Handler, MemorySize, Runtime, Timeout};
 
 /// Serde for the domain types whose rule is a `parse` on a string or a number: read the raw
 /// value (a wrong JSON type stays serde's own "invalid type" error), then apply the rule.
+///
+/// A string is read as `&str` (`StrRule`): an update reads each setting from the body's
+/// `Value`, which lends its text, so the rule sees it without a copy; the type keeps one
+/// copy if it wants one. Numbers are read as `i64`.
 macro_rules! serde_via {
+    ($ty:ty, str, |$p:ident| $parse:expr, |$w:ident| $write:expr, |$e:ident| $why:expr) => {
+        impl<'de> Deserialize<'de> for $ty {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                d.deserialize_str(StrRule(|$p: &str| match $parse {
+                    Some(v) => Ok(v),
+                    None => {
+                        let $e = $p;
+                        Err($why)
+                    }
+                }))
+            }
+        }
+        serde_via!(@serialize $ty, |$w| $write);
+    };
     ($ty:ty, $raw:ty, |$p:ident| $parse:expr, |$w:ident| $write:expr, |$e:ident| $why:expr) => {
         impl<'de> Deserialize<'de> for $ty {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
@@ -24,6 +42,9 @@ macro_rules! serde_via {
                 }
             }
         }
+        serde_via!(@serialize $ty, |$w| $write);
+    };
+    (@serialize $ty:ty, |$w:ident| $write:expr) => {
         impl Serialize for $ty {
             fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 let $w = self;
@@ -33,14 +54,39 @@ macro_rules! serde_via {
     };
 }
 
+/// A string setting's visitor: the text, borrowed when the input lends it, given to a rule
+/// that answers the value or why not. Expects what `String`'s visitor expects, so a value
+/// of the wrong type is refused in the same words.
+struct StrRule<F>(F);
+
+impl<T, F: FnOnce(&str) -> Result<T, String>> serde::de::Visitor<'_> for StrRule<F> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a string")
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<T, E> {
+        (self.0)(s).map_err(E::custom)
+    }
+
+    fn visit_bytes<E: serde::de::Error>(self, bytes: &[u8]) -> Result<T, E> {
+        // As `String`'s visitor: UTF-8 bytes are a string, others the wrong type.
+        match std::str::from_utf8(bytes) {
+            Ok(s) => self.visit_str(s),
+            Err(_) => Err(E::invalid_value(serde::de::Unexpected::Bytes(bytes), &self)),
+        }
+    }
+}
+
 fn shown(s: &str) -> String {
     s.chars().take(64).collect()
 }
 
 serde_via!(
     Runtime,
-    String,
-    |s| Runtime::parse(&s),
+    str,
+    |s| Runtime::parse(s),
     |r| r.as_str(),
     |s| format!("'{}' is not a runtime the service offers", shown(s))
 );
@@ -67,8 +113,8 @@ serde_via!(
 );
 serde_via!(
     Description,
-    String,
-    |s| Description::parse(&s),
+    str,
+    |s| Description::parse(s),
     |d| d.as_str(),
     |s| format!(
         "{} characters, at most {}",
@@ -78,10 +124,10 @@ serde_via!(
 );
 serde_via!(
     Handler,
-    String,
+    str,
     // The shape every runtime accepts; the runtime's own rule is checked in
     // FunctionConfig::check, which sees both.
-    |s| Handler::parse(&s, Runtime::parse("Custom").expect("Custom is a runtime")),
+    |s| Handler::parse(s, Runtime::parse("Custom").expect("Custom is a runtime")),
     |h| h.as_str(),
     |_raw| "expected file.function (at most 128 characters)".to_owned()
 );
