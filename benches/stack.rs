@@ -18,7 +18,9 @@
 //! (unique version names, cap lifted) and `update_code` (new code each time).
 //!
 //! It also prints, before the timings, the allocations each request makes on both sides
-//! (`allocations per request: ...`): a request's futures and buffers, counted.
+//! (`allocations per request: ...`): a request's futures and buffers, counted. With
+//! `STACK_ALLOC_TRACE=update_config/app` (any case and server) it prints where each
+//! allocation of one such request comes from instead of timing anything.
 //!
 //! `cargo bench --bench stack`
 
@@ -52,6 +54,39 @@ fn count() {
     if COUNTING.load(Ordering::Relaxed) {
         ALLOCATIONS.fetch_add(1, Ordering::Relaxed);
     }
+    if TRACING.load(Ordering::Relaxed) {
+        trace_caller();
+    }
+}
+
+/// Whether each allocation prints its callers (`STACK_ALLOC_TRACE`, for one request).
+static TRACING: AtomicBool = AtomicBool::new(false);
+
+/// Prints the allocation's callers on one line: the backtrace's function names, without the
+/// allocator's own frames. Capturing a backtrace allocates too; those allocations are not
+/// traced (`INSIDE`).
+fn trace_caller() {
+    thread_local! {
+        static INSIDE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    }
+    if INSIDE.replace(true) {
+        return;
+    }
+    let trace = std::backtrace::Backtrace::force_capture().to_string();
+    let callers: Vec<&str> = trace
+        .lines()
+        .map(str::trim)
+        .filter(|line| !line.starts_with("at "))
+        .map(|line| line.split_once(": ").map_or(line, |(_, name)| name))
+        .filter(|name| {
+            !["stack::", "std::backtrace", "alloc::alloc", "__rust"]
+                .iter()
+                .any(|skip| name.contains(skip))
+        })
+        .take(6)
+        .collect();
+    eprintln!("allocation: {}", callers.join(" <- "));
+    INSIDE.set(false);
 }
 
 struct Counting;
@@ -222,7 +257,10 @@ fn stack(c: &mut Criterion) {
         ),
     ];
     // Allocations (and reallocations) per request: the request is built before counting;
-    // reading the answer is counted (the same on both sides).
+    // reading the answer is counted (the same on both sides). `STACK_ALLOC_TRACE=case/server`
+    // (e.g. `update_config/app`) then prints where each allocation of one more such request
+    // comes from, and stops.
+    let traced = std::env::var("STACK_ALLOC_TRACE").ok();
     for (name, make) in &cases {
         for (server, router) in [("bare", &bare), ("routed", &routed), ("app", &app)] {
             let requests: Vec<_> = (0..1000).map(|_| make()).collect();
@@ -234,6 +272,13 @@ fn stack(c: &mut Criterion) {
             COUNTING.store(false, Ordering::Relaxed);
             let per = (ALLOCATIONS.load(Ordering::Relaxed) - before) as f64 / 1000.0;
             println!("allocations per request: stack/{name}/{server} {per:.1}");
+            if traced.as_deref() == Some(&format!("{name}/{server}")) {
+                let req = make();
+                TRACING.store(true, Ordering::Relaxed);
+                rt.block_on(send(router, req));
+                TRACING.store(false, Ordering::Relaxed);
+                return;
+            }
         }
     }
     let mut group = c.benchmark_group("stack");
