@@ -195,9 +195,16 @@ impl Rfc3339 {
 
     /// Appends the text, `YYYY-MM-DDTHH:MM:SS+hh:mm`, to `out`.
     pub fn push_to(&self, out: &mut Vec<u8>) {
+        self.with_text(|text| out.extend_from_slice(text.as_bytes()));
+    }
+
+    /// Gives `f` the text: from a stack buffer, or from chrono in the cases only it writes.
+    fn with_text<R>(&self, f: impl FnOnce(&str) -> R) -> R {
         match self.digits() {
-            Some(text) => out.extend_from_slice(&text),
-            None => out.extend_from_slice(self.by_chrono().as_bytes()),
+            Some(digits) => {
+                f(std::str::from_utf8(&digits).expect("digits and separators are ASCII"))
+            }
+            None => f(&self.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)),
         }
     }
 
@@ -235,29 +242,17 @@ impl Rfc3339 {
         }
         Some(text)
     }
-
-    fn by_chrono(&self) -> String {
-        self.0.to_rfc3339_opts(chrono::SecondsFormat::Secs, false)
-    }
 }
 
 impl std::fmt::Display for Rfc3339 {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self.digits() {
-            // ASCII digits and separators only.
-            Some(text) => f.write_str(std::str::from_utf8(&text).map_err(|_| std::fmt::Error)?),
-            None => f.write_str(&self.by_chrono()),
-        }
+        self.with_text(|text| f.write_str(text))
     }
 }
 
 impl serde::Serialize for Rfc3339 {
     fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        use serde::ser::Error as _;
-        match self.digits() {
-            Some(text) => s.serialize_str(std::str::from_utf8(&text).map_err(S::Error::custom)?),
-            None => s.serialize_str(&self.by_chrono()),
-        }
+        self.with_text(|text| s.serialize_str(text))
     }
 }
 

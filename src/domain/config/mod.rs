@@ -452,6 +452,35 @@ mod tests {
         r.map(|_| "ok").unwrap_or_else(|e| e.code().code())
     }
 
+    #[test]
+    fn string_settings_of_the_wrong_type_are_malformed_bodies() {
+        // The string settings are read as borrowed text (`settings::StrRule`); a value of
+        // another JSON type must still be serde's "invalid type" (FSS.0400, naming the
+        // setting), at create and at update, and a bad string still the setting's own code.
+        let current = FunctionConfig::parse(&minimal(), None).unwrap();
+        for field in ["runtime", "handler", "description"] {
+            for wrong in [json!(5), json!(true), json!(["a"]), json!({"a": 1})] {
+                let mut create = minimal();
+                create.insert(field.into(), wrong.clone());
+                let update = body(json!({ field: wrong }));
+                for (what, r) in [
+                    ("create", FunctionConfig::parse(&create, None)),
+                    ("update", FunctionConfig::parse(&update, Some(&current))),
+                ] {
+                    let e = r.expect_err(what);
+                    assert_eq!(e.code().code(), "FSS.0400", "{field} = {wrong} at {what}");
+                    assert!(e.message().contains(field), "{}", e.message());
+                    assert!(e.message().contains("expected a string"), "{}", e.message());
+                }
+            }
+        }
+        let bad_runtime = body(json!({"runtime": "Cobol"}));
+        assert_ne!(
+            code(FunctionConfig::parse(&bad_runtime, Some(&current))),
+            "FSS.0400"
+        );
+    }
+
     /// Values for every setting, good and bad, and keys that are not settings: the
     /// candidates `patching_agrees_with_the_overlay` combines.
     fn candidates() -> Vec<(&'static str, Value)> {
