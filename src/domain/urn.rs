@@ -272,7 +272,7 @@ pub fn full_urn(
 /// The full URN of a function or one of its versions, borrowed from its parts: what
 /// [`full_urn`] writes, without a string of its own. Every function object a response
 /// carries starts with one, so the renderer copies its [`parts`](Self::parts) straight into
-/// the answer (`api::view`), and serde writes it through `Display`.
+/// the answer (`api::view`); serde (the lists) writes it as one string.
 #[derive(Debug, Clone, Copy)]
 pub struct FullUrn<'a> {
     /// The region.
