@@ -22,7 +22,7 @@ use crate::domain::{
 };
 use crate::model::{
     AdditionalVersion, AliasRecord, CodeRef, FunctionConfig, FunctionRecord, FunctionState,
-    VersionRecord,
+    SharedConfig, VersionRecord,
 };
 use crate::store::FunctionKey;
 
@@ -195,7 +195,7 @@ impl StateDoc {
             .ok_or_else(|| bad(at, format!("no code with digest {digest}")))?
             .clone();
         Ok(FunctionState {
-            config: Arc::new(parse_config(
+            config: SharedConfig::new(parse_config(
                 &format!("{at}.config"),
                 &self.config,
                 version,
@@ -301,7 +301,7 @@ impl FunctionDoc {
             versions.push(VersionRecord {
                 name,
                 state: v.state.parse(&format!("{at}.state"), code, version)?,
-                published_config: Arc::new(parse_config(
+                published_config: SharedConfig::new(parse_config(
                     &format!("{at}.published_config"),
                     &v.published_config,
                     version,

@@ -14,7 +14,7 @@ use utoipa::ToSchema;
 use crate::clock::{Rfc3339, rfc3339};
 use crate::domain::encode_code;
 use crate::domain::{FullUrn, Qualifier, full_urn};
-use crate::model::FunctionConfig;
+use crate::model::{FunctionConfig, SharedConfig};
 use crate::service::FunctionSnapshot;
 
 /// `func_code` in a response.
@@ -49,6 +49,9 @@ pub struct FunctionView<'a> {
     /// SPEC section 3 lists them (after `package`).
     #[serde(flatten)]
     config: &'a FunctionConfig,
+    /// The same configuration, for its kept rendering (`to_json`).
+    #[serde(skip)]
+    shared: &'a SharedConfig,
     /// Millicores, derived from the memory size.
     cpu: u32,
     code_type: &'a str,
@@ -143,6 +146,7 @@ impl<'a> FunctionView<'a> {
             .unwrap_or("");
         Self {
             config: c,
+            shared: &s.state.config,
             func_urn,
             func_name: s.name.as_str(),
             domain_id: &p.domain_id,
@@ -217,7 +221,8 @@ impl FunctionView<'_> {
         put_str(o, k!("namespace"), self.namespace)?;
         put_str(o, k!("project_name"), self.project_name)?;
         put_str(o, k!("package"), self.package)?;
-        config_members(o, self.config)?;
+        // Kept once written: update code and publish answer an unchanged configuration.
+        self.shared.rendered(|c, o| config_members(o, c), o)?;
         put(o, k!("cpu"), &self.cpu)?;
         put_str(o, k!("code_type"), self.code_type)?;
         put_str(o, k!("code_url"), self.code_url)?;
@@ -568,6 +573,7 @@ mod tests {
             "log_config": {"group_id": "g", "stream_id": "s"},
             "lts_custom_tag": {"k": "v"}, "gpu_memory": 1024, "enable_lts_log": true});
         let mut views = 0;
+        let mut kept_seen = false;
         for body in [plain, rich] {
             let name = body["func_name"].as_str().unwrap().to_owned();
             let package = body
@@ -590,11 +596,17 @@ mod tests {
                     .parse(),
                 )
                 .unwrap();
+            // Rendered several times below: the later ones write the kept rendering.
+            assert!(SharedConfig::ptr_eq(
+                &latest.state.config,
+                &version.state.config
+            ));
             for snapshot in [&latest, &version] {
                 for code in [CodeInBody::Omit, CodeInBody::Include] {
                     for offset in ["+08:00", "-05:30"] {
                         let offset = crate::clock::parse_offset(offset).unwrap();
                         let view = FunctionView::new(snapshot, code, offset);
+                        kept_seen |= snapshot.state.config.is_kept();
                         let ours = String::from_utf8(view.to_json().unwrap()).unwrap();
                         let serde = serde_json::to_string(&view).unwrap();
                         assert_eq!(ours, serde);
@@ -604,5 +616,6 @@ mod tests {
             }
         }
         assert_eq!(views, 16);
+        assert!(kept_seen, "no view was written from a kept rendering");
     }
 }

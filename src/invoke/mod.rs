@@ -61,7 +61,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::domain::Digest;
 use crate::error::ApiError;
-use crate::model::{FunctionConfig, FunctionState, ProjectInfo};
+use crate::model::{FunctionState, ProjectInfo, SharedConfig};
 use crate::random::Rng;
 use crate::service::Service;
 use crate::store::{FunctionKey, Store};
@@ -123,7 +123,7 @@ pub struct Report {
 #[derive(Debug, Clone, PartialEq)]
 struct Fingerprint {
     digest: Digest,
-    config: Arc<FunctionConfig>,
+    config: SharedConfig,
 }
 
 impl Fingerprint {

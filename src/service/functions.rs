@@ -1,6 +1,6 @@
 //! The function operations: create, show and update configuration and code, list, delete.
 
-use std::sync::Arc;
+use crate::model::SharedConfig;
 
 use super::input::{CodeInput, CreateFunctionInput, FunctionBody, ListQuery, Page};
 use super::{
@@ -29,7 +29,7 @@ impl Service {
             name: input.name.clone(),
         };
         let latest = FunctionState {
-            config: Arc::new(input.config),
+            config: SharedConfig::new(input.config),
             code: self.code_ref(input.code),
             last_modified: now,
             image_name: self.image_name("latest", now),
@@ -213,13 +213,13 @@ impl Service {
                         .versions
                         .get_mut(name.as_str())
                         .ok_or_else(ApiError::version_not_found)?;
-                    v.state.config = Arc::new(change(&v.state.config)?);
+                    v.state.config = SharedConfig::new(change(&v.state.config)?);
                     v.state.last_modified = now;
                     let v = v.clone();
                     Ok(version_snapshot(&project, f, &v))
                 }
                 _ => {
-                    f.latest.config = Arc::new(change(&f.latest.config)?);
+                    f.latest.config = SharedConfig::new(change(&f.latest.config)?);
                     f.latest.last_modified = now;
                     f.latest.image_name = image_name;
                     Ok(latest_snapshot(project.clone(), f))
