@@ -266,13 +266,17 @@ fn bounded_path(path: &str) -> String {
 /// body is read. (A chunked body that grows past it is stopped where bodies are read:
 /// `http::extract::read_limited`.)
 fn oversized(app: &AppState, req: &Request) -> Option<Response> {
-    let declared = req
-        .headers()
+    declared_too_long(app, req.headers())
+        .then(|| ApiError::body_too_large(app.config().server.max_body_bytes).into_response())
+}
+
+/// Whether the request declares a `Content-Length` over `server.max_body_bytes`.
+pub(super) fn declared_too_long(app: &AppState, headers: &axum::http::HeaderMap) -> bool {
+    headers
         .get(header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok())?;
-    let max = app.config().server.max_body_bytes;
-    (declared > max).then(|| ApiError::body_too_large(max).into_response())
+        .and_then(|v| v.parse::<u64>().ok())
+        .is_some_and(|declared| declared > app.config().server.max_body_bytes)
 }
 
 /// What the edge runs for a request it admitted, in order: the fault rules (FunctionGraph
@@ -349,13 +353,13 @@ pin_project_lite::pin_project! {
     ///
     /// A future type rather than an `async fn`: an `async fn` taking `inner` holds it twice
     /// (its argument and the pinned copy it polls), and this wraps every request's future.
-    struct CatchingPanics<F> {
+    pub(super) struct CatchingPanics<F> {
         #[pin]
         inner: F,
     }
 }
 
-fn catching_panics<F: Future<Output = Response>>(inner: F) -> CatchingPanics<F> {
+pub(super) fn catching_panics<F: Future<Output = Response>>(inner: F) -> CatchingPanics<F> {
     CatchingPanics { inner }
 }
 
@@ -424,13 +428,13 @@ fn dropped_connection() -> Response {
 }
 
 /// Whether `response` is an error that is not our envelope yet (see [`into_envelope`]).
-fn needs_envelope(response: &Response) -> bool {
+pub(super) fn needs_envelope(response: &Response) -> bool {
     response.status().as_u16() >= 400 && response.extensions().get::<EnvelopeWritten>().is_none()
 }
 
 /// Rewrites an error response that is not our envelope (a plain-text rejection from an
 /// extractor we do not wrap, say) into one, keeping its status.
-async fn into_envelope(response: Response) -> Response {
+pub(super) async fn into_envelope(response: Response) -> Response {
     let status = response.status();
     let code = match status {
         StatusCode::NOT_FOUND | StatusCode::METHOD_NOT_ALLOWED => ErrorCode::RouteNotFound,

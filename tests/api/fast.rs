@@ -253,3 +253,50 @@ async fn the_lanes_writes_answer_exactly_as_the_router_does() {
     let statuses: Vec<&Value> = on_journal.iter().map(|e| &e["status"]).collect();
     assert!(statuses.contains(&&json!(200)) && statuses.contains(&&json!(400)));
 }
+
+/// A write the lane answers itself leaves a body declared too long to the edge (413 before
+/// anything is read), and answers a body it reads and refuses (a wrong content type, one
+/// too long after all) as the router does, with the same journal.
+#[tokio::test]
+async fn the_lanes_writes_refuse_bodies_as_the_edge_does() {
+    let mut apps = Vec::new();
+    for fast_lane in [true, false] {
+        let mut config = base_config();
+        config.server.fast_lane = fast_lane;
+        config.server.max_body_bytes = 300;
+        let app = TestApp::spawn_with(config).await;
+        app.create_function("f", "print(1)", 200).await;
+        apps.push(app);
+    }
+    let latest = TestApp::fgs(&format!("/functions/{}", urn("f", "latest")));
+    let long = format!(r#"{{"description":"{}"}}"#, "x".repeat(400));
+    let mut answers = Vec::new();
+    for app in &apps {
+        let url = format!("{}{latest}/config", app.emulator.base_url());
+        let send = |content_type: &'static str, body: String| {
+            app.client
+                .put(&url)
+                .header("X-Auth-Token", "test-token")
+                .header("Content-Type", content_type)
+                .body(body)
+                .send()
+        };
+        let mut got = Vec::new();
+        for (content_type, body) in [
+            ("application/json", long.clone()),
+            ("text/plain", r#"{"memory_size":512}"#.to_owned()),
+            ("application/json", r#"{"memory_size":512}"#.to_owned()),
+        ] {
+            let r = send(content_type, body).await.expect("sent");
+            let status = r.status().as_u16();
+            let has_id = r.headers().contains_key("x-request-id");
+            got.push((status, has_id, r.text().await.unwrap()));
+        }
+        answers.push((got, journal(app).await));
+    }
+    let statuses: Vec<u16> = answers[0].0.iter().map(|(s, _, _)| *s).collect();
+    assert_eq!(statuses, [413, 400, 200], "{:?}", answers[0].0);
+    assert!(answers[0].0.iter().all(|(_, id, _)| *id));
+    assert!(answers[0].0[0].2.contains("FSS.0413"), "{}", answers[0].0[0].2);
+    assert_eq!(answers[0], answers[1]);
+}
