@@ -151,6 +151,11 @@ impl Store {
             .clone()
     }
 
+    /// The project with this id, if it is known.
+    pub fn project(&self, id: &ProjectId) -> Option<Arc<ProjectInfo>> {
+        self.read_projects().get(id).cloned()
+    }
+
     fn read_projects(
         &self,
     ) -> std::sync::RwLockReadGuard<'_, HashMap<ProjectId, Arc<ProjectInfo>>> {

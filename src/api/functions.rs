@@ -16,7 +16,7 @@ use super::openapi::{
 use super::view::{CodeInBody, FunctionCodeView, FunctionView};
 use crate::app_state::AppState;
 use crate::error::ApiError;
-use crate::http::extract::{ApiJson, ApiQuery, FunctionPath, ProjectPath};
+use crate::http::extract::{ApiJson, ApiQuery, FunctionPath, JsonBody, ProjectPath};
 use crate::http::json;
 use crate::service::input::{CodeBody, FunctionBody, FunctionBodyDirect, ListQuery};
 
@@ -167,11 +167,21 @@ pub(crate) fn show_config(app: &AppState, path: &FunctionPath) -> Result<Respons
 pub async fn update_function_config(
     State(app): State<AppState>,
     path: FunctionPath,
-    ApiJson(FunctionBodyDirect(body)): ApiJson<FunctionBodyDirect>,
+    body: JsonBody,
 ) -> Result<FunctionResponse, ApiError> {
-    let snapshot = app
-        .service()
-        .update_function_config(&path.project, &path.urn, body)?;
+    let service = app.service();
+    // Straight from the body's bytes when that way can answer; else the body is read as
+    // the other writes read theirs, and that way answers (errors always come from it).
+    let direct = body
+        .json_bytes()
+        .and_then(|bytes| service.update_latest_config_from_json(&path.project, &path.urn, bytes));
+    let snapshot = match direct {
+        Some(answered) => answered?,
+        None => {
+            let FunctionBodyDirect(body) = body.required()?;
+            service.update_function_config(&path.project, &path.urn, body)?
+        }
+    };
     Ok(FunctionResponse::new(&app, snapshot))
 }
 

@@ -66,7 +66,7 @@ use super::middleware::{self, Arrival, finished_line_wanted};
 use crate::api;
 use crate::app_state::AppState;
 use crate::error::ApiError;
-use crate::http::extract::{ApiJson, FunctionPath, OptionalJson};
+use crate::http::extract::{ApiJson, FunctionPath, JsonBody, OptionalJson};
 use crate::request_span::{RequestContext, Route};
 use crate::service::input::ListQuery;
 
@@ -397,7 +397,7 @@ type Routed =
 /// route's extractor does, and the route's own handler called.
 async fn answer_write(app: AppState, path: FunctionPath, write: Write, req: Request) -> Response {
     match write {
-        Write::UpdateConfig => match ApiJson::from_request(req, &app).await {
+        Write::UpdateConfig => match JsonBody::from_request(req, &app).await {
             Ok(body) => api::functions::update_function_config(State(app), path, body)
                 .await
                 .into_response(),

@@ -29,9 +29,7 @@ impl<T: DeserializeOwned> FromRequest<AppState> for ApiJson<T> {
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
         match read_json(req, state).await? {
             Some(v) => Ok(Self(v)),
-            None => Err(ApiError::invalid_parameter(
-                "the request body is required (a JSON object)",
-            )),
+            None => Err(body_required()),
         }
     }
 }
@@ -103,14 +101,49 @@ pub async fn read_limited(mut body: Body, limit: usize) -> Result<Bytes, ApiErro
     })
 }
 
-/// Reads the body; `None` when it is empty. The checks, in order: a JSON content type (when
-/// one is given), an object (serde would otherwise accept an array for a struct), the
-/// fields' types (the error names the field), and nothing after the object.
-async fn read_json<T: DeserializeOwned>(
-    req: Request,
-    state: &AppState,
-) -> Result<Option<T>, ApiError> {
-    let json_content_type = match req.headers().get(CONTENT_TYPE) {
+/// A body read whole but not yet parsed, with whether its content type allows JSON: for a
+/// handler that may read the bytes its own way first (update config's direct path, see
+/// `Service::update_latest_config_from_json`) and otherwise reads them as [`ApiJson`]
+/// would ([`JsonBody::required`]), with the same errors in the same order.
+pub struct JsonBody {
+    bytes: Bytes,
+    json_content_type: bool,
+}
+
+impl FromRequest<AppState> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, Self::Rejection> {
+        let json_content_type = json_content_type(req.headers());
+        let bytes = read_body(req, state).await?;
+        Ok(Self {
+            bytes,
+            json_content_type,
+        })
+    }
+}
+
+impl JsonBody {
+    /// The body's bytes, if its content type allows JSON (or it has none).
+    pub fn json_bytes(&self) -> Option<&[u8]> {
+        self.json_content_type.then_some(&self.bytes[..])
+    }
+
+    /// The body as [`ApiJson`] reads it: required, a JSON object, well typed.
+    pub fn required<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        parse_json(&self.bytes, self.json_content_type)?.ok_or_else(body_required)
+    }
+}
+
+/// Why a required body is refused when there is none.
+fn body_required() -> ApiError {
+    ApiError::invalid_parameter("the request body is required (a JSON object)")
+}
+
+/// Whether a request's content type allows a JSON body: none given, or
+/// `application/json` (with any parameters).
+fn json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    match headers.get(CONTENT_TYPE) {
         None => true,
         Some(v) => v
             .to_str()
@@ -119,8 +152,26 @@ async fn read_json<T: DeserializeOwned>(
                 mime.eq_ignore_ascii_case("application/json")
             })
             .unwrap_or(false),
-    };
+    }
+}
+
+/// Reads the body; `None` when it is empty. The checks, in order: a JSON content type (when
+/// one is given), an object (serde would otherwise accept an array for a struct), the
+/// fields' types (the error names the field), and nothing after the object.
+async fn read_json<T: DeserializeOwned>(
+    req: Request,
+    state: &AppState,
+) -> Result<Option<T>, ApiError> {
+    let json_content_type = json_content_type(req.headers());
     let bytes = read_body(req, state).await?;
+    parse_json(&bytes, json_content_type)
+}
+
+/// [`read_json`]'s checks on a body already read.
+fn parse_json<T: DeserializeOwned>(
+    bytes: &[u8],
+    json_content_type: bool,
+) -> Result<Option<T>, ApiError> {
     let Some(first) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {
         return Ok(None);
     };
@@ -136,13 +187,13 @@ async fn read_json<T: DeserializeOwned>(
     }
     // Most bodies are good: read them without tracking the path (which costs on every
     // key), and read a bad one again with it, to name the field in the error.
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
     if let Ok(value) = T::deserialize(&mut de)
         && de.end().is_ok()
     {
         return Ok(Some(value));
     }
-    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let mut de = serde_json::Deserializer::from_slice(bytes);
     let value: T = serde_path_to_error::deserialize(&mut de).map_err(|e| {
         let path = e.path().to_string();
         let inner = e.into_inner();

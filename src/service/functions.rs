@@ -2,7 +2,7 @@
 
 use crate::model::SharedConfig;
 
-use super::input::{CodeInput, CreateFunctionInput, FunctionBody, ListQuery, Page};
+use super::input::{CodeInput, CreateFunctionInput, FunctionBody, ListQuery, Page, patch_config};
 use super::{
     Cached, FunctionSnapshot, Service, latest_snapshot, require_latest, snapshot_of,
     version_snapshot,
@@ -164,6 +164,39 @@ impl Service {
             )));
         }
         self.change_config(project_id, urn, |current| body.parse_config(Some(current)))
+    }
+
+    /// UpdateFunctionConfig on latest straight from the body's bytes (see
+    /// [`super::input::patch_config`]): the same change and answer as
+    /// [`Self::update_function_config`] with the body read the usual way, or `None` when
+    /// that must decide (an error of any kind, a version or alias URN, a project or
+    /// function not found, a body this way does not read). Nothing changes, and nothing is
+    /// drawn from the random source, before it is sure to answer.
+    pub fn update_latest_config_from_json(
+        &self,
+        project_id: &ProjectId,
+        urn: &Urn,
+        body: &[u8],
+    ) -> Option<Result<FunctionSnapshot, ApiError>> {
+        if !matches!(urn.qualifier(), Qualifier::Latest) {
+            return None;
+        }
+        let project = self.store.project(project_id)?;
+        let key = self.resolve_ref(&project, urn).ok()?;
+        let now = self.clock.now();
+        let changed = self.store.update_function(key, |f| {
+            let config = patch_config(&f.latest.config, body, urn.function().as_str())
+                .ok_or(Patched::LeftToTheUsualWay)?;
+            f.latest.config = SharedConfig::new(config);
+            f.latest.last_modified = now;
+            f.latest.image_name = self.image_name("latest", now);
+            Ok(latest_snapshot(project.clone(), f))
+        })?;
+        match changed {
+            Ok(snapshot) => Some(Ok(snapshot)),
+            Err(Patched::Failed(e)) => Some(Err(e)),
+            Err(Patched::LeftToTheUsualWay) => None,
+        }
     }
 
     /// UpdateFunctionMaxInstanceConfig (`PUT .../config-max-instance`): the most instances,
@@ -362,4 +395,18 @@ pub struct LtsLogDetail {
     pub stream_id: String,
     /// The log stream's name.
     pub stream_name: String,
+}
+
+/// Why [`Service::update_latest_config_from_json`] did not change the function: the body
+/// is the usual way's to read, or the change was made and could not be recorded (the
+/// state file), which is answered as the usual way answers it.
+enum Patched {
+    LeftToTheUsualWay,
+    Failed(ApiError),
+}
+
+impl From<std::io::Error> for Patched {
+    fn from(e: std::io::Error) -> Self {
+        Self::Failed(ApiError::from(e))
+    }
 }

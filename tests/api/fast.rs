@@ -297,6 +297,10 @@ async fn the_lanes_writes_refuse_bodies_as_the_edge_does() {
     let statuses: Vec<u16> = answers[0].0.iter().map(|(s, _, _)| *s).collect();
     assert_eq!(statuses, [413, 400, 200], "{:?}", answers[0].0);
     assert!(answers[0].0.iter().all(|(_, id, _)| *id));
-    assert!(answers[0].0[0].2.contains("FSS.0413"), "{}", answers[0].0[0].2);
+    assert!(
+        answers[0].0[0].2.contains("FSS.0413"),
+        "{}",
+        answers[0].0[0].2
+    );
     assert_eq!(answers[0], answers[1]);
 }

@@ -283,28 +283,13 @@ impl FunctionConfig {
         for (key, value) in body.iter().filter(|(_, v)| !v.is_null()) {
             config.set(key, value).ok()?;
         }
-        config.check().ok()?;
-        if config.pre_stop_handler.is_empty() {
-            config.pre_stop_timeout = Seconds::default();
-        }
-        Some(config)
+        config.finish_patch()
     }
 
     /// Reads one setting from its wire value into its field, with the setting's own rule.
     /// `Ok(false)` for a key that is not a setting (ignored, as the overlay ignores it).
     /// A partial `strategy_config` changes only the keys it gives, as in the overlay.
-    ///
-    /// Lists every field by its wire name: `tests::every_setting_can_be_patched` fails when
-    /// a field is added to the struct and not here.
     fn set(&mut self, key: &str, value: &Value) -> Result<bool, serde_json::Error> {
-        macro_rules! settings {
-            ($($wire:literal => $field:ident),* $(,)?) => {
-                match key {
-                    $($wire => self.$field = Deserialize::deserialize(value)?,)*
-                    _ => return Ok(false),
-                }
-            };
-        }
         if let ("strategy_config", Value::Object(given)) = (key, value) {
             let mut merged = serde_json::to_value(self.strategy_config)?;
             if let Value::Object(current) = &mut merged {
@@ -314,6 +299,38 @@ impl FunctionConfig {
             }
             self.strategy_config = Deserialize::deserialize(&merged)?;
             return Ok(true);
+        }
+        self.set_from(key, value)
+    }
+
+    /// [`Self::set`] from any deserializer (a request body's own, for update config's
+    /// direct path: `service::input::patch_config`), for every setting but
+    /// `strategy_config`, which is merged key by key and so needs the value whole: it is
+    /// refused here (an error), never replaced. The value of a key that is not a setting is
+    /// read and ignored (`Ok(false)`). `null` is the caller's to skip: here it is a value.
+    ///
+    /// Lists every field by its wire name: `tests::every_setting_can_be_patched` fails when
+    /// a field is added to the struct and not here.
+    pub fn set_from<'de, D: serde::Deserializer<'de>>(
+        &mut self,
+        key: &str,
+        value: D,
+    ) -> Result<bool, D::Error> {
+        macro_rules! settings {
+            ($($wire:literal => $field:ident),* $(,)?) => {
+                match key {
+                    $($wire => self.$field = Deserialize::deserialize(value)?,)*
+                    _ => {
+                        serde::de::IgnoredAny::deserialize(value)?;
+                        return Ok(false);
+                    }
+                }
+            };
+        }
+        if key == "strategy_config" {
+            return Err(serde::de::Error::custom(
+                "strategy_config is merged with the current one, not read alone",
+            ));
         }
         settings! {
             "runtime" => runtime,
@@ -332,7 +349,6 @@ impl FunctionConfig {
             "enterprise_project_id" => enterprise_project_id,
             "type" => func_type,
             "enable_dynamic_memory" => enable_dynamic_memory,
-            "strategy_config" => strategy_config,
             "func_vpc" => func_vpc,
             "mount_config" => mount_config,
             "custom_image" => custom_image,
@@ -359,6 +375,17 @@ impl FunctionConfig {
             "restore_hook_timeout" => restore_hook_timeout,
         }
         Ok(true)
+    }
+
+    /// A configuration whose settings were just read into it one by one ([`Self::set_from`]),
+    /// finished as [`Self::patched`] finishes one: `None` when the rules between settings
+    /// refuse it.
+    pub fn finish_patch(mut self) -> Option<Self> {
+        self.check().ok()?;
+        if self.pre_stop_handler.is_empty() {
+            self.pre_stop_timeout = Seconds::default();
+        }
+        Some(self)
     }
 
     /// Reads a whole configuration (the state document's form) with every rule.

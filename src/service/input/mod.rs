@@ -17,7 +17,7 @@ mod publish;
 
 pub use alias::{AliasBody, AliasInput};
 pub use code::{CodeBody, CodeInput, FuncCodeBody};
-pub use function::{CreateFunctionInput, FunctionBody, FunctionBodyDirect};
+pub use function::{CreateFunctionInput, FunctionBody, FunctionBodyDirect, patch_config};
 pub use page::{ListQuery, Listed, Page, PageInfo};
 pub use publish::{PublishBody, PublishInput};
 
