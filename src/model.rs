@@ -235,28 +235,39 @@ pub struct AdditionalVersion {
 /// Published versions in publish order (the last is the newest), looked up by name without
 /// a scan (the cap can be lifted far above 10 in tests and benchmarks): an insertion-ordered
 /// map. The caller checks that a new name is free before it pushes.
+///
+/// Each record is boxed, so the map's entries are small (a hash, the name, a pointer): the
+/// entries are one array, which moves as a whole each time it grows, and with the records
+/// inline (about 200 bytes each) a function publishing without a cap spent a quarter of
+/// each publish copying them (`docs/PERFORMANCE.md`, "Issue 14, tenth step").
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Versions(indexmap::IndexMap<VersionName, VersionRecord>);
+pub struct Versions(indexmap::IndexMap<VersionName, Box<VersionRecord>>);
+
+/// A boxed record, seen through (a function, to name the iterator's type).
+#[allow(clippy::borrowed_box)] // the map's values are `Box`es: this is what it hands out
+fn unboxed(v: &Box<VersionRecord>) -> &VersionRecord {
+    v
+}
 
 impl Versions {
     /// The version with this name.
     pub fn get(&self, name: &str) -> Option<&VersionRecord> {
-        self.0.get(name)
+        self.0.get(name).map(unboxed)
     }
 
     /// The version with this name, to change its configuration.
     pub fn get_mut(&mut self, name: &str) -> Option<&mut VersionRecord> {
-        self.0.get_mut(name)
+        self.0.get_mut(name).map(|v| &mut **v)
     }
 
     /// The `i`-th version in publish order.
     pub fn get_index(&self, i: usize) -> Option<&VersionRecord> {
-        self.0.get_index(i).map(|(_, v)| v)
+        self.0.get_index(i).map(|(_, v)| unboxed(v))
     }
 
     /// The newest version.
     pub fn last(&self) -> Option<&VersionRecord> {
-        self.0.last().map(|(_, v)| v)
+        self.0.last().map(|(_, v)| unboxed(v))
     }
 
     /// How many versions there are (latest not counted).
@@ -271,17 +282,17 @@ impl Versions {
 
     /// The versions in publish order.
     pub fn iter(&self) -> impl Iterator<Item = &VersionRecord> {
-        self.0.values()
+        self.into_iter()
     }
 
     /// Adds a version as the newest.
     pub fn push(&mut self, v: VersionRecord) {
-        self.0.insert(v.name.clone(), v);
+        self.0.insert(v.name.clone(), Box::new(v));
     }
 
     /// Removes the version with this name, if any, keeping the others' order.
     pub fn remove(&mut self, name: &str) -> Option<VersionRecord> {
-        self.0.shift_remove(name)
+        self.0.shift_remove(name).map(|v| *v)
     }
 
     /// Every version's state, mutably (to re-point code at the shared pool).
@@ -292,15 +303,22 @@ impl Versions {
 
 impl<'a> IntoIterator for &'a Versions {
     type Item = &'a VersionRecord;
-    type IntoIter = indexmap::map::Values<'a, VersionName, VersionRecord>;
+    type IntoIter = std::iter::Map<
+        indexmap::map::Values<'a, VersionName, Box<VersionRecord>>,
+        fn(&'a Box<VersionRecord>) -> &'a VersionRecord,
+    >;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.values()
+        self.0.values().map(unboxed)
     }
 }
 
 impl FromIterator<VersionRecord> for Versions {
     fn from_iter<I: IntoIterator<Item = VersionRecord>>(iter: I) -> Self {
-        Self(iter.into_iter().map(|v| (v.name.clone(), v)).collect())
+        Self(
+            iter.into_iter()
+                .map(|v| (v.name.clone(), Box::new(v)))
+                .collect(),
+        )
     }
 }
 
