@@ -241,7 +241,9 @@ pub struct AdditionalVersion {
 /// inline (about 200 bytes each) a function publishing without a cap spent a quarter of
 /// each publish copying them (`docs/PERFORMANCE.md`, "Issue 14, tenth step").
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct Versions(indexmap::IndexMap<VersionName, Box<VersionRecord>>);
+pub struct Versions(
+    indexmap::IndexMap<VersionName, Box<VersionRecord>, foldhash::fast::RandomState>,
+);
 
 /// A boxed record, seen through (a function, to name the iterator's type).
 #[allow(clippy::borrowed_box)] // the map's values are `Box`es: this is what it hands out

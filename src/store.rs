@@ -91,7 +91,7 @@ pub trait Persist: Send + Sync {
 
 #[derive(Default)]
 struct Inner {
-    projects: RwLock<HashMap<ProjectId, Arc<ProjectInfo>>>,
+    projects: RwLock<HashMap<ProjectId, Arc<ProjectInfo>, foldhash::fast::RandomState>>,
     functions: RwLock<FunctionIndex>,
     /// Held for reading by every change while it persists, for writing by `replace_all`
     /// (see the module docs).
@@ -158,7 +158,10 @@ impl Store {
 
     fn read_projects(
         &self,
-    ) -> std::sync::RwLockReadGuard<'_, HashMap<ProjectId, Arc<ProjectInfo>>> {
+    ) -> std::sync::RwLockReadGuard<
+        '_,
+        HashMap<ProjectId, Arc<ProjectInfo>, foldhash::fast::RandomState>,
+    > {
         self.inner
             .projects
             .read()

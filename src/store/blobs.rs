@@ -2,6 +2,7 @@
 //! latest and its versions hold the same `Arc<CodeBlob>`, so publishing never copies code).
 
 use std::collections::HashMap;
+use std::collections::hash_map::Entry;
 use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
@@ -15,21 +16,35 @@ use crate::model::CodeBlob;
 /// whenever the pool doubles since the last prune, keeping the map proportional to live code.
 #[derive(Default)]
 pub(super) struct BlobPool {
-    by_digest: HashMap<Digest, Weak<CodeBlob>>,
+    by_digest: HashMap<Digest, Weak<CodeBlob>, foldhash::fast::RandomState>,
     prune_at: usize,
 }
 
 impl BlobPool {
     /// The shared blob for these bytes, made only if no holder has it yet.
     pub(super) fn intern(&mut self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
-        if let Some(live) = self.by_digest.get(&digest).and_then(Weak::upgrade) {
-            return live;
-        }
-        let blob = Arc::new(CodeBlob {
-            digest: digest.clone(),
-            bytes,
-        });
-        self.by_digest.insert(digest, Arc::downgrade(&blob));
+        // One lookup (one hash of the 128-character digest) whether it is new or not.
+        let blob = match self.by_digest.entry(digest) {
+            Entry::Occupied(mut held) => {
+                if let Some(live) = held.get().upgrade() {
+                    return live;
+                }
+                let blob = Arc::new(CodeBlob {
+                    digest: held.key().clone(),
+                    bytes,
+                });
+                held.insert(Arc::downgrade(&blob));
+                blob
+            }
+            Entry::Vacant(free) => {
+                let blob = Arc::new(CodeBlob {
+                    digest: free.key().clone(),
+                    bytes,
+                });
+                free.insert(Arc::downgrade(&blob));
+                blob
+            }
+        };
         if self.by_digest.len() >= self.prune_at {
             self.by_digest.retain(|_, w| w.strong_count() > 0);
             self.prune_at = (self.by_digest.len() * 2).max(64);

@@ -1,7 +1,9 @@
 //! How the store names a function: an owned key for the index, a borrowed one for reads,
 //! and the index's map from key to slot ([`KeyMap`]).
 
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
+
+use foldhash::fast::RandomState;
 
 use hashbrown::HashTable;
 use hashbrown::hash_table::Entry;
@@ -116,7 +118,7 @@ pub(super) const KEY_SHARDS: usize = 64;
 impl<V> Default for KeyMap<V> {
     fn default() -> Self {
         Self {
-            hasher: RandomState::new(),
+            hasher: RandomState::default(),
             shards: (0..KEY_SHARDS).map(|_| HashTable::new()).collect(),
         }
     }
