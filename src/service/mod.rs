@@ -237,7 +237,22 @@ impl Service {
         name.push('-');
         push_image_stamp(&mut name, at, self.settings.utc_offset);
         name.push('@');
-        self.rng.push_lowercase_alnum(&mut name, 5);
+        if self.settings.control_seed.is_some() {
+            // Seeded: one sequence for the whole emulator, so a run repeats its names.
+            self.rng.push_lowercase_alnum(&mut name, 5);
+        } else {
+            // Unseeded, each thread draws from its own generator (seeded once from the
+            // shared one), as request ids do: the shared one's counter is a cache line
+            // that every write on either core would take from the other.
+            thread_local! {
+                static NAMES: std::cell::OnceCell<Rng> = const { std::cell::OnceCell::new() };
+            }
+            NAMES.with(|names| {
+                names
+                    .get_or_init(|| Rng::seeded(self.rng.next_u64()))
+                    .push_lowercase_alnum(&mut name, 5);
+            });
+        }
         name
     }
 
