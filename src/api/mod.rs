@@ -121,7 +121,11 @@ fn render_view(
 ) -> Result<Bytes, crate::error::ApiError> {
     FunctionView::new(snapshot, code, offset)
         .to_json()
-        .map(Bytes::from)
+        // As a boxed slice: `Bytes` then owns the buffer as it is, where from a `Vec` with
+        // room to spare it allocates a shared header besides. The shrink is free with
+        // mimalloc when the object fills at least half of the buffer (`to_json` sizes it
+        // for that), a copy otherwise.
+        .map(|json| Bytes::from(json.into_boxed_slice()))
         .map_err(|e| {
             crate::error::ApiError::internal(format_args!("response serialisation failed: {e}"))
         })
