@@ -303,7 +303,7 @@ impl FunctionConfig {
         self.set_from(key, value)
     }
 
-    /// [`Self::set`] from any deserializer (a request body's own, for update config's
+    /// `set` (the map path's setter) from any deserializer (a request body's own, for update config's
     /// direct path: `service::input::patch_config`), for every setting but
     /// `strategy_config`, which is merged key by key and so needs the value whole: it is
     /// refused here (an error), never replaced. The value of a key that is not a setting is
@@ -378,7 +378,7 @@ impl FunctionConfig {
     }
 
     /// A configuration whose settings were just read into it one by one ([`Self::set_from`]),
-    /// finished as [`Self::patched`] finishes one: `None` when the rules between settings
+    /// finished as the map path's patch finishes one: `None` when the rules between settings
     /// refuse it.
     pub fn finish_patch(mut self) -> Option<Self> {
         self.check().ok()?;
