@@ -89,9 +89,12 @@ pub trait Persist: Send + Sync {
     fn replace_all(&self, records: &[FunctionRecord]) -> std::io::Result<()>;
 }
 
+/// Every project the emulator has seen, by id.
+type Projects = HashMap<ProjectId, Arc<ProjectInfo>, foldhash::fast::RandomState>;
+
 #[derive(Default)]
 struct Inner {
-    projects: RwLock<HashMap<ProjectId, Arc<ProjectInfo>, foldhash::fast::RandomState>>,
+    projects: RwLock<Projects>,
     functions: RwLock<FunctionIndex>,
     /// Held for reading by every change while it persists, for writing by `replace_all`
     /// (see the module docs).
@@ -156,12 +159,7 @@ impl Store {
         self.read_projects().get(id).cloned()
     }
 
-    fn read_projects(
-        &self,
-    ) -> std::sync::RwLockReadGuard<
-        '_,
-        HashMap<ProjectId, Arc<ProjectInfo>, foldhash::fast::RandomState>,
-    > {
+    fn read_projects(&self) -> RwLockReadGuard<'_, Projects> {
         self.inner
             .projects
             .read()

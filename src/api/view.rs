@@ -49,8 +49,7 @@ pub struct FunctionView<'a> {
     /// SPEC section 3 lists them (after `package`).
     #[serde(flatten)]
     config: &'a FunctionConfig,
-    /// The same configuration, for its kept rendering (`to_json`).
-    #[serde(skip)]
+    #[serde(skip)] // the same configuration, for its kept rendering (`to_json`)
     shared: &'a SharedConfig,
     /// Millicores, derived from the memory size.
     cpu: u32,
@@ -211,8 +210,7 @@ impl FunctionView<'_> {
     /// except strings with nothing to escape (`plain`). The configuration's members are
     /// written the same way, where `flatten` puts them (`config_members`).
     pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
-        // A function object is about 2 KB (up to 3 KB with long settings): mostly in the
-        // top half of this, where shrinking it to its length moves nothing (`render_view`).
+        // About 2 KB: in the top half, where shrinking to its length is free (`render_view`).
         let mut out = Vec::with_capacity(3072);
         let o = &mut out;
         // The first member has no comma before it.
@@ -223,8 +221,7 @@ impl FunctionView<'_> {
         put_str(o, k!("namespace"), self.namespace)?;
         put_str(o, k!("project_name"), self.project_name)?;
         put_str(o, k!("package"), self.package)?;
-        // Kept once written: update code and publish answer an unchanged configuration.
-        self.shared.rendered(|c, o| config_members(o, c), o)?;
+        self.shared.rendered(|c, o| config_members(o, c), o)?; // kept: `SharedConfig`
         put(o, k!("cpu"), &self.cpu)?;
         put_str(o, k!("code_type"), self.code_type)?;
         put_str(o, k!("code_url"), self.code_url)?;

@@ -361,14 +361,14 @@ async fn answered_here(
     let WriteRoute { path, write } = route;
     let id = app.next_request_id();
     let arrival = Arrival::new(&app, req.method(), req.uri().path(), started);
+    let context = Arc::new(RequestContext::new(
+        id.clone(),
+        req.method().clone(),
+        Some(Route::Lane(write.route)),
+        Some(write.operation),
+    ));
     let response = match app.in_flight().try_acquire() {
         Ok(permit) => {
-            let context = Arc::new(RequestContext::new(
-                id.clone(),
-                req.method().clone(),
-                Some(Route::Lane(write.route)),
-                Some(write.operation),
-            ));
             let answer = answer_write(app.clone(), path, write.write, req);
             let response = context.scope(middleware::catching_panics(answer)).await;
             drop(permit);
@@ -386,6 +386,11 @@ async fn answered_here(
     response
         .headers_mut()
         .insert(HeaderName::from_static(REQUEST_ID), id);
+    // A span made while answering (something logged) gets the answer, as the edge's does.
+    if let Some(span) = context.made() {
+        span.record("status", response.status().as_u16());
+        span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
+    }
     Ok(response)
 }
 
