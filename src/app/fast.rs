@@ -383,14 +383,7 @@ async fn answered_here(
         response
     };
     arrival.record(&app, &id, Some(write.operation), &response);
-    response
-        .headers_mut()
-        .insert(HeaderName::from_static(REQUEST_ID), id);
-    // A span made while answering (something logged) gets the answer, as the edge's does.
-    if let Some(span) = context.made() {
-        span.record("status", response.status().as_u16());
-        span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
-    }
+    middleware::sign_off(&mut response, id, &context, started);
     Ok(response)
 }
 
