@@ -507,9 +507,11 @@ mod tests {
 
     #[test]
     fn file_errors_name_the_file_and_key() {
-        let dir = std::env::temp_dir().join(format!("fgs-cfg-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("bad.toml");
+        let dir = tempfile::Builder::new()
+            .prefix("fgs-cfg-")
+            .tempdir()
+            .unwrap();
+        let path = dir.path().join("bad.toml");
         std::fs::write(&path, "[limits]\nmax_versoins = 3\n").unwrap();
         let err = Config::load(Some(&path), env(&[])).unwrap_err().to_string();
         assert!(

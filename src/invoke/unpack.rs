@@ -197,53 +197,54 @@ mod tests {
         out
     }
 
-    fn scratch(name: &str) -> std::path::PathBuf {
-        let dir = std::env::temp_dir().join(format!("fgs-unpack-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+    /// A scratch directory, removed with its contents when dropped (even by a failed test).
+    fn scratch(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new()
+            .prefix(&format!("fgs-unpack-{name}-"))
+            .tempdir()
+            .unwrap()
     }
 
     #[test]
     fn source_text_becomes_the_module_file() {
-        let dir = scratch("text");
-        unpack(b"print(1)", &dir, "index", ".py", 1024).unwrap();
+        let scratch = scratch("text");
+        let dir = scratch.path();
+        unpack(b"print(1)", dir, "index", ".py", 1024).unwrap();
         assert_eq!(std::fs::read(dir.join("index.py")).unwrap(), b"print(1)");
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn a_zip_unpacks_with_its_folders() {
-        let dir = scratch("zip");
+        let scratch = scratch("zip");
+        let dir = scratch.path();
         let code = zip_of(&[("index.py", b"x = 1"), ("lib/util.py", b"y = 2")]);
-        unpack(&code, &dir, "index", ".py", 1024).unwrap();
+        unpack(&code, dir, "index", ".py", 1024).unwrap();
         assert_eq!(std::fs::read(dir.join("lib/util.py")).unwrap(), b"y = 2");
-        std::fs::remove_dir_all(dir).unwrap();
     }
 
     #[test]
     fn escaping_entries_refuse_the_whole_archive() {
         for bad in ["../evil.py", "/etc/evil.py", "a/../../evil.py"] {
-            let dir = scratch("escape");
+            let scratch = scratch("escape");
+            let dir = scratch.path();
             // Writers clean such names up, so write a placeholder and put the bad name in after.
             let placeholder = "Z".repeat(bad.len());
             let code = zip_of(&[("index.py", b"x = 1"), (&placeholder, b"boom")]);
             let code = replace_all(&code, placeholder.as_bytes(), bad.as_bytes());
-            let err = unpack(&code, &dir, "index", ".py", 1024).unwrap_err();
+            let err = unpack(&code, dir, "index", ".py", 1024).unwrap_err();
             assert!(matches!(err, UnpackError::Escapes(_)), "{bad}: {err}");
             assert!(!dir.join("index.py").exists(), "nothing written for {bad}");
-            std::fs::remove_dir_all(dir).unwrap();
         }
     }
 
     #[test]
     fn a_bomb_stops_at_the_ceiling() {
-        let dir = scratch("bomb");
+        let scratch = scratch("bomb");
+        let dir = scratch.path();
         let big = vec![0u8; 100_000];
         let code = zip_of(&[("index.py", &big)]);
         assert!(code.len() < 2_000, "deflate squeezes zeros");
-        let err = unpack(&code, &dir, "index", ".py", 10_000).unwrap_err();
+        let err = unpack(&code, dir, "index", ".py", 10_000).unwrap_err();
         assert!(matches!(err, UnpackError::TooLarge(10_000)), "{err}");
-        std::fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -454,10 +454,11 @@ async fn async_invocations_retry_as_their_version_s_settings_say() {
         200,
     )
     .await;
-    let dir = std::env::temp_dir().join(format!("fgs-asynccfg-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let attempts = |label: &str| dir.join(label);
+    let dir = tempfile::Builder::new()
+        .prefix("fgs-asynccfg-")
+        .tempdir()
+        .unwrap();
+    let attempts = |label: &str| dir.path().join(label);
     let lines = |path: &std::path::Path| -> Vec<String> {
         std::fs::read_to_string(path)
             .unwrap_or_default()
@@ -538,5 +539,4 @@ async fn async_invocations_retry_as_their_version_s_settings_say() {
     aged["file"] = json!(file.to_str().unwrap());
     run_async(&app, "failing", aged).await;
     assert_eq!(lines(&file).len(), 4);
-    let _ = std::fs::remove_dir_all(&dir);
 }

@@ -1,7 +1,6 @@
 //! The `fgs-emulator` binary: flags, env, config seeds, the listening line, signals.
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -38,10 +37,12 @@ fn start(cmd: Command) -> Running {
         .unwrap_or_else(|(status, stderr)| panic!("exited ({status}) before listening: {stderr}"))
 }
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("fgs-bin-{name}-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+/// A scratch directory, removed with everything in it when dropped.
+fn temp_dir(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new()
+        .prefix(&format!("fgs-bin-{name}-"))
+        .tempdir()
+        .unwrap()
 }
 
 async fn get(url: &str, token: bool) -> (u16, serde_json::Value) {
@@ -69,7 +70,7 @@ fn wait_exit(child: &mut Child, within: Duration) -> Option<std::process::ExitSt
 #[tokio::test]
 async fn port_zero_port_file_and_sigterm() {
     let dir = temp_dir("portfile");
-    let port_file = dir.join("port");
+    let port_file = dir.path().join("port");
     let mut cmd = command();
     cmd.args(["--port", "0", "--port-file"]).arg(&port_file);
     let mut running = start(cmd);
@@ -198,9 +199,9 @@ async fn a_port_in_use_exits_non_zero_with_a_clear_message() {
 #[tokio::test]
 async fn config_seeds_functions_from_inline_text_and_files() {
     let dir = temp_dir("seeds");
-    std::fs::write(dir.join("main.py"), "print('from a file')").unwrap();
+    std::fs::write(dir.path().join("main.py"), "print('from a file')").unwrap();
     std::fs::write(
-        dir.join("config.toml"),
+        dir.path().join("config.toml"),
         format!(
             r#"
 [server]
@@ -226,7 +227,7 @@ code_file = "main.py"
     )
     .unwrap();
     let mut cmd = command();
-    cmd.arg("--config").arg(dir.join("config.toml"));
+    cmd.arg("--config").arg(dir.path().join("config.toml"));
     let running = start(cmd);
     let (status, body) = get(
         &format!("{}/v2/{PROJECT}/fgs/functions/inline/config", running.base),
@@ -301,7 +302,7 @@ async fn env_overrides_the_file_and_flags_override_env() {
 #[test]
 fn a_bad_config_exits_2_and_names_the_key() {
     let dir = temp_dir("badconfig");
-    let path = dir.join("bad.toml");
+    let path = dir.path().join("bad.toml");
     std::fs::write(&path, "[limits]\nmax_versions = \"ten\"\n").unwrap();
     let out = command().arg("--config").arg(&path).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
@@ -437,7 +438,7 @@ async fn healthcheck_finds_the_port_from_the_config_file() {
     let dir = temp_dir("healthcheck-config");
     // The server binds loopback; the health check reads a config whose host is the
     // wildcard, as in a container, and must ask through 127.0.0.1.
-    let path = dir.join("config.toml");
+    let path = dir.path().join("config.toml");
     std::fs::write(
         &path,
         format!("[server]\nhost = \"0.0.0.0\"\nport = {port}\n"),
@@ -461,7 +462,7 @@ async fn healthcheck_finds_the_port_from_the_config_file() {
     let (code, _, stderr) = healthcheck(&["--port", "0"], &[]);
     assert_eq!(code, Some(2));
     assert!(stderr.contains("--url"), "{stderr}");
-    let bad = dir.join("bad.toml");
+    let bad = dir.path().join("bad.toml");
     std::fs::write(&bad, "[server]\nport = \"x\"\n").unwrap();
     let (code, _, stderr) = healthcheck(&["--config", bad.to_str().unwrap()], &[]);
     assert_eq!(code, Some(2));

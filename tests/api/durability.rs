@@ -54,11 +54,14 @@ fn start(state_file: &Path, extra_env: &[(&str, &str)]) -> Result<Proc, String> 
     }
 }
 
-fn temp_file(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("fgs-dur-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("state.jsonl")
+/// A state file's path in a scratch directory; the directory goes when the guard drops.
+fn temp_file(name: &str) -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::Builder::new()
+        .prefix(&format!("fgs-dur-{name}-"))
+        .tempdir()
+        .unwrap();
+    let file = dir.path().join("state.jsonl");
+    (dir, file)
 }
 
 async fn send(
@@ -86,7 +89,7 @@ async fn send(
 
 #[tokio::test]
 async fn state_survives_a_restart() {
-    let file = temp_file("restart");
+    let (_scratch, file) = temp_file("restart");
     let client = reqwest::Client::new();
     let api = |p: &Proc, rest: &str| format!("{}/v2/{PROJECT}/fgs{rest}", p.base);
     {
@@ -167,7 +170,7 @@ async fn state_survives_a_restart() {
 
 #[tokio::test]
 async fn kill_9_in_a_burst_of_publishes_loses_no_acknowledged_version() {
-    let file = temp_file("kill9");
+    let (_scratch, file) = temp_file("kill9");
     let env = [
         ("FGS_EMULATOR_LIMITS_MAX_VERSIONS", "100000"),
         ("FGS_EMULATOR_BEHAVIOR_REJECT_UNCHANGED_PUBLISH", "false"),
@@ -280,7 +283,7 @@ async fn kill_9_in_a_burst_of_publishes_loses_no_acknowledged_version() {
 
 #[tokio::test]
 async fn a_torn_last_line_is_ignored_and_a_corrupt_one_is_reported() {
-    let file = temp_file("torn");
+    let (_scratch, file) = temp_file("torn");
     let client = reqwest::Client::new();
     {
         let p = start(&file, &[]).unwrap();

@@ -585,8 +585,11 @@ async fn idle_instances_stop_after_the_idle_timeout_and_the_initializer_runs_onc
 async fn a_failing_initializer_is_tried_three_times_then_is_a_function_error() {
     let app = TestApp::spawn().await;
     // Every instance has its own directory, so the attempts are counted in a file outside.
-    let counter = std::env::temp_dir().join(format!("fgs-init-attempts-{}", std::process::id()));
-    let _ = std::fs::remove_file(&counter);
+    let scratch = tempfile::Builder::new()
+        .prefix("fgs-init-attempts-")
+        .tempdir()
+        .unwrap();
+    let counter = scratch.path().join("attempts");
     let code = format!(
         "def init(context):\n    open({:?}, 'a').write('x')\n    raise RuntimeError('no db')\ndef handler(event, context):\n    return 1\n",
         counter.display().to_string()
@@ -607,7 +610,6 @@ async fn a_failing_initializer_is_tried_three_times_then_is_a_function_error() {
         "xxx",
         "three attempts"
     );
-    std::fs::remove_file(&counter).unwrap();
 }
 
 /// Publishes v1 (tag one) and v2 (tag two) of `name`, each returning its version.

@@ -632,10 +632,11 @@ async fn tags_survive_export_and_import() {
 
 #[tokio::test]
 async fn tags_survive_a_restart_with_a_state_file() {
-    let dir = std::env::temp_dir().join(format!("fgs-tags-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let file = dir.join("state.jsonl");
-    let _ = std::fs::remove_file(&file);
+    let dir = tempfile::Builder::new()
+        .prefix("fgs-tags-")
+        .tempdir()
+        .unwrap();
+    let file = dir.path().join("state.jsonl");
     let config = || {
         let mut c = base_config();
         c.state.file = Some(file.clone());
@@ -656,5 +657,4 @@ async fn tags_survive_a_restart_with_a_state_file() {
         json!({"tags": [{"key": "env", "value": "prod"}], "sys_tags": []})
     );
     drop(app);
-    let _ = std::fs::remove_dir_all(&dir);
 }

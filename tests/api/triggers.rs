@@ -832,11 +832,12 @@ async fn triggers_survive_a_state_document_round_trip_and_bad_ones_are_refused()
 
 #[tokio::test]
 async fn triggers_survive_a_restart_from_the_state_file() {
-    let dir = std::env::temp_dir().join(format!("fgs-triggers-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+    let dir = tempfile::Builder::new()
+        .prefix("fgs-triggers-")
+        .tempdir()
+        .unwrap();
     let mut config = base_config();
-    config.state.file = Some(dir.join("state.jsonl"));
+    config.state.file = Some(dir.path().join("state.jsonl"));
     let made = {
         let app = TestApp::spawn_with(config.clone()).await;
         app.create_function("hello", "print(1)", 200).await;
@@ -855,5 +856,4 @@ async fn triggers_survive_a_restart_from_the_state_file() {
     };
     let app = TestApp::spawn_with(config).await;
     assert_eq!(list(&app, "hello").await, vec![made]);
-    let _ = std::fs::remove_dir_all(&dir);
 }
