@@ -1,8 +1,12 @@
 //! The records the store keeps: functions, their published versions, code blobs, projects.
 //!
-//! Plain data. Sharing is explicit: code lives in an `Arc<CodeBlob>` (one per digest, shared
-//! by latest and every version that holds it) and a configuration in a [`SharedConfig`],
-//! so publishing a version copies two pointers, never the code.
+//! Plain data. Sharing is explicit: code bytes live in an `Arc<CodeBlob>` (one per digest,
+//! shared by every function and version that holds them), how the code was supplied in a
+//! [`CodeRef`] and a configuration in a [`SharedConfig`] (both shared by latest and the
+//! versions published from it), so publishing a version copies two pointers, never the
+//! code or its file name.
+
+mod versions;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
@@ -15,6 +19,7 @@ use crate::domain::{
     AliasName, CodeType, Description, Digest, FunctionName, PackageName, ProjectId, Region,
     VersionName,
 };
+pub use versions::Versions;
 
 /// A project: the id from the path, and what responses say about it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,9 +43,18 @@ pub struct CodeBlob {
     pub bytes: Bytes,
 }
 
-/// A function's (or version's) code: where it came from and the shared bytes.
+/// A function's (or version's) code: how it was supplied and the shared bytes.
+///
+/// A handle: latest and every version published from it hold the same [`CodeDetails`], so
+/// a publish copies a reference count where it copied the file name, and a version record
+/// is 56 bytes and one allocation smaller (each byte a growing store keeps is a page to
+/// fault in sooner). Never edited in place: a code update makes a new one.
+#[derive(Debug, Clone)]
+pub struct CodeRef(Arc<CodeDetails>);
+
+/// What a [`CodeRef`] shares.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CodeRef {
+pub struct CodeDetails {
     /// How the code was supplied.
     pub code_type: CodeType,
     /// `code_filename` as given (or defaulted).
@@ -52,6 +66,34 @@ pub struct CodeRef {
 }
 
 impl CodeRef {
+    /// A handle on these details.
+    pub fn new(details: CodeDetails) -> Self {
+        Self(Arc::new(details))
+    }
+
+    /// Whether two handles share their details (not merely equal ones).
+    pub fn ptr_eq(a: &Self, b: &Self) -> bool {
+        Arc::ptr_eq(&a.0, &b.0)
+    }
+}
+
+impl std::ops::Deref for CodeRef {
+    type Target = CodeDetails;
+    fn deref(&self) -> &CodeDetails {
+        &self.0
+    }
+}
+
+/// Equal when the details are: two handles made apart from the same upload are the same code.
+impl PartialEq for CodeRef {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0) || *self.0 == *other.0
+    }
+}
+
+impl Eq for CodeRef {}
+
+impl CodeDetails {
     /// The digest responses report.
     pub fn digest(&self) -> &Digest {
         &self.blob.digest
@@ -230,98 +272,6 @@ pub struct AdditionalVersion {
     pub weight: Option<i64>,
     /// Its routing rules, from `additional_version_strategy`, kept as given once valid.
     pub strategy: Option<serde_json::Value>,
-}
-
-/// Published versions in publish order (the last is the newest), looked up by name without
-/// a scan (the cap can be lifted far above 10 in tests and benchmarks): an insertion-ordered
-/// map. The caller checks that a new name is free before it pushes.
-///
-/// Each record is boxed, so the map's entries are small (a hash, the name, a pointer): the
-/// entries are one array, which moves as a whole each time it grows, and with the records
-/// inline (about 200 bytes each) a function publishing without a cap spent a quarter of
-/// each publish copying them (`docs/PERFORMANCE.md`, "Issue 14, tenth step").
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct Versions(
-    indexmap::IndexMap<VersionName, Box<VersionRecord>, foldhash::fast::RandomState>,
-);
-
-/// A boxed record, seen through (a function, to name the iterator's type).
-#[allow(clippy::borrowed_box)] // the map's values are `Box`es: this is what it hands out
-fn unboxed(v: &Box<VersionRecord>) -> &VersionRecord {
-    v
-}
-
-impl Versions {
-    /// The version with this name.
-    pub fn get(&self, name: &str) -> Option<&VersionRecord> {
-        self.0.get(name).map(unboxed)
-    }
-
-    /// The version with this name, to change its configuration.
-    pub fn get_mut(&mut self, name: &str) -> Option<&mut VersionRecord> {
-        self.0.get_mut(name).map(|v| &mut **v)
-    }
-
-    /// The `i`-th version in publish order.
-    pub fn get_index(&self, i: usize) -> Option<&VersionRecord> {
-        self.0.get_index(i).map(|(_, v)| unboxed(v))
-    }
-
-    /// The newest version.
-    pub fn last(&self) -> Option<&VersionRecord> {
-        self.0.last().map(|(_, v)| unboxed(v))
-    }
-
-    /// How many versions there are (latest not counted).
-    pub fn len(&self) -> usize {
-        self.0.len()
-    }
-
-    /// Whether there are none.
-    pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-
-    /// The versions in publish order.
-    pub fn iter(&self) -> impl Iterator<Item = &VersionRecord> {
-        self.into_iter()
-    }
-
-    /// Adds a version as the newest.
-    pub fn push(&mut self, v: VersionRecord) {
-        self.0.insert(v.name.clone(), Box::new(v));
-    }
-
-    /// Removes the version with this name, if any, keeping the others' order.
-    pub fn remove(&mut self, name: &str) -> Option<VersionRecord> {
-        self.0.shift_remove(name).map(|v| *v)
-    }
-
-    /// Every version's state, mutably (to re-point code at the shared pool).
-    pub fn states_mut(&mut self) -> impl Iterator<Item = &mut FunctionState> {
-        self.0.values_mut().map(|v| &mut v.state)
-    }
-}
-
-impl<'a> IntoIterator for &'a Versions {
-    type Item = &'a VersionRecord;
-    type IntoIter = std::iter::Map<
-        indexmap::map::Values<'a, VersionName, Box<VersionRecord>>,
-        fn(&'a Box<VersionRecord>) -> &'a VersionRecord,
-    >;
-    fn into_iter(self) -> Self::IntoIter {
-        self.0.values().map(unboxed)
-    }
-}
-
-impl FromIterator<VersionRecord> for Versions {
-    fn from_iter<I: IntoIterator<Item = VersionRecord>>(iter: I) -> Self {
-        Self(
-            iter.into_iter()
-                .map(|v| (v.name.clone(), Box::new(v)))
-                .collect(),
-        )
-    }
 }
 
 /// A function: its working copy (`latest`), published versions and aliases.

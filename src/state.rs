@@ -21,8 +21,8 @@ use crate::domain::{
     encode_code,
 };
 use crate::model::{
-    AdditionalVersion, AliasRecord, CodeRef, FunctionConfig, FunctionRecord, FunctionState,
-    SharedConfig, VersionRecord,
+    AdditionalVersion, AliasRecord, CodeDetails, CodeRef, FunctionConfig, FunctionRecord,
+    FunctionState, SharedConfig, VersionRecord,
 };
 use crate::store::FunctionKey;
 
@@ -200,13 +200,13 @@ impl StateDoc {
                 &self.config,
                 version,
             )?),
-            code: CodeRef {
+            code: CodeRef::new(CodeDetails {
                 code_type: CodeType::parse(&self.code_type)
                     .ok_or_else(|| bad(at, "bad code_type"))?,
                 code_filename: self.code_filename.clone(),
                 code_url: self.code_url.clone(),
                 blob,
-            },
+            }),
             last_modified: self.last_modified,
             image_name: self.image_name.clone(),
         })

@@ -26,7 +26,9 @@ use crate::clock::{Clock, push_image_stamp};
 use crate::config::{Config, FunctionSeed, LimitsConfig, default_domain_name, default_region};
 use crate::domain::{Description, FunctionName, PackageName, ProjectId, Qualifier, Region, Urn};
 use crate::error::{ApiError, ErrorCode};
-use crate::model::{CodeRef, FunctionRecord, FunctionState, ProjectInfo, VersionRecord};
+use crate::model::{
+    CodeDetails, CodeRef, FunctionRecord, FunctionState, ProjectInfo, VersionRecord,
+};
 use crate::random::Rng;
 use crate::store::{FunctionKey, FunctionKeyRef, Store};
 
@@ -257,12 +259,12 @@ impl Service {
     }
 
     fn code_ref(&self, code: CodeInput) -> CodeRef {
-        CodeRef {
+        CodeRef::new(CodeDetails {
             code_type: code.code_type,
             code_filename: code.code_filename,
             code_url: code.code_url,
             blob: self.store.intern_code(code.digest, code.bytes),
-        }
+        })
     }
 }
 

@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use fgs_emulator::model::CodeRef;
 use serde_json::{Value, json};
 
 use crate::helpers::*;
@@ -279,11 +280,53 @@ async fn code_is_stored_once_and_shared_by_latest_and_its_versions() {
             "{} copied its code",
             v.name
         );
+        assert!(
+            CodeRef::ptr_eq(&functions[0].latest.code, &v.state.code),
+            "{} copied its code's file name and type",
+            v.name
+        );
     }
     assert!(Arc::ptr_eq(latest, &functions[1].latest.code.blob));
     // New code is a second blob; the versions keep the first.
     app.update_code("hello", "new code", 200).await;
     assert_eq!(store.live_code_blobs(), 2);
+}
+
+/// After a restart from the state file, versions published in a row from the same code
+/// share it again (latest and those versions held one copy before the restart).
+#[tokio::test]
+async fn versions_share_their_code_again_after_a_restart() {
+    let dir = tempfile::Builder::new()
+        .prefix("fgs-shared-code-")
+        .tempdir()
+        .unwrap();
+    let file = dir.path().join("state.jsonl");
+    let config = || {
+        let mut c = base_config();
+        c.behavior.reject_unchanged_publish = false;
+        c.state.file = Some(file.clone());
+        c
+    };
+    {
+        let app = TestApp::spawn_with(config()).await;
+        app.create_function("hello", "shared code", 200).await;
+        for v in ["v1", "v2"] {
+            app.publish("hello", Some(json!({"version": v})), 200).await;
+        }
+        app.update_code("hello", "new code", 200).await;
+        app.publish("hello", Some(json!({"version": "v3"})), 200)
+            .await;
+        app.emulator.stop().await;
+    }
+    let app = TestApp::spawn_with(config()).await;
+    let store = app.emulator.state().service().store();
+    let f = &store.all_functions()[0];
+    let code = |i: usize| &f.versions.get_index(i).unwrap().state.code;
+    assert!(CodeRef::ptr_eq(code(0), code(1)), "v1 and v2 share");
+    assert!(!CodeRef::ptr_eq(code(1), code(2)), "v3 has other code");
+    assert_eq!(code(0).blob.bytes.as_ref(), b"shared code");
+    assert_eq!(code(2).blob.bytes.as_ref(), b"new code");
+    assert_eq!(f.latest.code, *code(2), "latest is v3's code");
 }
 
 /// `pre_stop_timeout` is in a response only with a pre-stop hook (Go clients declare it a

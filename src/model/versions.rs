@@ -1,0 +1,212 @@
+//! A function's published versions: in publish order, found by name without a scan.
+
+use std::hash::{Hash, Hasher};
+
+use indexmap::IndexSet;
+use indexmap::set::MutableValues as _;
+
+use super::{FunctionState, VersionRecord};
+
+/// Published versions in publish order (the last is the newest), looked up by name without
+/// a scan (the cap can be lifted far above 10 in tests and benchmarks): an insertion-ordered
+/// set of records, hashed and compared by their names. The caller checks that a new name is
+/// free before it pushes.
+///
+/// Each record is boxed, so the set's entries are small (a hash and a pointer): the entries
+/// are one array, which moves as a whole each time it grows, and with the records inline
+/// (about 200 bytes each) a function publishing without a cap spent a quarter of each
+/// publish copying them (`docs/PERFORMANCE.md`, "Issue 14, tenth step"). A set rather
+/// than a map from name to record because the record holds its name: the map kept a second
+/// copy of it as its key (24 bytes and an allocation per version, in a store that grows
+/// with every publish).
+#[derive(Debug, Clone, Default)]
+pub struct Versions(IndexSet<ByName, foldhash::fast::RandomState>);
+
+/// A boxed record as the set holds it: hashed and compared by name only, so a name (`str`)
+/// finds it (the `Borrow` below).
+#[derive(Debug, Clone)]
+pub struct ByName(Box<VersionRecord>);
+
+impl Hash for ByName {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        // As `str` hashes, so that looking up by `&str` finds it.
+        self.0.name.as_str().hash(state);
+    }
+}
+
+impl PartialEq for ByName {
+    fn eq(&self, other: &Self) -> bool {
+        self.0.name == other.0.name
+    }
+}
+
+impl Eq for ByName {}
+
+impl std::borrow::Borrow<str> for ByName {
+    fn borrow(&self) -> &str {
+        self.0.name.as_str()
+    }
+}
+
+/// Equal when they hold the same records in the same order (the set's own equality would
+/// compare names only, and ignore order).
+impl PartialEq for Versions {
+    fn eq(&self, other: &Self) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+/// A boxed record, seen through (a function, to name the iterator's type).
+fn unboxed(v: &ByName) -> &VersionRecord {
+    &v.0
+}
+
+impl Versions {
+    /// The version with this name.
+    pub fn get(&self, name: &str) -> Option<&VersionRecord> {
+        self.0.get(name).map(unboxed)
+    }
+
+    /// The version with this name, to change its configuration (never its name).
+    pub fn get_mut(&mut self, name: &str) -> Option<&mut VersionRecord> {
+        self.0.get_full_mut2(name).map(|(_, v)| &mut *v.0)
+    }
+
+    /// The `i`-th version in publish order.
+    pub fn get_index(&self, i: usize) -> Option<&VersionRecord> {
+        self.0.get_index(i).map(unboxed)
+    }
+
+    /// The newest version.
+    pub fn last(&self) -> Option<&VersionRecord> {
+        self.0.last().map(unboxed)
+    }
+
+    /// How many versions there are (latest not counted).
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The versions in publish order.
+    pub fn iter(&self) -> impl Iterator<Item = &VersionRecord> {
+        self.into_iter()
+    }
+
+    /// Adds a version as the newest.
+    pub fn push(&mut self, v: VersionRecord) {
+        let added = self.0.insert(ByName(Box::new(v)));
+        debug_assert!(added, "the caller checks that the name is free");
+    }
+
+    /// Removes the version with this name, if any, keeping the others' order.
+    pub fn remove(&mut self, name: &str) -> Option<VersionRecord> {
+        self.0.shift_take(name).map(|v| *v.0)
+    }
+
+    /// Runs `f` on every version's state (to re-point code at the shared pool).
+    pub fn for_each_state_mut(&mut self, mut f: impl FnMut(&mut FunctionState)) {
+        for i in 0..self.0.len() {
+            if let Some(v) = self.0.get_index_mut2(i) {
+                f(&mut v.0.state);
+            }
+        }
+    }
+}
+
+impl<'a> IntoIterator for &'a Versions {
+    type Item = &'a VersionRecord;
+    type IntoIter =
+        std::iter::Map<indexmap::set::Iter<'a, ByName>, fn(&'a ByName) -> &'a VersionRecord>;
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(unboxed)
+    }
+}
+
+impl FromIterator<VersionRecord> for Versions {
+    fn from_iter<I: IntoIterator<Item = VersionRecord>>(iter: I) -> Self {
+        Self(iter.into_iter().map(|v| ByName(Box::new(v))).collect())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use bytes::Bytes;
+
+    use super::*;
+    use crate::domain::{CodeType, Description, Digest, VersionName};
+    use crate::model::{CodeBlob, CodeDetails, CodeRef, FunctionConfig, SharedConfig};
+
+    fn version(name: &str, memory: u64) -> VersionRecord {
+        let settings = serde_json::json!({"runtime": "Python3.9", "handler": "index.handler",
+            "memory_size": memory, "timeout": 3});
+        let config =
+            SharedConfig::new(FunctionConfig::parse(settings.as_object().unwrap(), None).unwrap());
+        let bytes = Bytes::from_static(b"print(1)");
+        VersionRecord {
+            name: VersionName::parse(name).unwrap(),
+            state: FunctionState {
+                config: config.clone(),
+                code: CodeRef::new(CodeDetails {
+                    code_type: CodeType::Inline,
+                    code_filename: "index.py".into(),
+                    code_url: String::new(),
+                    blob: Arc::new(CodeBlob {
+                        digest: Digest::of(&bytes),
+                        bytes,
+                    }),
+                }),
+                last_modified: chrono::DateTime::UNIX_EPOCH,
+                image_name: format!("{name}-700101000000@abcde"),
+            },
+            published_config: config,
+            description: Description::default(),
+        }
+    }
+
+    fn names(v: &Versions) -> Vec<&str> {
+        v.iter().map(|r| r.name.as_str()).collect()
+    }
+
+    #[test]
+    fn versions_are_found_by_name_and_kept_in_publish_order() {
+        let mut v: Versions = ["v1", "v2", "v3"]
+            .map(|n| version(n, 128))
+            .into_iter()
+            .collect();
+        assert_eq!(names(&v), ["v1", "v2", "v3"]);
+        assert_eq!(v.get("v2").unwrap().name.as_str(), "v2");
+        assert!(v.get("v4").is_none());
+        assert_eq!(v.last().unwrap().name.as_str(), "v3");
+        v.get_mut("v1").unwrap().description = Description::parse("edited").unwrap();
+        assert_eq!(v.get_index(0).unwrap().description.as_str(), "edited");
+        assert_eq!(v.remove("v2").unwrap().name.as_str(), "v2");
+        assert_eq!(names(&v), ["v1", "v3"], "a removal keeps the others' order");
+        v.push(version("v2", 128));
+        assert_eq!(names(&v), ["v1", "v3", "v2"]);
+        assert_eq!(v.len(), 3);
+    }
+
+    #[test]
+    fn equal_means_the_same_records_in_the_same_order() {
+        let a: Versions = ["v1", "v2"].map(|n| version(n, 128)).into_iter().collect();
+        let same: Versions = ["v1", "v2"].map(|n| version(n, 128)).into_iter().collect();
+        let reordered: Versions = ["v2", "v1"].map(|n| version(n, 128)).into_iter().collect();
+        let edited: Versions = [version("v1", 128), version("v2", 256)]
+            .into_iter()
+            .collect();
+        assert_eq!(a, same);
+        assert_ne!(a, reordered, "order counts");
+        // The store tells a change from none by this (what it writes to the state file).
+        assert_ne!(
+            a, edited,
+            "a version's configuration counts, not only its name"
+        );
+    }
+}
