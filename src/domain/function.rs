@@ -211,31 +211,49 @@ impl Description {
     }
 }
 
-/// A code digest: lowercase hex SHA-512, 128 characters.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Digest(String);
+/// A code digest: lowercase hex SHA-512, 128 characters, held inline.
+///
+/// Inline rather than a `String` because every code upload makes one and the code pool
+/// keys on it: no allocation to make it, none to copy it, and a pool lookup compares it in
+/// place instead of following a pointer to its text.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Digest([u8; Digest::LEN]);
 
 impl Digest {
+    /// Its length in hex characters.
+    const LEN: usize = 128;
+
     /// The SHA-512 of some bytes.
     pub fn of(bytes: &[u8]) -> Self {
-        Self(hex_string(&sha2::Sha512::digest(bytes)))
+        let mut text = [0; Self::LEN];
+        hex::encode_to_slice(sha2::Sha512::digest(bytes), &mut text).expect("128 hex digits");
+        Self(text)
     }
 
     /// Parses a digest sent by a client: 128 hex characters, compared in lowercase.
     pub fn parse(s: &str) -> Option<Self> {
-        (s.len() == 128 && s.bytes().all(|b| b.is_ascii_hexdigit()))
-            .then(|| Self(s.to_ascii_lowercase()))
+        let text: [u8; Self::LEN] = s.as_bytes().try_into().ok()?;
+        text.iter()
+            .all(u8::is_ascii_hexdigit)
+            .then(|| Self(text.map(|b| b.to_ascii_lowercase())))
     }
 
     /// The hex text.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII hex digits are ever stored (`of`, `parse`).
+        std::str::from_utf8(&self.0).expect("hex digits are ASCII")
+    }
+}
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("Digest").field(&self.as_str()).finish()
     }
 }
 
 impl fmt::Display for Digest {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -319,8 +337,16 @@ mod tests {
             d.as_str(),
             "cf83e1357eefb8bdf1542850d66d8007d620e4050b5715dc83f4a921d36ce9ce47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e"
         );
-        assert_eq!(Digest::parse(&d.as_str().to_uppercase()), Some(d));
+        assert_eq!(Digest::parse(&d.as_str().to_uppercase()), Some(d.clone()));
+        assert_eq!(d.to_string(), d.as_str());
         assert!(Digest::parse("abc").is_none());
+        assert!(Digest::parse(&"a".repeat(129)).is_none());
+        assert!(Digest::parse(&"g".repeat(128)).is_none(), "not hex");
+        assert!(
+            Digest::parse(&"é".repeat(64)).is_none(),
+            "128 bytes, not hex"
+        );
+        assert!(Digest::of(b"a") < Digest::of(b"b"), "ordered as their text");
     }
 
     #[test]
