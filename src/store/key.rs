@@ -100,6 +100,11 @@ impl FunctionKey {
 /// Key -> value for every function (the store's index), split into [`KEY_SHARDS`] tables
 /// by the key's hash, each entry keeping its hash.
 ///
+/// A probe compares the kept hash before the names: hashbrown's one-byte tag matches by
+/// chance about one lookup in ten, and the names are three allocations away, each a cache
+/// miss in a store of many functions (the version index had the same cost, see
+/// `model::versions`).
+///
 /// Why not one `HashMap`: a map grows by rehashing every entry into a table twice the size,
 /// in one insert, and the index is grown under its write lock, which every request waits
 /// for. Split 64 ways, a table that grows holds a 64th of the functions, and with the
@@ -140,7 +145,7 @@ impl<V> KeyMap<V> {
     pub(super) fn get(&self, key: &dyn KeyParts) -> Option<&V> {
         let hash = self.hash(key);
         self.shards[Self::shard(hash)]
-            .find(hash, |(_, k, _)| k as &dyn KeyParts == key)
+            .find(hash, |(h, k, _)| *h == hash && k as &dyn KeyParts == key)
             .map(|(_, _, v)| v)
     }
 
@@ -149,7 +154,7 @@ impl<V> KeyMap<V> {
         let hash = self.hash(&key);
         let entry = self.shards[Self::shard(hash)].entry(
             hash,
-            |(_, k, _)| *k == key,
+            |(h, k, _)| *h == hash && *k == key,
             |(stored, _, _)| *stored,
         );
         match entry {
@@ -164,8 +169,8 @@ impl<V> KeyMap<V> {
     /// Takes a key's value out.
     pub(super) fn remove(&mut self, key: &dyn KeyParts) -> Option<V> {
         let hash = self.hash(key);
-        let found =
-            self.shards[Self::shard(hash)].find_entry(hash, |(_, k, _)| k as &dyn KeyParts == key);
+        let found = self.shards[Self::shard(hash)]
+            .find_entry(hash, |(h, k, _)| *h == hash && k as &dyn KeyParts == key);
         found.ok().map(|e| e.remove().0.2)
     }
 
