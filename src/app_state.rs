@@ -5,11 +5,12 @@
 //! importing none of them, so the state sits below everything that serves HTTP and no
 //! module imports one that imports it back.
 
+mod in_flight;
+
 use std::sync::Arc;
 use std::time::Instant;
 
 use axum::http::HeaderValue;
-use tokio::sync::Semaphore;
 
 use crate::clock::{Clock, ControlledClock};
 use crate::config::{Config, ConfigError};
@@ -22,6 +23,7 @@ use crate::service::seed::SeedError;
 use crate::service::{Service, Settings};
 use crate::state::DocumentError;
 use crate::store::Store;
+pub(crate) use in_flight::InFlight;
 
 /// What every handler can reach. Cheap to clone.
 #[derive(Clone)]
@@ -37,7 +39,7 @@ struct AppInner {
     /// Whether request ids follow `control.seed` (then they come from `request_ids`, in
     /// order; otherwise from a generator per thread, see [`AppState::next_request_id`]).
     seeded_ids: bool,
-    in_flight: Arc<Semaphore>,
+    in_flight: InFlight,
     journal: Journal,
     faults: Faults,
     invoker: crate::invoke::Invoker,
@@ -101,7 +103,7 @@ impl AppState {
         let state = Self {
             inner: Arc::new(AppInner {
                 invoker,
-                in_flight: Arc::new(Semaphore::new(config.limits.max_concurrent_requests)),
+                in_flight: InFlight::new(config.limits.max_concurrent_requests),
                 journal: Journal::new(config.control.journal_size),
                 faults: Faults::default(),
                 config,
@@ -171,7 +173,7 @@ impl AppState {
     }
 
     /// The in-flight limit (`limits.max_concurrent_requests`).
-    pub(crate) fn in_flight(&self) -> &Arc<Semaphore> {
+    pub(crate) fn in_flight(&self) -> &InFlight {
         &self.inner.in_flight
     }
 
