@@ -43,7 +43,7 @@ use std::sync::{
 use bytes::Bytes;
 
 use crate::domain::{Digest, ProjectId};
-use crate::model::{CodeBlob, CodeDetails, CodeRef, FunctionRecord, FunctionState, ProjectInfo};
+use crate::model::{CodeBlob, FunctionRecord, ProjectInfo};
 
 mod blobs;
 mod key;
@@ -445,25 +445,7 @@ impl Store {
     pub fn replace_all(&self, mut records: Vec<FunctionRecord>) -> std::io::Result<()> {
         records.sort_by_key(|r| r.seq);
         for r in &mut records {
-            // States that shared code before share the re-pointed code (in a row, as
-            // versions published from the same code are).
-            let mut last: Option<(CodeRef, CodeRef)> = None;
-            let mut repoint = |s: &mut FunctionState| {
-                if let Some((before, after)) = &last
-                    && *before == s.code
-                {
-                    s.code = after.clone();
-                    return;
-                }
-                let blob = self.intern_code(s.code.blob.digest.clone(), s.code.blob.bytes.clone());
-                let after = CodeRef::new(CodeDetails {
-                    blob,
-                    ..CodeDetails::clone(&s.code)
-                });
-                last = Some((std::mem::replace(&mut s.code, after.clone()), after));
-            };
-            repoint(&mut r.latest);
-            r.versions.for_each_state_mut(repoint);
+            self.share_pooled_code(r);
         }
         let _exclusive = may_block(|| {
             self.inner

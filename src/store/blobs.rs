@@ -7,8 +7,9 @@ use std::sync::{Arc, Weak};
 
 use bytes::Bytes;
 
+use super::Store;
 use crate::domain::Digest;
-use crate::model::CodeBlob;
+use crate::model::{CodeBlob, CodeDetails, CodeRef, FunctionRecord, FunctionState};
 
 /// Content-addressed code: one blob per digest, shared by every holder.
 ///
@@ -58,5 +59,30 @@ impl BlobPool {
             .values()
             .filter(|w| w.strong_count() > 0)
             .count()
+    }
+}
+
+impl Store {
+    /// Points a record's code (made elsewhere: a state document, an import) at the pool's
+    /// blobs. States that shared code before share the re-pointed code: in a row, as the
+    /// versions published from the same code are.
+    pub(super) fn share_pooled_code(&self, r: &mut FunctionRecord) {
+        let mut last: Option<(CodeRef, CodeRef)> = None;
+        let mut repoint = |s: &mut FunctionState| {
+            if let Some((before, after)) = &last
+                && *before == s.code
+            {
+                s.code = after.clone();
+                return;
+            }
+            let blob = self.intern_code(s.code.blob.digest.clone(), s.code.blob.bytes.clone());
+            let after = CodeRef::new(CodeDetails {
+                blob,
+                ..CodeDetails::clone(&s.code)
+            });
+            last = Some((std::mem::replace(&mut s.code, after.clone()), after));
+        };
+        repoint(&mut r.latest);
+        r.versions.for_each_state_mut(repoint);
     }
 }
