@@ -296,19 +296,10 @@ async fn code_is_stored_once_and_shared_by_latest_and_its_versions() {
 /// share it again (latest and those versions held one copy before the restart).
 #[tokio::test]
 async fn versions_share_their_code_again_after_a_restart() {
-    let dir = tempfile::Builder::new()
-        .prefix("fgs-shared-code-")
-        .tempdir()
-        .unwrap();
-    let file = dir.path().join("state.jsonl");
-    let config = || {
-        let mut c = base_config();
-        c.behavior.reject_unchanged_publish = false;
-        c.state.file = Some(file.clone());
-        c
-    };
+    let (_scratch, mut config) = state_file_config("fgs-shared-code-");
+    config.behavior.reject_unchanged_publish = false;
     {
-        let app = TestApp::spawn_with(config()).await;
+        let app = TestApp::spawn_with(config.clone()).await;
         app.create_function("hello", "shared code", 200).await;
         for v in ["v1", "v2"] {
             app.publish("hello", Some(json!({"version": v})), 200).await;
@@ -318,7 +309,7 @@ async fn versions_share_their_code_again_after_a_restart() {
             .await;
         app.emulator.stop().await;
     }
-    let app = TestApp::spawn_with(config()).await;
+    let app = TestApp::spawn_with(config).await;
     let store = app.emulator.state().service().store();
     let f = &store.all_functions()[0];
     let code = |i: usize| &f.versions.get_index(i).unwrap().state.code;

@@ -29,6 +29,16 @@ pub fn encoded(urn: &str) -> String {
     urn.replace(':', "%3A").replace('!', "%21")
 }
 
+/// A base config with a state file in a scratch directory of its own, for tests that
+/// restart the emulator on the same file. The directory (and the file) go when the returned
+/// guard drops, also when the test fails.
+pub fn state_file_config(prefix: &str) -> (tempfile::TempDir, Config) {
+    let dir = tempfile::Builder::new().prefix(prefix).tempdir().unwrap();
+    let mut config = base_config();
+    config.state.file = Some(dir.path().join("state.jsonl"));
+    (dir, config)
+}
+
 /// A base config: the test project, a fixed seed so image names are reproducible.
 pub fn base_config() -> Config {
     let mut c = Config::default();

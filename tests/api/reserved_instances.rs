@@ -872,10 +872,7 @@ async fn policies_round_trip_through_the_state_document_and_are_checked_on_impor
 
 #[tokio::test]
 async fn policies_survive_a_restart_with_a_state_file() {
-    let file = std::env::temp_dir().join(format!("fgs-reserved-{}.json", std::process::id()));
-    let _ = std::fs::remove_file(&file);
-    let mut config = base_config();
-    config.state.file = Some(file.clone());
+    let (_scratch, config) = state_file_config("fgs-reserved-");
     let before = {
         let app = TestApp::spawn_with(config.clone()).await;
         hello_with_v1_and_prod(&app).await;
@@ -901,7 +898,6 @@ async fn policies_survive_a_restart_with_a_state_file() {
     assert_eq!(before["count"], 2);
     let app = TestApp::spawn_with(config).await;
     assert_eq!(configs(&app, "", 200).await.body, before);
-    let _ = std::fs::remove_file(&file);
 }
 
 /// A version and an alias may share a name (`v1`); deleting the alias drops its own policy

@@ -4,7 +4,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{Answer, PROJECT, TestApp, base_config, encoded, urn};
+use crate::helpers::{Answer, PROJECT, TestApp, encoded, state_file_config, urn};
 
 /// `/v2/{PROJECT}/functions/{resource_id}` + `rest`.
 fn tag_path(resource_id: &str, rest: &str) -> String {
@@ -632,18 +632,9 @@ async fn tags_survive_export_and_import() {
 
 #[tokio::test]
 async fn tags_survive_a_restart_with_a_state_file() {
-    let dir = tempfile::Builder::new()
-        .prefix("fgs-tags-")
-        .tempdir()
-        .unwrap();
-    let file = dir.path().join("state.jsonl");
-    let config = || {
-        let mut c = base_config();
-        c.state.file = Some(file.clone());
-        c
-    };
+    let (_scratch, config) = state_file_config("fgs-tags-");
     {
-        let app = TestApp::spawn_with(config()).await;
+        let app = TestApp::spawn_with(config.clone()).await;
         app.create_function("hello", "print(1)", 200).await;
         app.create_tags("hello", tags_body(&[("env", "prod"), ("gone", "x")]), 204)
             .await;
@@ -651,7 +642,7 @@ async fn tags_survive_a_restart_with_a_state_file() {
             .await;
         app.emulator.stop().await;
     }
-    let app = TestApp::spawn_with(config()).await;
+    let app = TestApp::spawn_with(config).await;
     assert_eq!(
         app.list_tags("hello", 200).await.body,
         json!({"tags": [{"key": "env", "value": "prod"}], "sys_tags": []})

@@ -832,12 +832,7 @@ async fn triggers_survive_a_state_document_round_trip_and_bad_ones_are_refused()
 
 #[tokio::test]
 async fn triggers_survive_a_restart_from_the_state_file() {
-    let dir = tempfile::Builder::new()
-        .prefix("fgs-triggers-")
-        .tempdir()
-        .unwrap();
-    let mut config = base_config();
-    config.state.file = Some(dir.path().join("state.jsonl"));
+    let (_scratch, config) = state_file_config("fgs-triggers-");
     let made = {
         let app = TestApp::spawn_with(config.clone()).await;
         app.create_function("hello", "print(1)", 200).await;
