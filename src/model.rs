@@ -177,6 +177,18 @@ impl SharedConfig {
         Ok(())
     }
 
+    /// The configuration, to change in place, if this is its only handle (no version, no
+    /// answer being written, no copy kept for a rollback shares it). Any rendering it kept
+    /// is dropped: it would show the old settings.
+    pub fn get_mut(&mut self) -> Option<&mut FunctionConfig> {
+        let kept = Arc::get_mut(&mut self.0)?;
+        if let Some(bytes) = kept.rendered.take() {
+            RENDERED_TOTAL.fetch_sub(bytes.len(), Ordering::Relaxed);
+        }
+        *kept.rendered_once.get_mut() = false;
+        Some(&mut kept.config)
+    }
+
     /// Whether its rendering is kept (for tests that must reach the kept path).
     pub fn is_kept(&self) -> bool {
         self.0.rendered.get().is_some()

@@ -121,6 +121,12 @@ impl Handler {
         Self::is_valid(s, runtime).then(|| Self(s.to_owned()))
     }
 
+    /// An empty handler, which no rule accepts: only for a value holder that is never kept
+    /// (`FunctionConfig::holder`).
+    pub(crate) fn placeholder() -> Self {
+        Self(String::new())
+    }
+
     /// Whether [`Handler::parse`] takes `s` for `runtime` (without keeping a copy).
     pub fn is_valid(s: &str, runtime: Runtime) -> bool {
         let shape_ok = if runtime.free_form_handler() {

@@ -2,7 +2,10 @@
 
 use crate::model::SharedConfig;
 
-use super::input::{CodeInput, CreateFunctionInput, FunctionBody, ListQuery, Page, patch_config};
+use super::input::{
+    CodeInput, CreateFunctionInput, FunctionBody, ListQuery, Page, patch_config,
+    patch_config_in_place,
+};
 use super::{
     Cached, FunctionSnapshot, Service, latest_snapshot, require_latest, snapshot_of,
     version_snapshot,
@@ -184,10 +187,20 @@ impl Service {
         let project = self.store.project(project_id)?;
         let key = self.resolve_ref(&project, urn).ok()?;
         let now = self.clock.now();
+        let function = urn.function().as_str();
         let changed = self.store.update_function(key, |f| {
-            let config = patch_config(&f.latest.config, body, urn.function().as_str())
-                .ok_or(Patched::LeftToTheUsualWay)?;
-            f.latest.config = SharedConfig::new(config);
+            // In place when latest alone holds its configuration (no version, no answer
+            // still being written, no state file's copy for a rollback shares it); else a
+            // patched copy, which leaves the shared one as it is.
+            if let Some(config) = f.latest.config.get_mut() {
+                if !patch_config_in_place(config, body, function) {
+                    return Err(Patched::LeftToTheUsualWay);
+                }
+            } else {
+                let config = patch_config(&f.latest.config, body, function)
+                    .ok_or(Patched::LeftToTheUsualWay)?;
+                f.latest.config = SharedConfig::new(config);
+            }
             f.latest.last_modified = now;
             f.latest.image_name = self.image_name("latest", now);
             Ok(latest_snapshot(project.clone(), f))

@@ -376,3 +376,49 @@ async fn terraform_s_update_keys_come_back_as_sent() {
         }
     }
 }
+
+/// Update config changes latest's configuration in place when nothing else holds it: each
+/// answer and read shows the new settings (no kept rendering of the old ones), a body
+/// refused half-way leaves every setting as it was, and a version published from latest
+/// keeps its own settings through later updates.
+#[tokio::test]
+async fn update_config_in_place_never_shows_old_settings_or_touches_a_version() {
+    let app = TestApp::spawn().await;
+    app.create_function("hello", "x", 200).await;
+    for _ in 0..3 {
+        app.show_config("hello", 200).await;
+    }
+    for description in ["one", "two"] {
+        let a = app
+            .update_config("hello", json!({"description": description}), 200)
+            .await;
+        assert_eq!(a.body["description"], description);
+        for _ in 0..2 {
+            let a = app.show_config("hello", 200).await;
+            assert_eq!(a.body["description"], description);
+        }
+    }
+    // The memory size is read before the handler is refused: it must not stay.
+    app.update_config(
+        "hello",
+        json!({"memory_size": 512, "handler": "nodot"}),
+        400,
+    )
+    .await
+    .assert_error(400, "FSS.1003");
+    let a = app.show_config("hello", 200).await;
+    assert_eq!(a.body["memory_size"], 256);
+    assert_eq!(a.body["handler"], "index.handler");
+    assert_eq!(a.body["description"], "two");
+
+    app.publish("hello", Some(json!({"version": "v1"})), 200)
+        .await;
+    for description in ["three", "four"] {
+        app.update_config("hello", json!({"description": description}), 200)
+            .await;
+        let a = app.show_config("hello", 200).await;
+        assert_eq!(a.body["description"], description);
+        let v1 = app.show_config(&urn("hello", "v1"), 200).await;
+        assert_eq!(v1.body["description"], "two");
+    }
+}

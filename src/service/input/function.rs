@@ -152,31 +152,93 @@ pub fn patch_config(
     function: &str,
 ) -> Option<FunctionConfig> {
     let mut config = current.clone();
+    patch_config_in_place(&mut config, body, function).then_some(config)
+}
+
+/// [`patch_config`] onto `config` itself: `true` when it is patched, `false` (and `config`
+/// as it was) where `patch_config` answers `None`.
+///
+/// **Why.** Copying the configuration to patch the copy, and dropping the old one, was a
+/// fifth of an update config's own work (`docs/PERFORMANCE.md`, twelfth step). Each setting
+/// the body gives is first swapped out into a [`FunctionConfig::holder`] (which allocates
+/// nothing), then read; when anything refuses, swapping the same keys back restores every
+/// value, even one half read.
+pub fn patch_config_in_place(config: &mut FunctionConfig, body: &[u8], function: &str) -> bool {
+    let mut holder = config.holder();
+    let mut keys = Keys::default();
     let mut de = serde_json::Deserializer::from_slice(body);
-    serde::Deserializer::deserialize_map(
+    let read = serde::Deserializer::deserialize_map(
         &mut de,
         PatchVisitor {
-            config: &mut config,
+            config: &mut *config,
+            holder: &mut holder,
+            keys: &mut keys,
             function,
         },
     )
-    .ok()?;
-    de.end().ok()?;
-    config.finish_patch()
+    .is_ok()
+        && de.end().is_ok();
+    if read && config.finish_patch_in_place() {
+        return true;
+    }
+    for key in keys.swapped() {
+        config.swap_setting(&mut holder, key);
+    }
+    false
 }
 
 /// The most keys [`patch_config`] reads in one body (beyond, it leaves the body to the
 /// usual way): it remembers them, without allocating, to refuse a key given twice.
 const PATCH_MAX_KEYS: usize = 32;
 
-/// Reads an update config body onto a configuration (see [`patch_config`]): its errors
-/// only mean "leave it to the usual way", so they say little.
-struct PatchVisitor<'a> {
+/// The keys read so far, in order (to refuse one given twice), and which of them had their
+/// value swapped out into the holder (to swap back).
+#[derive(Default)]
+struct Keys<'de> {
+    seen: [&'de str; PATCH_MAX_KEYS],
+    count: usize,
+    /// Bit `i` for `seen[i]` swapped out.
+    swapped: u32,
+}
+
+impl<'de> Keys<'de> {
+    fn seen(&self) -> &[&'de str] {
+        &self.seen[..self.count]
+    }
+
+    /// The keys whose values are in the holder.
+    fn swapped(&self) -> impl Iterator<Item = &'de str> + '_ {
+        (0..self.count)
+            .filter(|i| self.swapped & (1 << i) != 0)
+            .map(|i| self.seen[i])
+    }
+
+    /// The last key noted has its value in the holder now.
+    fn last_swapped(&mut self) {
+        self.swapped |= 1 << (self.count - 1);
+    }
+
+    /// Remembers `key`; `false` if it was given before or there is no room.
+    fn note(&mut self, key: &'de str) -> bool {
+        if self.count == PATCH_MAX_KEYS || self.seen().contains(&key) {
+            return false;
+        }
+        self.seen[self.count] = key;
+        self.count += 1;
+        true
+    }
+}
+
+/// Reads an update config body onto a configuration (see [`patch_config_in_place`]): its
+/// errors only mean "leave it to the usual way", so they say little.
+struct PatchVisitor<'a, 'de> {
     config: &'a mut FunctionConfig,
+    holder: &'a mut FunctionConfig,
+    keys: &'a mut Keys<'de>,
     function: &'a str,
 }
 
-impl<'de> serde::de::Visitor<'de> for PatchVisitor<'_> {
+impl<'de> serde::de::Visitor<'de> for PatchVisitor<'_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -186,14 +248,10 @@ impl<'de> serde::de::Visitor<'de> for PatchVisitor<'_> {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         use serde::de::Error as _;
         let leave = || A::Error::custom("left to the usual way");
-        let mut seen: [&str; PATCH_MAX_KEYS] = [""; PATCH_MAX_KEYS];
-        let mut count = 0;
         while let Some(BorrowedKey(key)) = map.next_key()? {
-            if count == PATCH_MAX_KEYS || seen[..count].contains(&key) {
+            if !self.keys.note(key) {
                 return Err(leave());
             }
-            seen[count] = key;
-            count += 1;
             match key {
                 // What update config reads of the body's own fields: a `func_name` must
                 // name the URN's function; a `package` must be text, and is ignored.
@@ -207,6 +265,8 @@ impl<'de> serde::de::Visitor<'de> for PatchVisitor<'_> {
                 "code_type" | "code_url" | "code_filename" | "func_code" => return Err(leave()),
                 setting => map.next_value_seed(Setting {
                     config: &mut *self.config,
+                    holder: &mut *self.holder,
+                    keys: &mut *self.keys,
                     key: setting,
                 })?,
             }
@@ -239,12 +299,16 @@ impl<'de> Deserialize<'de> for BorrowedKey<'de> {
 }
 
 /// One setting's value, read into its field; `null` counts as omitted (as in the usual way).
-struct Setting<'a> {
+/// The current value goes into the holder first: whatever happens next, the swap back
+/// restores it.
+struct Setting<'a, 'de> {
     config: &'a mut FunctionConfig,
+    holder: &'a mut FunctionConfig,
+    keys: &'a mut Keys<'de>,
     key: &'a str,
 }
 
-impl<'de> serde::de::DeserializeSeed<'de> for Setting<'_> {
+impl<'de> serde::de::DeserializeSeed<'de> for Setting<'_, 'de> {
     type Value = ();
 
     fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
@@ -252,7 +316,7 @@ impl<'de> serde::de::DeserializeSeed<'de> for Setting<'_> {
     }
 }
 
-impl<'de> serde::de::Visitor<'de> for Setting<'_> {
+impl<'de> serde::de::Visitor<'de> for Setting<'_, 'de> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -264,6 +328,8 @@ impl<'de> serde::de::Visitor<'de> for Setting<'_> {
     }
 
     fn visit_some<D: serde::Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        self.config.swap_setting(self.holder, self.key);
+        self.keys.last_swapped();
         self.config.set_from(self.key, d).map(|_| ())
     }
 }
@@ -577,7 +643,7 @@ mod tests {
                 texts.push(json!({ *k1: v1, *k2: v2 }).to_string());
             }
         }
-        let (mut direct, mut usual_only) = (0, 0);
+        let (mut direct, mut usual_only, mut refused_in_place) = (0, 0, 0);
         for current in &currents {
             for text in &texts {
                 let usual = the_usual_way(current, text);
@@ -592,8 +658,18 @@ mod tests {
                     (None, Ok(_)) => usual_only += 1,
                     (None, Err(_)) => {}
                 }
+                // In place: the same answer, and a body it refuses leaves every setting as
+                // it was, however far it read (the swap back).
+                let mut in_place = current.clone();
+                if patch_config_in_place(&mut in_place, text.as_bytes(), "f") {
+                    assert_eq!(Ok(&in_place), usual.as_ref(), "{text}");
+                } else {
+                    assert_eq!(&in_place, current, "{text}: refused, yet changed");
+                    refused_in_place += 1;
+                }
             }
         }
+        assert!(refused_in_place > 0);
         // Not vacuous, and most good bodies take the direct way (the rest give
         // strategy_config, a code field, or a key twice or escaped).
         assert!(

@@ -17,7 +17,9 @@ mod publish;
 
 pub use alias::{AliasBody, AliasInput};
 pub use code::{CodeBody, CodeInput, FuncCodeBody};
-pub use function::{CreateFunctionInput, FunctionBody, FunctionBodyDirect, patch_config};
+pub use function::{
+    CreateFunctionInput, FunctionBody, FunctionBodyDirect, patch_config, patch_config_in_place,
+};
 pub use page::{ListQuery, Listed, Page, PageInfo};
 pub use publish::{PublishBody, PublishInput};
 
