@@ -8,12 +8,12 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::FunctionResponse;
 use super::openapi::{
     BadRequest, Conflict, Forbidden, FunctionListParams, FunctionParams, NotFound, OtherError,
     PayloadTooLarge, ProjectParams, Unauthorized,
 };
 use super::view::{CodeInBody, FunctionCodeView, FunctionView};
+use super::{FunctionResponse, WrittenResponse, render_function, render_written};
 use crate::app_state::AppState;
 use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, FunctionPath, JsonBody, ProjectPath};
@@ -168,21 +168,25 @@ pub async fn update_function_config(
     State(app): State<AppState>,
     path: FunctionPath,
     body: JsonBody,
-) -> Result<FunctionResponse, ApiError> {
+) -> Result<WrittenResponse, ApiError> {
     let service = app.service();
+    let offset = service.settings().utc_offset;
     // Straight from the body's bytes when that way can answer; else the body is read as
     // the other writes read theirs, and that way answers (errors always come from it).
-    let direct = body
-        .json_bytes()
-        .and_then(|bytes| service.update_latest_config_from_json(&path.project, &path.urn, bytes));
-    let snapshot = match direct {
-        Some(answered) => answered?,
+    let direct = body.json_bytes().and_then(|bytes| {
+        service.update_latest_config_from_json(&path.project, &path.urn, bytes, |written| {
+            render_written(written, offset)
+        })
+    });
+    let rendered = match direct {
+        Some(answered) => answered??,
         None => {
             let FunctionBodyDirect(body) = body.required()?;
-            service.update_function_config(&path.project, &path.urn, body)?
+            let snapshot = service.update_function_config(&path.project, &path.urn, body)?;
+            render_function(&app, &snapshot, CodeInBody::Omit)?
         }
     };
-    Ok(FunctionResponse::new(&app, snapshot))
+    Ok(WrittenResponse(rendered))
 }
 
 /// ShowFunctionCode: `GET /v2/{project_id}/fgs/functions/{function_urn}/code`, on latest, a
@@ -249,12 +253,15 @@ pub async fn update_function_code(
     State(app): State<AppState>,
     path: FunctionPath,
     ApiJson(body): ApiJson<CodeBody>,
-) -> Result<FunctionResponse, ApiError> {
-    let input = body.parse(&app.service().settings().limits)?;
-    let snapshot = app
-        .service()
-        .update_function_code(&path.project, &path.urn, input)?;
-    Ok(FunctionResponse::new(&app, snapshot))
+) -> Result<WrittenResponse, ApiError> {
+    let service = app.service();
+    let input = body.parse(&service.settings().limits)?;
+    let offset = service.settings().utc_offset;
+    let rendered =
+        service.update_function_code_with(&path.project, &path.urn, input, |written| {
+            render_written(written, offset)
+        })??;
+    Ok(WrittenResponse(rendered))
 }
 
 /// DeleteFunction: `DELETE /v2/{project_id}/fgs/functions/{function_urn}`. 204 with no

@@ -49,7 +49,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::app_state::AppState;
 use crate::http::json_bytes;
-use crate::service::{Cached, FunctionSnapshot};
+use crate::service::{Cached, FunctionRef, FunctionSnapshot};
 use view::{CodeInBody, FunctionView};
 
 /// Every FunctionGraph route, merged from one router per resource.
@@ -119,8 +119,20 @@ fn render_view(
     code: CodeInBody,
     offset: chrono::FixedOffset,
 ) -> Result<Bytes, crate::error::ApiError> {
-    FunctionView::new(snapshot, code, offset)
-        .to_json()
+    to_bytes(FunctionView::new(snapshot, code, offset))
+}
+
+/// A write's answer: the function or version it left, rendered from the store under the
+/// function's lock (without its code).
+pub(crate) fn render_written(
+    written: FunctionRef<'_>,
+    offset: chrono::FixedOffset,
+) -> Result<Bytes, crate::error::ApiError> {
+    to_bytes(FunctionView::borrowed(&written, CodeInBody::Omit, offset))
+}
+
+fn to_bytes(view: FunctionView<'_>) -> Result<Bytes, crate::error::ApiError> {
+    view.to_json()
         // As a boxed slice: `Bytes` then owns the buffer as it is, where from a `Vec` with
         // room to spare it allocates a shared header besides. The shrink is free with
         // mimalloc when the object fills at least half of the buffer (`to_json` sizes it
@@ -146,6 +158,15 @@ impl FunctionResponse {
             code: CodeInBody::Omit,
             offset: app.service().settings().utc_offset,
         }
+    }
+}
+
+/// A function or version a write rendered already (`render_written`), answered 200.
+pub struct WrittenResponse(pub Bytes);
+
+impl IntoResponse for WrittenResponse {
+    fn into_response(self) -> Response {
+        json_bytes(StatusCode::OK, self.0)
     }
 }
 

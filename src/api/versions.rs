@@ -7,12 +7,12 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use super::FunctionResponse;
 use super::openapi::{
     BadRequest, Conflict, Forbidden, FunctionParams, NotFound, OtherError, PageParams,
     PayloadTooLarge, Unauthorized,
 };
 use super::view::FunctionView;
+use super::{WrittenResponse, render_written};
 use crate::app_state::AppState;
 use crate::error::ApiError;
 use crate::http::extract::{ApiQuery, FunctionPath, OptionalJson};
@@ -58,12 +58,15 @@ pub async fn create_function_version(
     State(app): State<AppState>,
     path: FunctionPath,
     body: Result<OptionalJson<PublishBody>, ApiError>,
-) -> Result<FunctionResponse, ApiError> {
+) -> Result<WrittenResponse, ApiError> {
     let input = body.and_then(|OptionalJson(b)| b.parse());
-    let snapshot = app
-        .service()
-        .create_function_version(&path.project, &path.urn, input)?;
-    Ok(FunctionResponse::new(&app, snapshot))
+    let service = app.service();
+    let offset = service.settings().utc_offset;
+    let rendered =
+        service.create_function_version_with(&path.project, &path.urn, input, |written| {
+            render_written(written, offset)
+        })??;
+    Ok(WrittenResponse(rendered))
 }
 
 /// A page of ListFunctionVersions.

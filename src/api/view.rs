@@ -13,9 +13,11 @@ use utoipa::ToSchema;
 
 use crate::clock::{Rfc3339, rfc3339};
 use crate::domain::encode_code;
+use crate::domain::{Description, FunctionName, PackageName};
 use crate::domain::{FullUrn, Qualifier, full_urn};
 use crate::model::{FunctionConfig, SharedConfig};
-use crate::service::FunctionSnapshot;
+use crate::model::{FunctionState, ProjectInfo};
+use crate::service::{FunctionRef, FunctionSnapshot};
 
 /// `func_code` in a response.
 #[derive(Serialize, ToSchema)]
@@ -125,17 +127,55 @@ pub enum CodeInBody {
     Include,
 }
 
+/// What a [`FunctionView`] is made of, from a snapshot or from the store itself.
+struct Parts<'a> {
+    project: &'a ProjectInfo,
+    package: &'a PackageName,
+    name: &'a FunctionName,
+    func_id: &'a str,
+    qualifier: &'a Qualifier,
+    state: &'a FunctionState,
+    version_description: &'a Description,
+}
+
 impl<'a> FunctionView<'a> {
     /// Renders a snapshot.
     pub fn new(s: &'a FunctionSnapshot, code: CodeInBody, offset: FixedOffset) -> Self {
-        let p = &s.project;
+        let parts = Parts {
+            project: &s.project,
+            package: &s.package,
+            name: &s.name,
+            func_id: &s.func_id,
+            qualifier: &s.qualifier,
+            state: &s.state,
+            version_description: &s.version_description,
+        };
+        Self::of(parts, code, offset)
+    }
+
+    /// Renders a function or version borrowed from the store (a write's answer).
+    pub fn borrowed(r: &'a FunctionRef<'_>, code: CodeInBody, offset: FixedOffset) -> Self {
+        let parts = Parts {
+            project: r.project,
+            package: r.package,
+            name: r.name,
+            func_id: r.func_id,
+            qualifier: &r.qualifier,
+            state: r.state,
+            version_description: r.version_description,
+        };
+        Self::of(parts, code, offset)
+    }
+
+    fn of(s: Parts<'a>, code: CodeInBody, offset: FixedOffset) -> Self {
+        let p = s.project;
         let c = &*s.state.config;
         let func_urn = FullUrn {
             region: &p.region,
             project: &p.id,
-            package: &s.package,
-            function: &s.name,
-            qualifier: &s.qualifier,
+            package: s.package,
+            function: s.name,
+            qualifier: s.qualifier,
         };
         let vpc_id = c
             .func_vpc
@@ -159,7 +199,7 @@ impl<'a> FunctionView<'a> {
             code_filename: &s.state.code.code_filename,
             code_size: s.state.code.size(),
             digest: s.state.code.digest().as_str(),
-            version: &s.qualifier,
+            version: s.qualifier,
             image_name: &s.state.image_name,
             dependency_pkg: "",
             version_description: s.version_description.as_str(),
@@ -174,8 +214,8 @@ impl<'a> FunctionView<'a> {
             depend_list: None,
             dependencies: None,
             function_async_config: None,
-            resource_id: &s.func_id,
-            func_id: &s.func_id,
+            resource_id: s.func_id,
+            func_id: s.func_id,
             reserved_instance_count: 0,
             depend_version_list: None,
             enable_cloud_debug: "",

@@ -203,6 +203,9 @@ impl fmt::Display for CodeType {
 pub struct Description(String);
 
 impl Description {
+    /// No description (what latest has).
+    pub const EMPTY: Self = Self(String::new());
+
     /// The longest description the service takes, in characters.
     pub const MAX_CHARS: usize = 512;
 

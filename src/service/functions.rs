@@ -7,8 +7,8 @@ use super::input::{
     patch_config_in_place,
 };
 use super::{
-    Cached, FunctionSnapshot, Service, latest_snapshot, require_latest, snapshot_of,
-    version_snapshot,
+    Cached, FunctionRef, FunctionSnapshot, Service, latest_ref, latest_snapshot, require_latest,
+    snapshot_of, version_snapshot,
 };
 use crate::domain::{ProjectId, Qualifier, Urn};
 use crate::error::{ApiError, ErrorCode};
@@ -61,7 +61,7 @@ impl Service {
                 attachments: Default::default(),
             })
         })?;
-        Ok(latest_snapshot(project, &record))
+        Ok(latest_snapshot(&project, &record))
     }
 
     /// ShowFunctionConfig: latest or a published version (404 FSS.1052 for a missing one).
@@ -106,6 +106,19 @@ impl Service {
         urn: &Urn,
         input: CodeInput,
     ) -> Result<FunctionSnapshot, ApiError> {
+        self.update_function_code_with(project_id, urn, input, |f| f.to_snapshot())
+    }
+
+    /// [`Self::update_function_code`], answered by `answer` from latest as the store holds
+    /// it, under the function's lock (the route renders its answer there: nothing is copied
+    /// out of the store).
+    pub fn update_function_code_with<R>(
+        &self,
+        project_id: &ProjectId,
+        urn: &Urn,
+        input: CodeInput,
+        answer: impl FnOnce(FunctionRef<'_>) -> R,
+    ) -> Result<R, ApiError> {
         let project = self.project(project_id);
         let key = self.resolve_ref(&project, urn)?;
         require_latest(urn, "the code of a published version cannot be changed")?;
@@ -117,7 +130,7 @@ impl Service {
                 f.latest.code = code;
                 f.latest.last_modified = now;
                 f.latest.image_name = image_name;
-                Ok::<_, ApiError>(latest_snapshot(project.clone(), f))
+                Ok::<_, ApiError>(answer(latest_ref(&project, f)))
             })
             .ok_or_else(ApiError::function_not_found)?
     }
@@ -143,7 +156,7 @@ impl Service {
         let (items, total) =
             self.store
                 .list_functions(&project.id, keep, page.marker, page.maxitems, |f| {
-                    latest_snapshot(project.clone(), f)
+                    latest_snapshot(&project, f)
                 });
         let (_, next_marker) = page.window(total);
         Ok((items, next_marker, total))
@@ -175,12 +188,16 @@ impl Service {
     /// that must decide (an error of any kind, a version or alias URN, a project or
     /// function not found, a body this way does not read). Nothing changes, and nothing is
     /// drawn from the random source, before it is sure to answer.
-    pub fn update_latest_config_from_json(
+    ///
+    /// `answer` makes the answer from latest as the store holds it, under the function's
+    /// lock, as in [`Self::update_function_code_with`].
+    pub fn update_latest_config_from_json<R>(
         &self,
         project_id: &ProjectId,
         urn: &Urn,
         body: &[u8],
-    ) -> Option<Result<FunctionSnapshot, ApiError>> {
+        answer: impl FnOnce(FunctionRef<'_>) -> R,
+    ) -> Option<Result<R, ApiError>> {
         if !matches!(urn.qualifier(), Qualifier::Latest) {
             return None;
         }
@@ -203,10 +220,10 @@ impl Service {
             }
             f.latest.last_modified = now;
             f.latest.image_name = self.image_name("latest", now);
-            Ok(latest_snapshot(project.clone(), f))
+            Ok(answer(latest_ref(&project, f)))
         })?;
         match changed {
-            Ok(snapshot) => Some(Ok(snapshot)),
+            Ok(answered) => Some(Ok(answered)),
             Err(Patched::Failed(e)) => Some(Err(e)),
             Err(Patched::LeftToTheUsualWay) => None,
         }
@@ -268,7 +285,7 @@ impl Service {
                     f.latest.config = SharedConfig::new(change(&f.latest.config)?);
                     f.latest.last_modified = now;
                     f.latest.image_name = image_name;
-                    Ok(latest_snapshot(project.clone(), f))
+                    Ok(latest_snapshot(&project, f))
                 }
             })
             .ok_or_else(ApiError::function_not_found)?

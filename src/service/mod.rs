@@ -277,16 +277,77 @@ fn require_latest(urn: &Urn, why: &str) -> Result<(), ApiError> {
     }
 }
 
-pub(crate) fn latest_snapshot(project: Arc<ProjectInfo>, f: &FunctionRecord) -> FunctionSnapshot {
-    FunctionSnapshot {
-        project,
-        package: f.package.clone(),
-        name: f.name.clone(),
-        func_id: f.func_id.clone(),
-        qualifier: Qualifier::Latest,
-        state: f.latest.clone(),
-        version_description: Description::default(),
+/// A function or version as the store holds it, borrowed under the function's lock: what
+/// the writes render their answers from (`*_with`), so that a write copies nothing out of
+/// the store to answer. [`Self::to_snapshot`] makes the owned [`FunctionSnapshot`].
+pub struct FunctionRef<'a> {
+    /// The owning project.
+    pub project: &'a Arc<ProjectInfo>,
+    /// Package.
+    pub package: &'a PackageName,
+    /// Function name.
+    pub name: &'a FunctionName,
+    /// The function's `func_id`.
+    pub func_id: &'a str,
+    /// `latest` or the version's name.
+    pub qualifier: Qualifier,
+    /// Configuration, code and stamps.
+    pub state: &'a FunctionState,
+    /// The version's description (empty for latest).
+    pub version_description: &'a Description,
+}
+
+impl FunctionRef<'_> {
+    /// The same, copied out of the store.
+    pub fn to_snapshot(&self) -> FunctionSnapshot {
+        FunctionSnapshot {
+            project: self.project.clone(),
+            package: self.package.clone(),
+            name: self.name.clone(),
+            func_id: self.func_id.to_owned(),
+            qualifier: self.qualifier.clone(),
+            state: self.state.clone(),
+            version_description: self.version_description.clone(),
+        }
     }
+}
+
+/// Latest's description: always empty.
+static NO_DESCRIPTION: Description = Description::EMPTY;
+
+pub(crate) fn latest_ref<'a>(
+    project: &'a Arc<ProjectInfo>,
+    f: &'a FunctionRecord,
+) -> FunctionRef<'a> {
+    FunctionRef {
+        project,
+        package: &f.package,
+        name: &f.name,
+        func_id: &f.func_id,
+        qualifier: Qualifier::Latest,
+        state: &f.latest,
+        version_description: &NO_DESCRIPTION,
+    }
+}
+
+pub(crate) fn version_ref<'a>(
+    project: &'a Arc<ProjectInfo>,
+    f: &'a FunctionRecord,
+    v: &'a VersionRecord,
+) -> FunctionRef<'a> {
+    FunctionRef {
+        project,
+        package: &f.package,
+        name: &f.name,
+        func_id: &f.func_id,
+        qualifier: Qualifier::Version(v.name.clone()),
+        state: &v.state,
+        version_description: &v.description,
+    }
+}
+
+pub(crate) fn latest_snapshot(project: &Arc<ProjectInfo>, f: &FunctionRecord) -> FunctionSnapshot {
+    latest_ref(project, f).to_snapshot()
 }
 
 pub(crate) fn version_snapshot(
@@ -294,15 +355,7 @@ pub(crate) fn version_snapshot(
     f: &FunctionRecord,
     v: &VersionRecord,
 ) -> FunctionSnapshot {
-    FunctionSnapshot {
-        project: project.clone(),
-        package: f.package.clone(),
-        name: f.name.clone(),
-        func_id: f.func_id.clone(),
-        qualifier: Qualifier::Version(v.name.clone()),
-        state: v.state.clone(),
-        version_description: v.description.clone(),
-    }
+    version_ref(project, f, v).to_snapshot()
 }
 
 /// The snapshot a read of `qualifier` sees: latest, a version, or the version an alias
@@ -313,7 +366,7 @@ pub(crate) fn snapshot_of(
     qualifier: &Qualifier,
 ) -> Result<FunctionSnapshot, ApiError> {
     match qualifier {
-        Qualifier::Latest => Ok(latest_snapshot(project.clone(), f)),
+        Qualifier::Latest => Ok(latest_snapshot(project, f)),
         Qualifier::Version(name) => f
             .version(name.as_str())
             .map(|v| version_snapshot(project, f, v))
@@ -326,7 +379,7 @@ pub(crate) fn snapshot_of(
                 .map(|a| a.version.clone())
                 .ok_or_else(|| ApiError::new(ErrorCode::AliasNotFound))?;
             if target == "latest" {
-                Ok(latest_snapshot(project.clone(), f))
+                Ok(latest_snapshot(project, f))
             } else {
                 f.version(&target)
                     .map(|v| version_snapshot(project, f, v))

@@ -1,7 +1,10 @@
 //! The version operations: publish (CreateFunctionVersion, SPEC section 2) and list.
 
 use super::input::{ListQuery, Page, PublishInput};
-use super::{Cached, FunctionSnapshot, Service, latest_snapshot, require_latest, version_snapshot};
+use super::{
+    Cached, FunctionRef, FunctionSnapshot, Service, latest_snapshot, require_latest, version_ref,
+    version_snapshot,
+};
 use crate::clock::default_version_name;
 use crate::domain::{ProjectId, Urn, VersionName};
 use crate::error::{ApiError, ErrorCode};
@@ -19,6 +22,19 @@ impl Service {
         urn: &Urn,
         input: Result<PublishInput, ApiError>,
     ) -> Result<FunctionSnapshot, ApiError> {
+        self.create_function_version_with(project_id, urn, input, |v| v.to_snapshot())
+    }
+
+    /// [`Self::create_function_version`], answered by `answer` from the new version as the
+    /// store holds it, under the function's lock (the route renders its answer there:
+    /// nothing is copied out of the store).
+    pub fn create_function_version_with<R>(
+        &self,
+        project_id: &ProjectId,
+        urn: &Urn,
+        input: Result<PublishInput, ApiError>,
+        answer: impl FnOnce(FunctionRef<'_>) -> R,
+    ) -> Result<R, ApiError> {
         let project = self.project(project_id);
         let key = self.resolve_ref(&project, urn)?;
         require_latest(urn, "a version is published from the function's latest")?;
@@ -49,9 +65,9 @@ impl Service {
                     state,
                     description: input.description,
                 };
-                let snapshot = version_snapshot(&project, f, &version);
                 f.versions.push(version);
-                Ok(snapshot)
+                let version = f.versions.last().expect("just pushed");
+                Ok(answer(version_ref(&project, f, version)))
             })
             .ok_or_else(ApiError::function_not_found)?
     }
@@ -72,7 +88,7 @@ impl Service {
             let (range, next_marker) = page.window(total);
             let items = range
                 .map(|i| match i {
-                    0 => latest_snapshot(project.clone(), f),
+                    0 => latest_snapshot(project, f),
                     i => version_snapshot(
                         project,
                         f,
