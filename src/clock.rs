@@ -182,7 +182,7 @@ pub fn rfc3339(at: DateTime<Utc>, offset: FixedOffset) -> String {
 
 /// [`rfc3339`] without a string of its own: every function object carries a
 /// `last_modified`, and the renderer (`api::view`) writes it straight into the answer.
-/// Digit by digit, as [`push_image_stamp`]; chrono's `to_rfc3339_opts` builds a string
+/// Digit by digit, as [`image_stamp`]; chrono's `to_rfc3339_opts` builds a string
 /// through its formatter (`tests::rfc3339_is_chronos` compares the two).
 #[derive(Debug, Clone, Copy)]
 pub struct Rfc3339(DateTime<FixedOffset>);
@@ -260,27 +260,31 @@ impl serde::Serialize for Rfc3339 {
 /// through a `format` string: every write makes one, and chrono parses the format string
 /// on each call (about 1 us, a tenth of a cached write's own work; docs/PERFORMANCE.md).
 pub fn image_stamp(at: DateTime<Utc>, offset: FixedOffset) -> String {
-    let mut stamp = String::with_capacity(12);
-    push_image_stamp(&mut stamp, at, offset);
-    stamp
+    image_stamp_digits(at, offset)
+        .map(char::from)
+        .iter()
+        .collect()
 }
 
-/// [`image_stamp`], appended to `out` (the image name is built in one string).
-pub fn push_image_stamp(out: &mut String, at: DateTime<Utc>, offset: FixedOffset) {
+/// [`image_stamp`]'s twelve ASCII digits, without a string (`model::ImageName` keeps them).
+pub fn image_stamp_digits(at: DateTime<Utc>, offset: FixedOffset) -> [u8; 12] {
     use chrono::{Datelike as _, Timelike as _};
     let t = local(at, offset);
-    for part in [
+    let mut digits = [0; 12];
+    let parts = [
         t.year().rem_euclid(100).unsigned_abs(),
         t.month(),
         t.day(),
         t.hour(),
         t.minute(),
         t.second(),
-    ] {
+    ];
+    for (pair, part) in digits.chunks_exact_mut(2).zip(parts) {
         // Every part is below 100: two digits each.
-        out.push(char::from(b'0' + (part / 10) as u8));
-        out.push(char::from(b'0' + (part % 10) as u8));
+        pair[0] = b'0' + (part / 10) as u8;
+        pair[1] = b'0' + (part % 10) as u8;
     }
+    digits
 }
 
 /// Parses a UTC offset such as `+08:00`, `-05:30` or `Z`.

@@ -6,6 +6,7 @@
 //! versions published from it), so publishing a version copies two pointers, never the
 //! code or its file name.
 
+mod image_name;
 mod versions;
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -19,6 +20,7 @@ use crate::domain::{
     AliasName, CodeType, Description, Digest, FunctionName, PackageName, ProjectId, Region,
     VersionName,
 };
+pub use image_name::ImageName;
 pub use versions::Versions;
 
 /// A project: the id from the path, and what responses say about it.
@@ -242,8 +244,9 @@ pub struct FunctionState {
     pub code: CodeRef,
     /// When it last changed.
     pub last_modified: DateTime<Utc>,
-    /// The internal image identifier, `<version>-<yyMMddHHmmss>@<5 chars>`.
-    pub image_name: String,
+    /// The internal image identifier, `<version>-<yyMMddHHmmss>@<5 chars>` (kept without
+    /// the version's name: [`ImageName`]).
+    pub image_name: ImageName,
 }
 
 /// A published version.

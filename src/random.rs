@@ -49,17 +49,17 @@ impl Rng {
 
     /// `n` characters from `[a-z0-9]`, as in the tail of an `image_name` (`@nihpn`).
     pub fn lowercase_alnum(&self, n: usize) -> String {
-        let mut s = String::with_capacity(n);
-        self.push_lowercase_alnum(&mut s, n);
-        s
+        let mut bytes = vec![0; n];
+        self.fill_lowercase_alnum(&mut bytes);
+        bytes.into_iter().map(char::from).collect()
     }
 
-    /// [`Rng::lowercase_alnum`], appended to `out`.
-    pub fn push_lowercase_alnum(&self, out: &mut String, n: usize) {
+    /// [`Rng::lowercase_alnum`], written over `out` (at most 12 characters: one draw).
+    pub fn fill_lowercase_alnum(&self, out: &mut [u8]) {
         const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
         let mut bits = self.next_u64();
-        for _ in 0..n {
-            out.push(ALPHABET[(bits % ALPHABET.len() as u64) as usize] as char);
+        for b in out {
+            *b = ALPHABET[(bits % ALPHABET.len() as u64) as usize];
             bits /= ALPHABET.len() as u64;
         }
     }

@@ -22,7 +22,7 @@ use crate::domain::{
 };
 use crate::model::{
     AdditionalVersion, AliasRecord, CodeDetails, CodeRef, FunctionConfig, FunctionRecord,
-    FunctionState, SharedConfig, VersionRecord,
+    FunctionState, ImageName, SharedConfig, VersionRecord,
 };
 use crate::store::FunctionKey;
 
@@ -170,7 +170,8 @@ fn parse_config(at: &str, doc: &ConfigDoc, version: u32) -> Result<FunctionConfi
 }
 
 impl StateDoc {
-    fn of(s: &FunctionState) -> Self {
+    /// `owner`: `latest`, or the version's name (its `image_name` begins with it).
+    fn of(owner: &str, s: &FunctionState) -> Self {
         Self {
             config: config_doc(&s.config),
             code_type: s.code.code_type.as_str().to_owned(),
@@ -178,13 +179,14 @@ impl StateDoc {
             code_url: s.code.code_url.clone(),
             digest: s.code.digest().as_str().to_owned(),
             last_modified: s.last_modified,
-            image_name: s.image_name.clone(),
+            image_name: s.image_name.text(owner),
         }
     }
 
     fn parse(
         &self,
         at: &str,
+        owner: &str,
         code: &CodePool,
         version: u32,
     ) -> Result<FunctionState, DocumentError> {
@@ -208,7 +210,7 @@ impl StateDoc {
                 blob,
             }),
             last_modified: self.last_modified,
-            image_name: self.image_name.clone(),
+            image_name: ImageName::parse(owner, &self.image_name),
         })
     }
 }
@@ -220,14 +222,14 @@ impl FunctionDoc {
             project: f.project.to_string(),
             package: f.package.to_string(),
             func_name: f.name.to_string(),
-            latest: StateDoc::of(&f.latest),
+            latest: StateDoc::of("latest", &f.latest),
             versions: f
                 .versions
                 .iter()
                 .map(|v| VersionDoc {
                     version: v.name.to_string(),
                     description: v.description.as_str().to_owned(),
-                    state: StateDoc::of(&v.state),
+                    state: StateDoc::of(v.name.as_str(), &v.state),
                     published_config: config_doc(&v.published_config),
                 })
                 .collect(),
@@ -277,7 +279,9 @@ impl FunctionDoc {
             project: key.project,
             package: key.package,
             name: key.name,
-            latest: self.latest.parse(&format!("{at}.latest"), code, version)?,
+            latest: self
+                .latest
+                .parse(&format!("{at}.latest"), "latest", code, version)?,
             versions,
             aliases,
             attachments: self.attachments.clone(),
@@ -298,9 +302,12 @@ impl FunctionDoc {
             if versions.get(name.as_str()).is_some() {
                 return Err(bad(&at, format!("version {name} appears twice")));
             }
+            let state = v
+                .state
+                .parse(&format!("{at}.state"), name.as_str(), code, version)?;
             versions.push(VersionRecord {
                 name,
-                state: v.state.parse(&format!("{at}.state"), code, version)?,
+                state,
                 published_config: SharedConfig::new(parse_config(
                     &format!("{at}.published_config"),
                     &v.published_config,

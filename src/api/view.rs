@@ -16,7 +16,7 @@ use crate::domain::encode_code;
 use crate::domain::{Description, FunctionName, PackageName};
 use crate::domain::{FullUrn, Qualifier, full_urn};
 use crate::model::{FunctionConfig, SharedConfig};
-use crate::model::{FunctionState, ProjectInfo};
+use crate::model::{FunctionState, ImageName, ProjectInfo};
 use crate::service::{FunctionRef, FunctionSnapshot};
 
 /// `func_code` in a response.
@@ -66,7 +66,8 @@ pub struct FunctionView<'a> {
     #[schema(value_type = String)]
     #[serde(serialize_with = "serde_qualifier")]
     version: &'a Qualifier,
-    image_name: &'a str,
+    #[schema(value_type = String)]
+    image_name: ImageNameView<'a>,
     dependency_pkg: &'a str,
     version_description: &'a str,
     /// RFC 3339 with the configured offset (`+08:00` by default).
@@ -200,7 +201,10 @@ impl<'a> FunctionView<'a> {
             code_size: s.state.code.size(),
             digest: s.state.code.digest().as_str(),
             version: s.qualifier,
-            image_name: &s.state.image_name,
+            image_name: ImageNameView {
+                owner: owner_of(s.qualifier),
+                name: &s.state.image_name,
+            },
             dependency_pkg: "",
             version_description: s.version_description.as_str(),
             last_modified: Rfc3339::new(s.state.last_modified, offset),
@@ -269,7 +273,7 @@ impl FunctionView<'_> {
         put(o, k!("code_size"), &self.code_size)?;
         put_str(o, k!("digest"), self.digest)?;
         put_str(o, k!("version"), &qualifier_text(self.version))?;
-        put_str(o, k!("image_name"), self.image_name)?;
+        put_parts(o, k!("image_name"), &self.image_name.parts())?;
         put_str(o, k!("dependency_pkg"), self.dependency_pkg)?;
         put_str(o, k!("version_description"), self.version_description)?;
         o.extend_from_slice(k!("last_modified").as_bytes());
@@ -384,6 +388,34 @@ fn qualifier_text(q: &Qualifier) -> std::borrow::Cow<'_, str> {
         Qualifier::Latest => "latest".into(),
         Qualifier::Version(v) => v.as_str().into(),
         Qualifier::Alias(_) => q.to_string().into(),
+    }
+}
+
+/// The name of what a state belongs to, which begins its `image_name`: `latest` or the
+/// version's name (a snapshot is never of an alias: it is of the version the alias names).
+fn owner_of(q: &Qualifier) -> &str {
+    match q {
+        Qualifier::Latest => "latest",
+        Qualifier::Version(v) => v.as_str(),
+        Qualifier::Alias(a) => a.as_str(),
+    }
+}
+
+/// An `image_name` with its owner's name, as the function object writes it.
+struct ImageNameView<'a> {
+    owner: &'a str,
+    name: &'a ImageName,
+}
+
+impl ImageNameView<'_> {
+    fn parts(&self) -> [&str; 3] {
+        self.name.parts(self.owner)
+    }
+}
+
+impl Serialize for ImageNameView<'_> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_str(&self.name.display(self.owner))
     }
 }
 

@@ -189,7 +189,7 @@ mod tests {
 
     use super::*;
     use crate::domain::{CodeType, Description, Digest, VersionName};
-    use crate::model::{CodeBlob, CodeDetails, CodeRef, FunctionConfig, SharedConfig};
+    use crate::model::{CodeBlob, CodeDetails, CodeRef, FunctionConfig, ImageName, SharedConfig};
 
     fn version(name: &str, memory: u64) -> VersionRecord {
         let settings = serde_json::json!({"runtime": "Python3.9", "handler": "index.handler",
@@ -211,7 +211,7 @@ mod tests {
                     }),
                 }),
                 last_modified: chrono::DateTime::UNIX_EPOCH,
-                image_name: format!("{name}-700101000000@abcde"),
+                image_name: ImageName::new(*b"700101000000", *b"abcde"),
             },
             published_config: config,
             description: Description::default(),

@@ -35,7 +35,7 @@ impl Service {
             config: SharedConfig::new(input.config),
             code: self.code_ref(input.code),
             last_modified: now,
-            image_name: self.image_name("latest", now),
+            image_name: self.image_name(now),
         };
         let max = self.settings.limits.max_functions;
         let func_id = crate::model::derive_func_id(&project.id, &input.package, &input.name);
@@ -124,7 +124,7 @@ impl Service {
         require_latest(urn, "the code of a published version cannot be changed")?;
         let now = self.clock.now();
         let code = self.code_ref(input);
-        let image_name = self.image_name("latest", now);
+        let image_name = self.image_name(now);
         self.store
             .update_function(key, |f| {
                 f.latest.code = code;
@@ -219,7 +219,7 @@ impl Service {
                 f.latest.config = SharedConfig::new(config);
             }
             f.latest.last_modified = now;
-            f.latest.image_name = self.image_name("latest", now);
+            f.latest.image_name = self.image_name(now);
             Ok(answer(latest_ref(&project, f)))
         })?;
         match changed {
@@ -268,7 +268,7 @@ impl Service {
             ));
         }
         let now = self.clock.now();
-        let image_name = self.image_name("latest", now);
+        let image_name = self.image_name(now);
         self.store
             .update_function(key, |f| match urn.qualifier() {
                 Qualifier::Version(name) => {

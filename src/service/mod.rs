@@ -22,12 +22,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, FixedOffset, Utc};
 
-use crate::clock::{Clock, push_image_stamp};
+use crate::clock::{Clock, image_stamp_digits};
 use crate::config::{Config, FunctionSeed, LimitsConfig, default_domain_name, default_region};
 use crate::domain::{Description, FunctionName, PackageName, ProjectId, Qualifier, Region, Urn};
 use crate::error::{ApiError, ErrorCode};
 use crate::model::{
-    CodeDetails, CodeRef, FunctionRecord, FunctionState, ProjectInfo, VersionRecord,
+    CodeDetails, CodeRef, FunctionRecord, FunctionState, ImageName, ProjectInfo, VersionRecord,
 };
 use crate::random::Rng;
 use crate::store::{FunctionKey, FunctionKeyRef, Store};
@@ -232,16 +232,14 @@ impl Service {
             .ok_or_else(ApiError::function_not_found)?
     }
 
-    fn image_name(&self, version: &str, at: DateTime<Utc>) -> String {
-        // `{version}-{yyMMddHHmmss}@{5 of [a-z0-9]}`, in one allocation: every write makes one.
-        let mut name = String::with_capacity(version.len() + 19);
-        name.push_str(version);
-        name.push('-');
-        push_image_stamp(&mut name, at, self.settings.utc_offset);
-        name.push('@');
+    /// A new `image_name` for what changes at `at` (its owner's name is added when it is
+    /// written: [`ImageName`]).
+    fn image_name(&self, at: DateTime<Utc>) -> ImageName {
+        let stamp = image_stamp_digits(at, self.settings.utc_offset);
+        let mut tail = [0; 5];
         if self.settings.control_seed.is_some() {
             // Seeded: one sequence for the whole emulator, so a run repeats its names.
-            self.rng.push_lowercase_alnum(&mut name, 5);
+            self.rng.fill_lowercase_alnum(&mut tail);
         } else {
             // Unseeded, each thread draws from its own generator (seeded once from the
             // shared one), as request ids do: the shared one's counter is a cache line
@@ -252,10 +250,10 @@ impl Service {
             NAMES.with(|names| {
                 names
                     .get_or_init(|| Rng::seeded(self.rng.next_u64()))
-                    .push_lowercase_alnum(&mut name, 5);
+                    .fill_lowercase_alnum(&mut tail);
             });
         }
-        name
+        ImageName::new(stamp, tail)
     }
 
     fn code_ref(&self, code: CodeInput) -> CodeRef {

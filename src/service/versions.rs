@@ -57,7 +57,7 @@ impl Service {
                     config: f.latest.config.clone(),
                     code: f.latest.code.clone(),
                     last_modified: now,
-                    image_name: self.image_name(name.as_str(), now),
+                    image_name: self.image_name(now),
                 };
                 let version = VersionRecord {
                     published_config: state.config.clone(),

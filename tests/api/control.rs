@@ -97,6 +97,37 @@ async fn state_exports_and_imports_into_another_emulator() {
         .assert_error(400, "FSS.1016");
 }
 
+/// An `image_name` is answered as the state document gives it, whatever its shape: the
+/// emulator keeps its own names without the version's name (`model::ImageName`), and any
+/// other text whole.
+#[tokio::test]
+async fn image_names_of_any_shape_survive_an_import_and_an_export() {
+    let app = TestApp::spawn().await;
+    app.create_function("hello", "print('a')", 200).await;
+    app.publish("hello", Some(json!({"version": "v1"})), 200)
+        .await;
+    let mut doc = app.control("GET", "/state", None, 200).await.body;
+    let made = doc["functions"][0]["versions"][0]["state"]["image_name"].clone();
+    assert!(made.as_str().unwrap().starts_with("v1-"), "{made}");
+    let given = [
+        ("latest", "an image name from elsewhere, \"quoted\""),
+        ("v1", "latest-261128193015@abcde"),
+    ];
+    doc["functions"][0]["latest"]["image_name"] = json!(given[0].1);
+    doc["functions"][0]["versions"][0]["state"]["image_name"] = json!(given[1].1);
+
+    let other = TestApp::spawn().await;
+    other.control("PUT", "/state", Some(doc.clone()), 200).await;
+    for (version, image_name) in given {
+        let f = other.show_config(&urn("hello", version), 200).await.body;
+        assert_eq!(f["image_name"], image_name, "{version}");
+    }
+    let listed = other.list_versions("hello", "", 200).await.body;
+    assert_eq!(listed["versions"][0]["image_name"], given[0].1);
+    assert_eq!(listed["versions"][1]["image_name"], given[1].1);
+    assert_eq!(other.control("GET", "/state", None, 200).await.body, doc);
+}
+
 #[tokio::test]
 async fn a_bad_state_document_changes_nothing() {
     let app = TestApp::spawn().await;
