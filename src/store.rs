@@ -49,7 +49,7 @@ mod blobs;
 mod key;
 mod views;
 
-use blobs::BlobPool;
+use blobs::CodePools;
 pub use key::{FunctionKey, FunctionKeyRef};
 use key::{KeyMap, KeyParts};
 use views::Views;
@@ -99,7 +99,7 @@ struct Inner {
     /// Held for reading by every change while it persists, for writing by `replace_all`
     /// (see the module docs).
     writers: RwLock<()>,
-    blobs: Mutex<BlobPool>,
+    blobs: CodePools,
     /// Set once at start-up when there is a state file.
     persist: OnceLock<Arc<dyn Persist>>,
     /// The size of every cached response (bounded by `VIEW_MAX_TOTAL`).
@@ -168,7 +168,7 @@ impl Store {
 
     /// The shared blob for these bytes, made (and digested) only if no holder has it yet.
     pub fn intern_code(&self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
-        lock(&self.inner.blobs).intern(digest, bytes)
+        self.inner.blobs.intern(digest, bytes)
     }
 
     /// Inserts a function made by `make`, which is told whether the key is taken, how many
@@ -490,6 +490,6 @@ impl Store {
 
     /// How many distinct code blobs are alive (for tests that prove code is shared).
     pub fn live_code_blobs(&self) -> usize {
-        lock(&self.inner.blobs).live()
+        self.inner.blobs.live()
     }
 }

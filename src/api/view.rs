@@ -12,11 +12,10 @@ use serde_json::Value;
 use utoipa::ToSchema;
 
 use crate::clock::{Rfc3339, rfc3339};
-use crate::domain::encode_code;
-use crate::domain::{Description, FunctionName, PackageName};
-use crate::domain::{FullUrn, Qualifier, full_urn};
-use crate::model::{FunctionConfig, SharedConfig};
-use crate::model::{FunctionState, ImageName, ProjectInfo};
+use crate::domain::{
+    Description, FullUrn, FunctionName, PackageName, Qualifier, encode_code, full_urn,
+};
+use crate::model::{FunctionConfig, FunctionState, ImageName, ProjectInfo, SharedConfig};
 use crate::service::{FunctionRef, FunctionSnapshot};
 
 /// `func_code` in a response.

@@ -3,7 +3,7 @@
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 
 use bytes::Bytes;
 
@@ -11,19 +11,60 @@ use super::Store;
 use crate::domain::Digest;
 use crate::model::{CodeBlob, CodeDetails, CodeRef, FunctionRecord, FunctionState};
 
+/// How many pools the code is split into, by its digest's first hex digit.
+const POOL_SHARDS: usize = 16;
+
+/// The code pools, one per first hex digit of the digest, each behind its own lock.
+///
+/// **Why split.** Every update code and create takes a pool's lock. With one pool, both
+/// cores took the same mutex on every such write, and met there often enough to show in
+/// the profile (`futex` 0.35% of update code's samples beside the pool's own 1.4%;
+/// `docs/PERFORMANCE.md`, twelfth step). A digest is uniform, so its first digit spreads
+/// the writes evenly.
+pub(super) struct CodePools {
+    shards: Box<[PoolShard]>,
+}
+
+/// One pool on its own cache lines, so taking one lock never touches another's.
+#[repr(align(128))]
+#[derive(Default)]
+struct PoolShard(Mutex<BlobPool>);
+
+impl Default for CodePools {
+    fn default() -> Self {
+        Self {
+            shards: (0..POOL_SHARDS).map(|_| PoolShard::default()).collect(),
+        }
+    }
+}
+
+impl CodePools {
+    /// The shared blob for these bytes, made only if no holder has it yet.
+    pub(super) fn intern(&self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
+        let first = digest.as_str().chars().next().and_then(|c| c.to_digit(16));
+        let shard = &self.shards[first.unwrap_or(0) as usize % POOL_SHARDS];
+        super::lock(&shard.0).intern(digest, bytes)
+    }
+
+    /// How many distinct blobs are alive.
+    pub(super) fn live(&self) -> usize {
+        self.shards.iter().map(|s| super::lock(&s.0).live()).sum()
+    }
+}
+
 /// Content-addressed code: one blob per digest, shared by every holder.
 ///
 /// Entries are weak so that code nobody holds any more is freed; dead entries are pruned
 /// whenever the pool doubles since the last prune, keeping the map proportional to live code.
 #[derive(Default)]
-pub(super) struct BlobPool {
+struct BlobPool {
     by_digest: HashMap<Digest, Weak<CodeBlob>, foldhash::fast::RandomState>,
     prune_at: usize,
 }
 
 impl BlobPool {
     /// The shared blob for these bytes, made only if no holder has it yet.
-    pub(super) fn intern(&mut self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
+    fn intern(&mut self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
         // One lookup (one hash of the 128-character digest) whether it is new or not.
         let blob = match self.by_digest.entry(digest) {
             Entry::Occupied(mut held) => {
@@ -54,7 +95,7 @@ impl BlobPool {
     }
 
     /// How many distinct blobs are alive.
-    pub(super) fn live(&self) -> usize {
+    fn live(&self) -> usize {
         self.by_digest
             .values()
             .filter(|w| w.strong_count() > 0)
@@ -84,5 +125,38 @@ impl Store {
         };
         repoint(&mut r.latest);
         r.versions.for_each_state_mut(repoint);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn code(i: usize) -> (Digest, Bytes) {
+        let bytes = Bytes::from(format!("print({i})"));
+        (Digest::of(&bytes), bytes)
+    }
+
+    #[test]
+    fn the_same_code_is_one_blob_and_different_code_spreads_over_the_pools() {
+        let pools = CodePools::default();
+        let held: Vec<_> = (0..400)
+            .map(|i| {
+                let (digest, bytes) = code(i);
+                pools.intern(digest, bytes)
+            })
+            .collect();
+        assert_eq!(pools.live(), 400);
+        for (i, blob) in held.iter().enumerate() {
+            let (digest, bytes) = code(i);
+            assert!(Arc::ptr_eq(blob, &pools.intern(digest, bytes)), "{i}");
+        }
+        // Every pool has some (400 uniform digests over 16 pools: about 25 each).
+        for (n, shard) in pools.shards.iter().enumerate() {
+            let len = super::super::lock(&shard.0).by_digest.len();
+            assert!(len > 5, "pool {n} holds {len}");
+        }
+        drop(held);
+        assert_eq!(pools.live(), 0);
     }
 }
