@@ -1,11 +1,12 @@
 //! Content-addressed code: one blob per digest, shared by every holder (a function's
 //! latest and its versions hold the same `Arc<CodeBlob>`, so publishing never copies code).
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
+use std::hash::BuildHasher as _;
 use std::sync::{Arc, Mutex, Weak};
 
 use bytes::Bytes;
+use hashbrown::HashTable;
+use hashbrown::hash_table::Entry;
 
 use super::Store;
 use crate::domain::Digest;
@@ -55,41 +56,54 @@ impl CodePools {
 /// Content-addressed code: one blob per digest, shared by every holder.
 ///
 /// Entries are weak so that code nobody holds any more is freed; dead entries are pruned
-/// whenever the pool doubles since the last prune, keeping the map proportional to live code.
+/// whenever the table holds four times what was alive at the last prune, keeping it
+/// proportional to live code. Four, not two: a prune reads every entry's count, each a
+/// cold line on a large store, and at two that was a quarter of the pool's time after
+/// create-code-publish; at four the table's dead entries cost 16 bytes each and their
+/// blobs' shells (the freed code's digest, not its bytes) until the next prune.
+///
+/// **Why a table of hashes.** An entry is the digest's hash and a weak handle, 16 bytes: the
+/// digest itself is the blob's (`CodeBlob::digest`), compared only when the whole 64-bit
+/// hash matches. Keyed by the 128-character digest, an entry was 136 bytes, and on a store
+/// of a few hundred thousand codes a lookup was three or four cold lines of a 50 MB table:
+/// 10% of update code's samples after 8 s of create-code-publish (`docs/PERFORMANCE.md`,
+/// twelfth step).
 #[derive(Default)]
 struct BlobPool {
-    by_digest: HashMap<Digest, Weak<CodeBlob>, foldhash::fast::RandomState>,
+    by_digest: HashTable<(u64, Weak<CodeBlob>)>,
+    hasher: foldhash::fast::RandomState,
     prune_at: usize,
 }
 
 impl BlobPool {
     /// The shared blob for these bytes, made only if no holder has it yet.
     fn intern(&mut self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
-        // One lookup (one hash of the 128-character digest) whether it is new or not.
-        let blob = match self.by_digest.entry(digest) {
+        let hash = self.hasher.hash_one(&digest);
+        // One lookup whether it is new or not. A dead entry with the same hash is this
+        // digest's, gone (or, one time in 2^64, another's): either way it is replaced.
+        let entry = self.by_digest.entry(
+            hash,
+            |(h, held)| *h == hash && held.upgrade().is_none_or(|live| live.digest == digest),
+            |(h, _)| *h,
+        );
+        let blob = match entry {
             Entry::Occupied(mut held) => {
-                if let Some(live) = held.get().upgrade() {
+                if let Some(live) = held.get().1.upgrade() {
                     return live;
                 }
-                let blob = Arc::new(CodeBlob {
-                    digest: held.key().clone(),
-                    bytes,
-                });
-                held.insert(Arc::downgrade(&blob));
+                let blob = Arc::new(CodeBlob { digest, bytes });
+                held.get_mut().1 = Arc::downgrade(&blob);
                 blob
             }
             Entry::Vacant(free) => {
-                let blob = Arc::new(CodeBlob {
-                    digest: free.key().clone(),
-                    bytes,
-                });
-                free.insert(Arc::downgrade(&blob));
+                let blob = Arc::new(CodeBlob { digest, bytes });
+                free.insert((hash, Arc::downgrade(&blob)));
                 blob
             }
         };
         if self.by_digest.len() >= self.prune_at {
-            self.by_digest.retain(|_, w| w.strong_count() > 0);
-            self.prune_at = (self.by_digest.len() * 2).max(64);
+            self.by_digest.retain(|(_, held)| held.strong_count() > 0);
+            self.prune_at = (self.by_digest.len() * 4).max(64);
         }
         blob
     }
@@ -97,8 +111,8 @@ impl BlobPool {
     /// How many distinct blobs are alive.
     fn live(&self) -> usize {
         self.by_digest
-            .values()
-            .filter(|w| w.strong_count() > 0)
+            .iter()
+            .filter(|(_, held)| held.strong_count() > 0)
             .count()
     }
 }
