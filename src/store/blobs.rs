@@ -173,4 +173,21 @@ mod tests {
         drop(held);
         assert_eq!(pools.live(), 0);
     }
+
+    #[test]
+    fn code_sent_again_after_it_was_freed_takes_its_old_entry() {
+        let mut pool = BlobPool::default();
+        let (digest, bytes) = code(1);
+        let first = pool.intern(digest.clone(), bytes.clone());
+        drop(first);
+        assert_eq!(pool.live(), 0);
+        let again = pool.intern(digest.clone(), bytes);
+        assert_eq!(again.digest, digest);
+        assert_eq!((pool.live(), pool.by_digest.len()), (1, 1));
+        // Other code never takes it.
+        let (other, other_bytes) = code(2);
+        let other = pool.intern(other, other_bytes);
+        assert!(!Arc::ptr_eq(&again, &other));
+        assert_eq!(pool.live(), 2);
+    }
 }
