@@ -18,6 +18,8 @@ use crate::domain::{
 use crate::model::{FunctionConfig, FunctionState, ImageName, ProjectInfo, SharedConfig};
 use crate::service::{FunctionRef, FunctionSnapshot};
 
+mod json;
+
 /// `func_code` in a response.
 #[derive(Serialize, ToSchema)]
 #[schema(as = FuncCode)]
@@ -236,149 +238,6 @@ impl<'a> FunctionView<'a> {
     }
 }
 
-/// A member's prefix, `,"key":`, as one literal: every member but an object's first is
-/// preceded by a comma, so the writers copy one slice per key and test nothing.
-macro_rules! k {
-    ($key:literal) => {
-        concat!(",\"", $key, "\":")
-    };
-}
-
-impl FunctionView<'_> {
-    /// The same bytes as serialising the view with serde (`tests::the_writer_matches_serde`
-    /// checks it), faster (`cargo bench --bench view`): every write answers a function
-    /// object, and with serde the object's ~80 keys were escaped on every response and the
-    /// configuration went through `flatten`'s map machinery. Keys are written as the literals they are (with
-    /// their comma: `k!`); values still go through serde_json (strings need escaping),
-    /// except strings with nothing to escape (`plain`). The configuration's members are
-    /// written the same way, where `flatten` puts them (`config_members`).
-    pub fn to_json(&self) -> serde_json::Result<Vec<u8>> {
-        // About 2 KB: in the top half, where shrinking to its length is free (`render_view`).
-        let mut out = Vec::with_capacity(3072);
-        let o = &mut out;
-        // The first member has no comma before it.
-        put_parts(o, "{\"func_urn\":", &self.func_urn.parts())?;
-        put_str(o, k!("func_name"), self.func_name)?;
-        put_str(o, k!("domain_id"), self.domain_id)?;
-        put_str(o, k!("user_domain"), self.user_domain)?;
-        put_str(o, k!("namespace"), self.namespace)?;
-        put_str(o, k!("project_name"), self.project_name)?;
-        put_str(o, k!("package"), self.package)?;
-        self.shared.rendered(|c, o| config_members(o, c), o)?; // kept: `SharedConfig`
-        put(o, k!("cpu"), &self.cpu)?;
-        put_str(o, k!("code_type"), self.code_type)?;
-        put_str(o, k!("code_url"), self.code_url)?;
-        put_str(o, k!("code_filename"), self.code_filename)?;
-        put(o, k!("code_size"), &self.code_size)?;
-        put_str(o, k!("digest"), self.digest)?;
-        put_str(o, k!("version"), &qualifier_text(self.version))?;
-        put_parts(o, k!("image_name"), &self.image_name.parts())?;
-        put_str(o, k!("dependency_pkg"), self.dependency_pkg)?;
-        put_str(o, k!("version_description"), self.version_description)?;
-        o.extend_from_slice(k!("last_modified").as_bytes());
-        o.push(b'"');
-        self.last_modified.push_to(o);
-        o.push(b'"');
-        if self.func_code.file.is_empty() {
-            o.extend_from_slice(k!("func_code").as_bytes());
-            o.extend_from_slice(br#"{"file":"","link":""}"#);
-        } else {
-            put(o, k!("func_code"), &self.func_code)?;
-        }
-        // Members whose values never change, as one literal each run (the struct's fields
-        // hold the same values, for serde: `tests::the_writer_matches_serde`).
-        o.extend_from_slice(
-            concat!(
-                k!("depend_list"),
-                "null",
-                k!("dependencies"),
-                "null",
-                k!("function_async_config"),
-                "null"
-            )
-            .as_bytes(),
-        );
-        put_str(o, k!("func_id"), self.func_id)?;
-        put_str(o, k!("resource_id"), self.resource_id)?;
-        o.extend_from_slice(
-            concat!(
-                k!("reserved_instance_count"),
-                "0",
-                k!("depend_version_list"),
-                "null",
-                k!("enable_cloud_debug"),
-                "\"\"",
-                k!("is_bridge_function"),
-                "false",
-                k!("apig_route_enable"),
-                "false",
-                k!("allow_ephemeral_storage"),
-                "false",
-                k!("is_return_stream"),
-                "false",
-                k!("reserved_instance_idle_mode"),
-                "false"
-            )
-            .as_bytes(),
-        );
-        put_str(o, k!("func_vpc_id"), self.func_vpc_id)?;
-        o.extend_from_slice(
-            concat!(k!("fail_count"), "0", k!("bind_bridge_funcUrns"), "null").as_bytes(),
-        );
-        put(o, k!("concurrency"), &self.concurrency)?;
-        put(o, k!("concurrent_num"), &self.concurrent_num)?;
-        out.push(b'}');
-        Ok(out)
-    }
-}
-
-/// Writes `"key":value`, the value as serde_json writes it. `key` is the member's whole
-/// prefix, `,"key":`, as [`k!`] writes it.
-fn put<T: Serialize + ?Sized>(out: &mut Vec<u8>, key: &str, value: &T) -> serde_json::Result<()> {
-    out.extend_from_slice(key.as_bytes());
-    serde_json::to_writer(&mut *out, value)
-}
-
-/// Writes `"key":true` or `"key":false` (`key` as in [`put`]).
-fn put_bool(out: &mut Vec<u8>, key: &str, value: bool) {
-    out.extend_from_slice(key.as_bytes());
-    out.extend_from_slice(if value { b"true" } else { b"false" });
-}
-
-/// Writes `"key":"value"` (`key` as in [`put`]). A string with nothing to escape (ids,
-/// digests, URNs, times, most names: see [`plain`]) is copied as it is; serde_json looks
-/// every byte up in its escape table, and that scan was half of rendering a function
-/// object. Others go through serde_json.
-fn put_str(out: &mut Vec<u8>, key: &str, value: &str) -> serde_json::Result<()> {
-    out.extend_from_slice(key.as_bytes());
-    if plain(value.as_bytes()) {
-        out.push(b'"');
-        out.extend_from_slice(value.as_bytes());
-        out.push(b'"');
-        Ok(())
-    } else {
-        serde_json::to_writer(&mut *out, value)
-    }
-}
-
-/// Writes `"key":"value"` for a value in pieces (a URN: [`FullUrn::parts`]): copied in,
-/// then looked at once as a whole, and written again through [`put_str`] in the rare case
-/// that something in it needs escaping.
-fn put_parts(out: &mut Vec<u8>, key: &str, parts: &[&str]) -> serde_json::Result<()> {
-    out.extend_from_slice(key.as_bytes());
-    out.push(b'"');
-    let start = out.len();
-    for part in parts {
-        out.extend_from_slice(part.as_bytes());
-    }
-    if !plain(&out[start..]) {
-        out.truncate(start - 1 - key.len());
-        return put_str(out, key, &parts.concat());
-    }
-    out.push(b'"');
-    Ok(())
-}
-
 /// A version's `version` member: `latest` or the version's name. (An alias is never a
 /// snapshot's qualifier, since reads through an alias answer the version it points at;
 /// were it one, it is written as in a URN, `!name`.)
@@ -421,85 +280,6 @@ impl Serialize for ImageNameView<'_> {
 /// `version` for serde's writer (the lists), as [`qualifier_text`] writes it.
 fn serde_qualifier<S: serde::Serializer>(q: &&Qualifier, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&qualifier_text(q))
-}
-
-/// Whether a JSON string needs no escaping: no quote, no backslash, no control character.
-/// Looked at 16 bytes at a time without stopping early inside a block, which the compiler
-/// turns into a few vector compares per block; the byte-at-a-time loop it replaced (with
-/// `Iterator::all`, which stops at the first hit and so is not vectorised) was two thirds
-/// of rendering a function object (`cargo bench --bench view`).
-fn plain(value: &[u8]) -> bool {
-    fn ok(b: u8) -> bool {
-        b >= 0x20 && b != b'"' && b != b'\\'
-    }
-    let mut blocks = value.chunks_exact(16);
-    for block in &mut blocks {
-        if !block.iter().fold(true, |all, &b| all & ok(b)) {
-            return false;
-        }
-    }
-    blocks.remainder().iter().all(|&b| ok(b))
-}
-
-/// Writes the configuration's members where serde's `flatten` puts them: the same keys,
-/// order, values and skipped members as `FunctionConfig`'s `Serialize` derive, which stays
-/// the definition (`tests::the_writer_matches_serde` compares the two, and fails on a field
-/// added there and not here). Written by hand because publish, update code and update
-/// config answer a whole function object, and serde escaped the ~40 keys on every one;
-/// values that are not plain strings still go through serde_json.
-fn config_members(o: &mut Vec<u8>, c: &FunctionConfig) -> serde_json::Result<()> {
-    put_str(o, k!("runtime"), c.runtime.as_str())?;
-    put_str(o, k!("handler"), c.handler.as_str())?;
-    put(o, k!("memory_size"), &c.memory_size)?;
-    put(o, k!("timeout"), &c.timeout)?;
-    put_str(o, k!("description"), c.description.as_str())?;
-    put_str(o, k!("user_data"), c.user_data.as_str())?;
-    put_str(o, k!("encrypted_user_data"), &c.encrypted_user_data)?;
-    put_str(o, k!("xrole"), &c.xrole)?;
-    put_str(o, k!("app_xrole"), &c.app_xrole)?;
-    put_str(o, k!("initializer_handler"), &c.initializer_handler)?;
-    put(o, k!("initializer_timeout"), &c.initializer_timeout)?;
-    put_str(o, k!("pre_stop_handler"), &c.pre_stop_handler)?;
-    if !c.pre_stop_timeout.is_unset() {
-        put(o, k!("pre_stop_timeout"), &c.pre_stop_timeout)?;
-    }
-    put_str(o, k!("enterprise_project_id"), &c.enterprise_project_id)?;
-    put_str(o, k!("type"), c.func_type.as_str())?;
-    put_bool(o, k!("enable_dynamic_memory"), c.enable_dynamic_memory);
-    put(o, k!("strategy_config"), &c.strategy_config)?;
-    put(o, k!("func_vpc"), &c.func_vpc)?;
-    put(o, k!("mount_config"), &c.mount_config)?;
-    put(o, k!("custom_image"), &c.custom_image)?;
-    put_str(o, k!("extend_config"), &c.extend_config)?;
-    put_bool(o, k!("long_time"), c.long_time);
-    put_str(o, k!("log_group_id"), &c.log_group_id)?;
-    put_str(o, k!("log_stream_id"), &c.log_stream_id)?;
-    put_bool(o, k!("enable_lts_log"), c.enable_lts_log);
-    put(o, k!("log_config"), &c.log_config)?;
-    put_str(o, k!("domain_names"), &c.domain_names)?;
-    put_str(o, k!("peering_cidr"), &c.peering_cidr)?;
-    put(o, k!("gpu_memory"), &c.gpu_memory)?;
-    put_str(o, k!("gpu_type"), &c.gpu_type)?;
-    put_bool(o, k!("is_stateful_function"), c.is_stateful_function);
-    put_str(o, k!("heartbeat_handler"), &c.heartbeat_handler)?;
-    put_bool(o, k!("enable_class_isolation"), c.enable_class_isolation);
-    put(o, k!("ephemeral_storage"), &c.ephemeral_storage)?;
-    put(o, k!("network_controller"), &c.network_controller)?;
-    put_bool(o, k!("enable_auth_in_header"), c.enable_auth_in_header);
-    put(o, k!("lts_custom_tag"), &c.lts_custom_tag)?;
-    put_str(
-        o,
-        k!("user_data_encrypt_kms_key_id"),
-        &c.user_data_encrypt_kms_key_id,
-    )?;
-    put_str(o, k!("code_encrypt_kms_key_id"), &c.code_encrypt_kms_key_id)?;
-    if !c.restore_hook_handler.is_empty() {
-        put_str(o, k!("restore_hook_handler"), &c.restore_hook_handler)?;
-    }
-    if c.restore_hook_timeout != 0 {
-        put(o, k!("restore_hook_timeout"), &c.restore_hook_timeout)?;
-    }
-    Ok(())
 }
 
 /// What ShowFunctionCode answers: the SDK's ShowFunctionCodeResponse, exactly its keys
@@ -575,6 +355,7 @@ mod tests {
 
     use serde_json::json;
 
+    use super::json::plain;
     use super::*;
     use crate::clock::{Clock, ControlledClock};
     use crate::config::Config;
