@@ -317,15 +317,7 @@ pub(crate) fn latest_ref<'a>(
     project: &'a Arc<ProjectInfo>,
     f: &'a FunctionRecord,
 ) -> FunctionRef<'a> {
-    FunctionRef {
-        project,
-        package: &f.package,
-        name: &f.name,
-        func_id: &f.func_id,
-        qualifier: Qualifier::Latest,
-        state: &f.latest,
-        version_description: &NO_DESCRIPTION,
-    }
+    function_ref(project, f, Qualifier::Latest, &f.latest, &NO_DESCRIPTION)
 }
 
 pub(crate) fn version_ref<'a>(
@@ -333,14 +325,25 @@ pub(crate) fn version_ref<'a>(
     f: &'a FunctionRecord,
     v: &'a VersionRecord,
 ) -> FunctionRef<'a> {
+    let qualifier = Qualifier::Version(v.name.clone());
+    function_ref(project, f, qualifier, &v.state, &v.description)
+}
+
+fn function_ref<'a>(
+    project: &'a Arc<ProjectInfo>,
+    f: &'a FunctionRecord,
+    qualifier: Qualifier,
+    state: &'a FunctionState,
+    version_description: &'a Description,
+) -> FunctionRef<'a> {
     FunctionRef {
         project,
         package: &f.package,
         name: &f.name,
         func_id: &f.func_id,
-        qualifier: Qualifier::Version(v.name.clone()),
-        state: &v.state,
-        version_description: &v.description,
+        qualifier,
+        state,
+        version_description,
     }
 }
 
