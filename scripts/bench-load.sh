@@ -17,6 +17,9 @@
 #                      the in-repo load generator against an independent one
 #   --out FILE         also write the raw RESULT lines to FILE
 #   --no-durable       skip the state-file part (below)
+#   --baseline BIN     also run another build of the emulator (e.g. the previous commit's
+#                      binary, copied aside) in the same rounds, interleaved, and print it
+#                      beside the emulator: how one change is measured side by side
 #
 # The state-file part (issue 14): a third server, the emulator with --state-file in the
 # scratch directory, answers `durable-publish-10` (every request a durable write: fsync per
@@ -35,7 +38,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench/lib.sh"
 
 MODE=full
 ROUNDS="" DURATION="" WARMUP="" CONNECTIONS=32
-ONLY="" BUILD=1 STARTUP=1 CROSS=0 OUT="" DURABLE=1
+ONLY="" BUILD=1 STARTUP=1 CROSS=0 OUT="" DURABLE=1 BASELINE=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --quick) MODE=quick; shift ;;
@@ -51,6 +54,7 @@ while [[ $# -gt 0 ]]; do
     --cross-check) CROSS=1; shift ;;
     --out) OUT="$2"; shift 2 ;;
     --no-durable) DURABLE=0; shift ;;
+    --baseline) BASELINE="$2"; shift 2 ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) bench_die "unknown argument: $1 (see --help)" ;;
     esac
@@ -110,7 +114,7 @@ DURABLE_ARGS=(--step "POST $FNS $(create 'd10-{tag}-{n}')" "${DTEN[@]}")
 # --------------------------------------------------------------------------------------------
 
 # bench_start sets these (NAME_PORT, NAME_PID) through printf -v.
-emulator_PORT="" emulator_PID="" reference_PORT="" reference_PID=""
+emulator_PORT="" emulator_PID="" reference_PORT="" reference_PID="" baseline_PORT="" baseline_PID=""
 args=()
 SELECTED=()
 for name in "${CASE_NAMES[@]}"; do
@@ -130,6 +134,15 @@ FGS_EMULATOR_LIMITS_MAX_VERSIONS=1000000 \
     FGS_EMULATOR_BEHAVIOR_REJECT_UNCHANGED_PUBLISH=false \
     bench_start emulator "$EMULATOR_BIN"
 bench_start reference "$REFERENCE_BIN"
+SERVERS=(reference emulator)
+if [[ -n "$BASELINE" ]]; then
+    [[ -x "$BASELINE" ]] || bench_die "--baseline $BASELINE is not an executable"
+    FGS_EMULATOR_LIMITS_MAX_VERSIONS=1000000 \
+        FGS_EMULATOR_LIMITS_MAX_FUNCTIONS=1000000 \
+        FGS_EMULATOR_BEHAVIOR_REJECT_UNCHANGED_PUBLISH=false \
+        bench_start baseline "$BASELINE"
+    SERVERS+=(baseline)
+fi
 if [[ $DURABLE == 1 ]]; then
     FGS_EMULATOR_LIMITS_MAX_VERSIONS=1000000 \
         FGS_EMULATOR_LIMITS_MAX_FUNCTIONS=1000000 \
@@ -143,7 +156,11 @@ bench_log "mode $MODE: ${#SELECTED[@]} cases x 2 servers x $ROUNDS rounds x (${W
 FAILED=0
 for ((round = 1; round <= ROUNDS; round++)); do
     # A/B, alternating who goes first, so slow drift (heat, page cache) hits both.
-    if ((round % 2)); then order=(reference emulator); else order=(emulator reference); fi
+    order=("${SERVERS[@]}")
+    if ((round % 2 == 0)); then
+        order=()
+        for ((i = ${#SERVERS[@]} - 1; i >= 0; i--)); do order+=("${SERVERS[i]}"); done
+    fi
     for name in "${SELECTED[@]}"; do
         eval "args=(${CASE_ARGS[$name]})"
         for server in "${order[@]}"; do
@@ -202,6 +219,11 @@ END {
         er = median(rps[e]); ep50 = median(p50[e]); ep99 = median(p99[e]); ec = median(cpu[e])
         printf "%-20s %-9s %8.0f %8.3f %8.3f %8.1f %7s %7s %7s\n", cs[c], "reference", rr, rp50 / 1000, rp99 / 1000, rc, "1.00", "1.00", "1.00"
         printf "%-20s %-9s %8.0f %8.3f %8.3f %8.1f %7.2f %7.2f %7.2f\n", cs[c], "emulator", er, ep50 / 1000, ep99 / 1000, ec, (rr > 0 ? er / rr : 0), (rp99 > 0 ? ep99 / rp99 : 0), (rc > 0 ? ec / rc : 0)
+        b = cs[c] SUBSEP "baseline"
+        if (b in rps) {
+            br = median(rps[b]); bp50 = median(p50[b]); bp99 = median(p99[b]); bc = median(cpu[b])
+            printf "%-20s %-9s %8.0f %8.3f %8.3f %8.1f %7.2f %7.2f %7.2f\n", cs[c], "baseline", br, bp50 / 1000, bp99 / 1000, bc, (rr > 0 ? br / rr : 0), (rp99 > 0 ? bp99 / rp99 : 0), (rc > 0 ? bc / rc : 0)
+        }
     }
     print "cpu_us: server CPU time per request (user+system, all threads, from /proc); _x: emulator / reference"
     print "targets (issue 14): reads (show-config, show-code, list-versions, list-aliases) rps_x >= 0.90 and p99_x <= 1.30;"
