@@ -13,7 +13,7 @@ use super::openapi::{
     PayloadTooLarge, ProjectParams, Unauthorized,
 };
 use super::view::{CodeInBody, FunctionCodeView, FunctionView};
-use super::{FunctionResponse, WrittenResponse, render_function, render_written};
+use super::{FunctionResponse, WrittenResponse, render_function, written_renderer};
 use crate::app_state::AppState;
 use crate::error::ApiError;
 use crate::http::extract::{ApiJson, ApiQuery, FunctionPath, JsonBody, ProjectPath};
@@ -170,13 +170,11 @@ pub async fn update_function_config(
     body: JsonBody,
 ) -> Result<WrittenResponse, ApiError> {
     let service = app.service();
-    let offset = service.settings().utc_offset;
     // Straight from the body's bytes when that way can answer; else the body is read as
     // the other writes read theirs, and that way answers (errors always come from it).
     let direct = body.json_bytes().and_then(|bytes| {
-        service.update_latest_config_from_json(&path.project, &path.urn, bytes, |written| {
-            render_written(written, offset)
-        })
+        let render = written_renderer(&app);
+        service.update_latest_config_from_json(&path.project, &path.urn, bytes, render)
     });
     let rendered = match direct {
         Some(answered) => answered??,
@@ -256,11 +254,12 @@ pub async fn update_function_code(
 ) -> Result<WrittenResponse, ApiError> {
     let service = app.service();
     let input = body.parse(&service.settings().limits)?;
-    let offset = service.settings().utc_offset;
-    let rendered =
-        service.update_function_code_with(&path.project, &path.urn, input, |written| {
-            render_written(written, offset)
-        })??;
+    let rendered = service.update_function_code_with(
+        &path.project,
+        &path.urn,
+        input,
+        written_renderer(&app),
+    )??;
     Ok(WrittenResponse(rendered))
 }
 

@@ -122,13 +122,13 @@ fn render_view(
     to_bytes(FunctionView::new(snapshot, code, offset))
 }
 
-/// A write's answer: the function or version it left, rendered from the store under the
-/// function's lock (without its code).
-pub(crate) fn render_written(
-    written: FunctionRef<'_>,
-    offset: chrono::FixedOffset,
-) -> Result<Bytes, crate::error::ApiError> {
-    to_bytes(FunctionView::borrowed(&written, CodeInBody::Omit, offset))
+/// What renders a write's answer: the function or version it left, from the store under the
+/// function's lock (without its code). Given to the service's `*_with` writes.
+pub(crate) fn written_renderer(
+    app: &AppState,
+) -> impl Fn(FunctionRef<'_>) -> Result<Bytes, crate::error::ApiError> {
+    let offset = app.service().settings().utc_offset;
+    move |written| to_bytes(FunctionView::borrowed(&written, CodeInBody::Omit, offset))
 }
 
 fn to_bytes(view: FunctionView<'_>) -> Result<Bytes, crate::error::ApiError> {
@@ -161,7 +161,7 @@ impl FunctionResponse {
     }
 }
 
-/// A function or version a write rendered already (`render_written`), answered 200.
+/// A function or version a write rendered already (`written_renderer`), answered 200.
 pub struct WrittenResponse(pub Bytes);
 
 impl IntoResponse for WrittenResponse {

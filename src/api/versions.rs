@@ -12,7 +12,7 @@ use super::openapi::{
     PayloadTooLarge, Unauthorized,
 };
 use super::view::FunctionView;
-use super::{WrittenResponse, render_written};
+use super::{WrittenResponse, written_renderer};
 use crate::app_state::AppState;
 use crate::error::ApiError;
 use crate::http::extract::{ApiQuery, FunctionPath, OptionalJson};
@@ -60,12 +60,12 @@ pub async fn create_function_version(
     body: Result<OptionalJson<PublishBody>, ApiError>,
 ) -> Result<WrittenResponse, ApiError> {
     let input = body.and_then(|OptionalJson(b)| b.parse());
-    let service = app.service();
-    let offset = service.settings().utc_offset;
-    let rendered =
-        service.create_function_version_with(&path.project, &path.urn, input, |written| {
-            render_written(written, offset)
-        })??;
+    let rendered = app.service().create_function_version_with(
+        &path.project,
+        &path.urn,
+        input,
+        written_renderer(&app),
+    )??;
     Ok(WrittenResponse(rendered))
 }
 
