@@ -79,16 +79,28 @@ impl BlobPool {
     /// The shared blob for these bytes, made only if no holder has it yet.
     fn intern(&mut self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
         let hash = self.hasher.hash_one(&digest);
-        // One lookup whether it is new or not. A dead entry with the same hash is this
-        // digest's, gone (or, one time in 2^64, another's): either way it is replaced.
+        // One lookup whether it is new or not, which keeps the live blob it finds. A dead
+        // entry with the same hash is this digest's, gone (or, one time in 2^64, another's):
+        // either way it is replaced.
+        let mut found = None;
         let entry = self.by_digest.entry(
             hash,
-            |(h, held)| *h == hash && held.upgrade().is_none_or(|live| live.digest == digest),
+            |(h, held)| {
+                *h == hash
+                    && match held.upgrade() {
+                        Some(live) if live.digest == digest => {
+                            found = Some(live);
+                            true
+                        }
+                        Some(_) => false,
+                        None => true,
+                    }
+            },
             |(h, _)| *h,
         );
         let blob = match entry {
             Entry::Occupied(mut held) => {
-                if let Some(live) = held.get().1.upgrade() {
+                if let Some(live) = found {
                     return live;
                 }
                 let blob = Arc::new(CodeBlob { digest, bytes });
