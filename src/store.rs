@@ -166,7 +166,8 @@ impl Store {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// The shared blob for these bytes, made (and digested) only if no holder has it yet.
+    /// The shared blob for these bytes, made only if no holder has it yet (code under 1 KiB
+    /// always gets its own: `blobs::SHARED_FROM`).
     pub fn intern_code(&self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
         self.inner.blobs.intern(digest, bytes)
     }
@@ -488,7 +489,8 @@ impl Store {
         Ok(())
     }
 
-    /// How many distinct code blobs are alive (for tests that prove code is shared).
+    /// How many distinct pooled code blobs (1 KiB or more) are alive (for tests that prove
+    /// code is shared).
     pub fn live_code_blobs(&self) -> usize {
         self.inner.blobs.live()
     }

@@ -1,5 +1,7 @@
 //! Content-addressed code: one blob per digest, shared by every holder (a function's
 //! latest and its versions hold the same `Arc<CodeBlob>`, so publishing never copies code).
+//! Code of 1 KiB or more is pooled, so that functions given the same package share it too;
+//! smaller code is kept by its own holders ([`SHARED_FROM`]).
 
 use std::hash::BuildHasher as _;
 use std::sync::{Arc, Mutex, Weak};
@@ -11,6 +13,20 @@ use hashbrown::hash_table::Entry;
 use super::Store;
 use crate::domain::Digest;
 use crate::model::{CodeBlob, CodeDetails, CodeRef, FunctionRecord, FunctionState};
+
+/// The smallest code the pools share between functions; smaller code gets its own blob.
+///
+/// **Why not pool everything.** Sharing small code saves little: a blob's own fields are 176
+/// bytes, and a few lines of inline source are not many more. Looking it up costs a lot on
+/// a large store: each update code sends new code, the pool then holds an entry for every
+/// code any function ever had (until a prune), and the lookup is cold lines of a table of
+/// megabytes. After 8 s of create-code-publish that was 9% of update code's samples, and
+/// update code ran 0.59-0.63x of the reference against 0.67-0.71x without it
+/// (`docs/PERFORMANCE.md`, thirteenth step). From 1 KiB, the SHA-512 every code needs costs
+/// several times the lookup, and sharing saves at least a kibibyte per extra holder.
+/// Latest and the versions published from it share their blob whatever its size: a publish
+/// copies the handle, never the code.
+pub(super) const SHARED_FROM: usize = 1024;
 
 /// How many pools the code is split into, by its digest's first hex digit.
 const POOL_SHARDS: usize = 16;
@@ -40,14 +56,18 @@ impl Default for CodePools {
 }
 
 impl CodePools {
-    /// The shared blob for these bytes, made only if no holder has it yet.
+    /// The shared blob for these bytes, made only if no holder has it yet; a new blob of its
+    /// own for code under [`SHARED_FROM`].
     pub(super) fn intern(&self, digest: Digest, bytes: Bytes) -> Arc<CodeBlob> {
+        if bytes.len() < SHARED_FROM {
+            return Arc::new(CodeBlob { digest, bytes });
+        }
         let first = digest.as_str().chars().next().and_then(|c| c.to_digit(16));
         let shard = &self.shards[first.unwrap_or(0) as usize % POOL_SHARDS];
         super::lock(&shard.0).intern(digest, bytes)
     }
 
-    /// How many distinct blobs are alive.
+    /// How many distinct pooled blobs are alive.
     pub(super) fn live(&self) -> usize {
         self.shards.iter().map(|s| super::lock(&s.0).live()).sum()
     }
@@ -158,9 +178,35 @@ impl Store {
 mod tests {
     use super::*;
 
+    /// Code the pools share: `print(i)` and a comment up to [`SHARED_FROM`] bytes.
     fn code(i: usize) -> (Digest, Bytes) {
-        let bytes = Bytes::from(format!("print({i})"));
+        let mut text = format!("print({i})\n#");
+        text.extend(std::iter::repeat_n('-', SHARED_FROM - text.len()));
+        let bytes = Bytes::from(text);
         (Digest::of(&bytes), bytes)
+    }
+
+    #[test]
+    fn code_under_a_kibibyte_is_its_holders_own() {
+        let pools = CodePools::default();
+        let small = Bytes::from_static(b"print(1)");
+        let a = pools.intern(Digest::of(&small), small.clone());
+        let b = pools.intern(Digest::of(&small), small.clone());
+        assert!(!Arc::ptr_eq(&a, &b));
+        assert_eq!(
+            (a.digest.clone(), a.bytes.clone()),
+            (Digest::of(&small), small)
+        );
+        assert_eq!(pools.live(), 0);
+        // A kibibyte is shared; a byte less is not.
+        let (digest, bytes) = code(7);
+        assert_eq!(bytes.len(), SHARED_FROM);
+        let c = pools.intern(digest, bytes.clone());
+        let shorter = bytes.slice(..SHARED_FROM - 1);
+        let _held = pools.intern(Digest::of(&shorter), shorter);
+        assert_eq!(pools.live(), 1);
+        let (digest, bytes) = code(7);
+        assert!(Arc::ptr_eq(&c, &pools.intern(digest, bytes)));
     }
 
     #[test]

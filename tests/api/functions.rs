@@ -264,12 +264,15 @@ async fn code_is_stored_once_and_shared_by_latest_and_its_versions() {
     let mut config = base_config();
     config.behavior.reject_unchanged_publish = false;
     let app = TestApp::spawn_with(config).await;
-    app.create_function("hello", "shared code", 200).await;
+    // A package of a few kibibytes: code under 1 KiB is shared by latest and its versions
+    // only, not pooled between functions (the next test).
+    let package = format!("print('shared code')\n#{}", "-".repeat(4096));
+    app.create_function("hello", &package, 200).await;
     for v in ["v1", "v2", "v3"] {
         app.publish("hello", Some(json!({"version": v})), 200).await;
     }
     // A second function with the same bytes shares the blob too.
-    app.create_function("twin", "shared code", 200).await;
+    app.create_function("twin", &package, 200).await;
     let store = app.emulator.state().service().store();
     assert_eq!(store.live_code_blobs(), 1);
     let functions = store.all_functions();
@@ -288,8 +291,41 @@ async fn code_is_stored_once_and_shared_by_latest_and_its_versions() {
     }
     assert!(Arc::ptr_eq(latest, &functions[1].latest.code.blob));
     // New code is a second blob; the versions keep the first.
-    app.update_code("hello", "new code", 200).await;
+    app.update_code("hello", &format!("{package}\n# new"), 200)
+        .await;
     assert_eq!(store.live_code_blobs(), 2);
+}
+
+/// Code under 1 KiB is kept by each function: its versions share it, other functions with
+/// the same bytes have their own (pooling small code cost more than it saved), and the
+/// answers are the same either way.
+#[tokio::test]
+async fn small_code_is_shared_by_versions_but_not_pooled_between_functions() {
+    let mut config = base_config();
+    config.behavior.reject_unchanged_publish = false;
+    let app = TestApp::spawn_with(config).await;
+    let a = app.create_function("hello", "small code", 200).await;
+    app.publish("hello", Some(json!({"version": "v1"})), 200)
+        .await;
+    let b = app.create_function("twin", "small code", 200).await;
+    assert_eq!(a.body["digest"], b.body["digest"]);
+    assert_eq!(a.body["code_size"], b.body["code_size"]);
+    let store = app.emulator.state().service().store();
+    assert_eq!(store.live_code_blobs(), 0);
+    let functions = store.all_functions();
+    let hello = &functions[0];
+    assert!(Arc::ptr_eq(
+        &hello.latest.code.blob,
+        &hello.versions.get("v1").unwrap().state.code.blob
+    ));
+    assert!(!Arc::ptr_eq(
+        &hello.latest.code.blob,
+        &functions[1].latest.code.blob
+    ));
+    for name in ["hello", "twin"] {
+        let code = app.show_code(name, 200).await;
+        assert_eq!(code.body["func_code"]["file"], b64("small code"));
+    }
 }
 
 /// After a restart from the state file, versions published in a row from the same code
