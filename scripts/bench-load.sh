@@ -152,7 +152,7 @@ fi
 
 RESULTS="$BENCH_TMP/results.txt"
 : >"$RESULTS"
-bench_log "mode $MODE: ${#SELECTED[@]} cases x 2 servers x $ROUNDS rounds x (${WARMUP}s warm-up + ${DURATION}s), $CONNECTIONS connections"
+bench_log "mode $MODE: ${#SELECTED[@]} cases x ${#SERVERS[@]} servers x $ROUNDS rounds x (${WARMUP}s warm-up + ${DURATION}s), $CONNECTIONS connections"
 FAILED=0
 for ((round = 1; round <= ROUNDS; round++)); do
     # A/B, alternating who goes first, so slow drift (heat, page cache) hits both.
