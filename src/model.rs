@@ -1,7 +1,8 @@
 //! The records the store keeps: functions, their published versions, code blobs, projects.
 //!
-//! Plain data. Sharing is explicit: code bytes live in an `Arc<CodeBlob>` (one per digest,
-//! shared by every function and version that holds them), how the code was supplied in a
+//! Plain data. Sharing is explicit: code bytes live in an `Arc<CodeBlob>` (shared by latest
+//! and its versions, and for code of 1 KiB or more one per digest, shared by every function
+//! that holds it: `store::blobs`), how the code was supplied in a
 //! [`CodeRef`] and a configuration in a [`SharedConfig`] (both shared by latest and the
 //! versions published from it), so publishing a version copies two pointers, never the
 //! code or its file name.
