@@ -55,7 +55,7 @@ use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::body::Body;
-use axum::extract::{FromRequest as _, Request, State};
+use axum::extract::{FromRequest as _, Request};
 use axum::http::{HeaderName, Method, header};
 use axum::response::{IntoResponse as _, Response};
 use tower::ServiceExt as _;
@@ -336,7 +336,7 @@ where
     let WriteRoute { path, write } = route;
     let answer = {
         let app = app.clone();
-        move |req| answer_write(app, path, write.write, req)
+        move |req| async move { answer_write(&app, path, write.write, req).await }
     };
     Box::pin(middleware::edge(
         app.clone(),
@@ -369,7 +369,7 @@ async fn answered_here(
     ));
     let response = match app.in_flight().try_acquire() {
         Ok(permit) => {
-            let answer = answer_write(app.clone(), path, write.write, req);
+            let answer = answer_write(&app, path, write.write, req);
             let response = context.scope(middleware::catching_panics(answer)).await;
             drop(permit);
             response
@@ -393,27 +393,21 @@ type Routed =
 
 /// What the route does once the edge lets a write through: its body extracted as the
 /// route's extractor does, and the route's own handler called.
-async fn answer_write(app: AppState, path: FunctionPath, write: Write, req: Request) -> Response {
+async fn answer_write(app: &AppState, path: FunctionPath, write: Write, req: Request) -> Response {
     match write {
-        Write::UpdateConfig => match JsonBody::from_request(req, &app).await {
-            Ok(body) => api::functions::update_function_config(State(app), path, body)
-                .await
-                .into_response(),
+        Write::UpdateConfig => match JsonBody::from_request(req, app).await {
+            Ok(body) => api::functions::update_function_config_on(app, path, body).into_response(),
             Err(refused) => refused.into_response(),
         },
-        Write::UpdateCode => match ApiJson::from_request(req, &app).await {
-            Ok(body) => api::functions::update_function_code(State(app), path, body)
-                .await
-                .into_response(),
+        Write::UpdateCode => match ApiJson::from_request(req, app).await {
+            Ok(body) => api::functions::update_function_code_on(app, path, body).into_response(),
             Err(refused) => refused.into_response(),
         },
         Write::Publish => {
             // The route takes the body's rejection as a value: rule order decides which
             // error wins.
-            let body = OptionalJson::from_request(req, &app).await;
-            api::versions::create_function_version(State(app), path, body)
-                .await
-                .into_response()
+            let body = OptionalJson::from_request(req, app).await;
+            api::versions::create_function_version_on(app, path, body).into_response()
         }
     }
 }
