@@ -23,7 +23,7 @@ use crate::domain::{
 };
 pub use image_name::ImageName;
 pub use shared_config::{RENDERED_MAX_TOTAL, SharedConfig};
-pub use versions::Versions;
+pub use versions::{NotPublished, Versions};
 
 /// A project: the id from the path, and what responses say about it.
 #[derive(Debug, Clone, PartialEq, Eq)]

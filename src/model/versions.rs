@@ -2,8 +2,9 @@
 
 use std::hash::{Hash, Hasher};
 
-use indexmap::IndexSet;
-use indexmap::set::MutableValues as _;
+use indexmap::IndexMap;
+use indexmap::map::MutableKeys as _;
+use indexmap::map::raw_entry_v1::{RawEntryApiV1 as _, RawEntryMut};
 
 use super::{FunctionState, VersionRecord};
 
@@ -18,9 +19,11 @@ use super::{FunctionState, VersionRecord};
 /// publish copying them (`docs/PERFORMANCE.md`, "Issue 14, tenth step"). A set rather
 /// than a map from name to record because the record holds its name: the map kept a second
 /// copy of it as its key (24 bytes and an allocation per version, in a store that grows
-/// with every publish).
+/// with every publish). The set is a map to `()` (what `IndexSet` is inside) for the map's
+/// raw entry: publish checks that a name is free and inserts it in one probe
+/// ([`Versions::publish`]).
 #[derive(Debug, Clone, Default)]
-pub struct Versions(IndexSet<ByName, foldhash::fast::RandomState>);
+pub struct Versions(IndexMap<ByName, (), foldhash::fast::RandomState>);
 
 /// A boxed record as the set holds it, with a fingerprint of its name beside the pointer:
 /// hashed as its name (`str`) hashes, and compared by name.
@@ -67,6 +70,15 @@ impl PartialEq for ByName {
 
 impl Eq for ByName {}
 
+/// Why [`Versions::publish`] added nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NotPublished {
+    /// A version has the name already.
+    NameTaken,
+    /// There are `max` versions already.
+    Full,
+}
+
 /// A name to look a version up by, with its fingerprint made once for the whole probe.
 struct Named<'a> {
     name: &'a str,
@@ -110,24 +122,26 @@ fn unboxed(v: &ByName) -> &VersionRecord {
 impl Versions {
     /// The version with this name.
     pub fn get(&self, name: &str) -> Option<&VersionRecord> {
-        self.0.get(&Named::new(name)).map(unboxed)
+        self.0
+            .get_key_value(&Named::new(name))
+            .map(|(v, ())| unboxed(v))
     }
 
     /// The version with this name, to change its configuration (never its name).
     pub fn get_mut(&mut self, name: &str) -> Option<&mut VersionRecord> {
         self.0
             .get_full_mut2(&Named::new(name))
-            .map(|(_, v)| &mut *v.record)
+            .map(|(_, v, ())| &mut *v.record)
     }
 
     /// The `i`-th version in publish order.
     pub fn get_index(&self, i: usize) -> Option<&VersionRecord> {
-        self.0.get_index(i).map(unboxed)
+        self.0.get_index(i).map(|(v, ())| unboxed(v))
     }
 
     /// The newest version.
     pub fn last(&self) -> Option<&VersionRecord> {
-        self.0.last().map(unboxed)
+        self.0.last().map(|(v, ())| unboxed(v))
     }
 
     /// How many versions there are (latest not counted).
@@ -145,21 +159,60 @@ impl Versions {
         self.into_iter()
     }
 
-    /// Adds a version as the newest.
+    /// Adds a version as the newest; the caller knows that its name is free (the store's
+    /// own records, read back from the state file).
     pub fn push(&mut self, v: VersionRecord) {
-        let added = self.0.insert(ByName::new(v));
-        debug_assert!(added, "the caller checks that the name is free");
+        let (_, replaced) = self.0.insert_full(ByName::new(v), ());
+        debug_assert!(
+            replaced.is_none(),
+            "the caller checks that the name is free"
+        );
+    }
+
+    /// Publish's insert: adds the version `make` builds as the newest if no version is named
+    /// `name` (else [`NotPublished::NameTaken`], whatever the count) and fewer than `max`
+    /// versions exist (else [`NotPublished::Full`]). One probe of the table does the check
+    /// and the insert: in a function with thousands of versions each probe is a cache miss
+    /// or two (`docs/PERFORMANCE.md`, "Issue 14, fourteenth step"). `make` runs only when
+    /// the version is added, and must name it `name`.
+    pub fn publish(
+        &mut self,
+        name: &str,
+        max: usize,
+        make: impl FnOnce() -> VersionRecord,
+    ) -> Result<&VersionRecord, NotPublished> {
+        use std::hash::BuildHasher as _;
+        let named = Named::new(name);
+        // As `ByName` hashes: as its name's `str`.
+        let hash = self.0.hasher().hash_one(name);
+        let full = self.0.len() >= max;
+        match self
+            .0
+            .raw_entry_mut_v1()
+            .from_hash(hash, |v| indexmap::Equivalent::equivalent(&named, v))
+        {
+            RawEntryMut::Occupied(_) => Err(NotPublished::NameTaken),
+            RawEntryMut::Vacant(_) if full => Err(NotPublished::Full),
+            RawEntryMut::Vacant(vacant) => {
+                let version = ByName::new(make());
+                debug_assert_eq!(version.record.name.as_str(), name, "make names it name");
+                let (added, ()) = vacant.insert_hashed_nocheck(hash, version, ());
+                Ok(&added.record)
+            }
+        }
     }
 
     /// Removes the version with this name, if any, keeping the others' order.
     pub fn remove(&mut self, name: &str) -> Option<VersionRecord> {
-        self.0.shift_take(&Named::new(name)).map(|v| *v.record)
+        self.0
+            .shift_remove_entry(&Named::new(name))
+            .map(|(v, ())| *v.record)
     }
 
     /// Runs `f` on every version's state (to re-point code at the shared pool).
     pub fn for_each_state_mut(&mut self, mut f: impl FnMut(&mut FunctionState)) {
         for i in 0..self.0.len() {
-            if let Some(v) = self.0.get_index_mut2(i) {
+            if let Some((v, ())) = self.0.get_index_mut2(i) {
                 f(&mut v.record.state);
             }
         }
@@ -169,15 +222,15 @@ impl Versions {
 impl<'a> IntoIterator for &'a Versions {
     type Item = &'a VersionRecord;
     type IntoIter =
-        std::iter::Map<indexmap::set::Iter<'a, ByName>, fn(&'a ByName) -> &'a VersionRecord>;
+        std::iter::Map<indexmap::map::Keys<'a, ByName, ()>, fn(&'a ByName) -> &'a VersionRecord>;
     fn into_iter(self) -> Self::IntoIter {
-        self.0.iter().map(unboxed)
+        self.0.keys().map(unboxed)
     }
 }
 
 impl FromIterator<VersionRecord> for Versions {
     fn from_iter<I: IntoIterator<Item = VersionRecord>>(iter: I) -> Self {
-        Self(iter.into_iter().map(ByName::new).collect())
+        Self(iter.into_iter().map(|v| (ByName::new(v), ())).collect())
     }
 }
 
@@ -239,6 +292,44 @@ mod tests {
         v.push(version("v2", 128));
         assert_eq!(names(&v), ["v1", "v3", "v2"]);
         assert_eq!(v.len(), 3);
+    }
+
+    #[test]
+    fn publish_adds_a_free_name_below_the_cap_and_builds_nothing_otherwise() {
+        let mut v: Versions = ["v1", "v2"].map(|n| version(n, 128)).into_iter().collect();
+        let refused = |r: Result<&VersionRecord, NotPublished>| r.map(|_| ()).unwrap_err();
+        let never = || -> VersionRecord { panic!("a refused publish builds no version") };
+        assert_eq!(refused(v.publish("v1", 10, never)), NotPublished::NameTaken);
+        assert_eq!(refused(v.publish("v3", 2, never)), NotPublished::Full);
+        // A taken name is named as such even when the function is full (rule 7 before 8).
+        assert_eq!(refused(v.publish("v2", 2, never)), NotPublished::NameTaken);
+        assert_eq!(names(&v), ["v1", "v2"], "a refusal changes nothing");
+
+        let added = v.publish("v3", 3, || version("v3", 256)).unwrap();
+        assert_eq!(
+            (added.name.as_str(), added.state.config.memory_size.mb()),
+            ("v3", 256)
+        );
+        assert_eq!(names(&v), ["v1", "v2", "v3"], "the newest is last");
+        assert_eq!(
+            v.get("v3").unwrap().state.config.memory_size.mb(),
+            256,
+            "found by name"
+        );
+        assert_eq!(refused(v.publish("v3", 10, never)), NotPublished::NameTaken);
+        // Found after a removal shifted the others, and after the table grew.
+        v.remove("v1");
+        for i in 4..200 {
+            let name = format!("v{i}");
+            v.publish(&name, 1000, || version(&name, 128)).unwrap();
+        }
+        assert_eq!(v.get("v2").unwrap().name.as_str(), "v2");
+        assert_eq!(v.get_index(1).unwrap().name.as_str(), "v3");
+        assert_eq!(
+            refused(v.publish("v150", 1000, never)),
+            NotPublished::NameTaken
+        );
+        assert_eq!(v.len(), 198);
     }
 
     #[test]

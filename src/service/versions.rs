@@ -8,7 +8,7 @@ use super::{
 use crate::clock::default_version_name;
 use crate::domain::{ProjectId, Urn, VersionName};
 use crate::error::{ApiError, ErrorCode};
-use crate::model::{FunctionRecord, FunctionState, VersionRecord};
+use crate::model::{FunctionRecord, FunctionState, NotPublished, VersionRecord};
 
 impl Service {
     /// CreateFunctionVersion (publish), SPEC section 2. Rules 3 to 9 run as one step under
@@ -52,21 +52,24 @@ impl Service {
                     None => VersionName::parse(&default_version_name(now, offset))
                         .expect("a clock-made name follows the version rule"),
                 };
-                check_room_for(f, &name, max_versions)?;
-                let state = FunctionState {
-                    config: f.latest.config.clone(),
-                    code: f.latest.code.clone(),
-                    last_modified: now,
-                    image_name: self.image_name(now),
-                };
-                let version = VersionRecord {
-                    published_config: state.config.clone(),
-                    name: name.clone(),
-                    state,
-                    description: input.description,
-                };
-                f.versions.push(version);
-                let version = f.versions.last().expect("just pushed");
+                let latest = &f.latest;
+                f.versions
+                    .publish(name.as_str(), max_versions, || {
+                        let state = FunctionState {
+                            config: latest.config.clone(),
+                            code: latest.code.clone(),
+                            last_modified: now,
+                            image_name: self.image_name(now),
+                        };
+                        VersionRecord {
+                            published_config: state.config.clone(),
+                            name: name.clone(),
+                            state,
+                            description: input.description,
+                        }
+                    })
+                    .map_err(|refused| not_published(refused, &name))?;
+                let version = f.versions.last().expect("just published");
                 Ok(answer(version_ref(&project, f, version)))
             })
             .ok_or_else(ApiError::function_not_found)?
@@ -131,22 +134,16 @@ fn check_publishable(
     Ok(())
 }
 
-/// SPEC 2 rules 7 and 8, under the function's lock: `name` is free, and the function has
-/// fewer than `max_versions` versions.
-fn check_room_for(
-    f: &FunctionRecord,
-    name: &VersionName,
-    max_versions: usize,
-) -> Result<(), ApiError> {
-    if f.version(name.as_str()).is_some() {
-        return Err(ApiError::detailed(
-            ErrorCode::VersionExists,
-            format_args!("'{name}'"),
-        ));
-    }
-    if f.versions.len() >= max_versions {
+/// SPEC 2 rules 7 and 8 (checked under the function's lock by [`Versions::publish`]): the
+/// name is taken, or the function has as many versions as the cap allows.
+///
+/// [`Versions::publish`]: crate::model::Versions::publish
+fn not_published(refused: NotPublished, name: &VersionName) -> ApiError {
+    match refused {
+        NotPublished::NameTaken => {
+            ApiError::detailed(ErrorCode::VersionExists, format_args!("'{name}'"))
+        }
         // The exact catalogue text (SPEC 2 rule 8).
-        return Err(ApiError::new(ErrorCode::VersionLimit));
+        NotPublished::Full => ApiError::new(ErrorCode::VersionLimit),
     }
-    Ok(())
 }
