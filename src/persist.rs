@@ -451,10 +451,8 @@ mod tests {
             .create_function(&project(), body.parse_create(&limits).unwrap())
             .unwrap();
         let before = service.store().all_functions().remove(0);
-        let code: CodeBody = serde_json::from_value(json!({
-            "code_type": "inline", "func_code": {"file": b64(code)},
-        }))
-        .unwrap();
+        let code = json!({"code_type": "inline", "func_code": {"file": b64(code)}}).to_string();
+        let code: CodeBody = serde_json::from_str(&code).unwrap();
         let urn = Urn::parse(&format!(
             "urn:fss:cn-north-4:{PROJECT}:function:default:hello:latest"
         ))

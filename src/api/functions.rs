@@ -260,19 +260,22 @@ pub(crate) fn show_code(app: &AppState, path: &FunctionPath) -> Result<Response,
 pub async fn update_function_code(
     State(app): State<AppState>,
     path: FunctionPath,
-    body: ApiJson<CodeBody>,
+    body: JsonBody,
 ) -> Result<WrittenResponse, ApiError> {
     update_function_code_on(&app, path, body)
 }
 
-/// [`update_function_code`] on a borrowed state (see [`update_function_config_on`]).
+/// [`update_function_code`] on a borrowed state (see [`update_function_config_on`]). The
+/// body is read in place (`CodeBody` borrows its strings from it).
 pub(crate) fn update_function_code_on(
     app: &AppState,
     path: FunctionPath,
-    ApiJson(body): ApiJson<CodeBody>,
+    body: JsonBody,
 ) -> Result<WrittenResponse, ApiError> {
     let service = app.service();
-    let input = body.parse(&service.settings().limits)?;
+    let input = body
+        .borrowed::<CodeBody>()?
+        .parse(&service.settings().limits)?;
     let rendered = service.update_function_code_with(
         &path.project,
         &path.urn,

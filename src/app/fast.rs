@@ -66,7 +66,7 @@ use super::middleware::{self, Arrival, finished_line_wanted};
 use crate::api;
 use crate::app_state::AppState;
 use crate::error::ApiError;
-use crate::http::extract::{ApiJson, FunctionPath, JsonBody, OptionalJson};
+use crate::http::extract::{FunctionPath, JsonBody, OptionalJson};
 use crate::request_span::{RequestContext, Route};
 use crate::service::input::ListQuery;
 
@@ -399,7 +399,7 @@ async fn answer_write(app: &AppState, path: FunctionPath, write: Write, req: Req
             Ok(body) => api::functions::update_function_config_on(app, path, body).into_response(),
             Err(refused) => refused.into_response(),
         },
-        Write::UpdateCode => match ApiJson::from_request(req, app).await {
+        Write::UpdateCode => match JsonBody::from_request(req, app).await {
             Ok(body) => api::functions::update_function_code_on(app, path, body).into_response(),
             Err(refused) => refused.into_response(),
         },

@@ -10,6 +10,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, RawPathParams, Request}
 use axum::http::header::CONTENT_TYPE;
 use axum::http::request::Parts;
 use http_body::Body as _;
+use serde::Deserialize;
 use serde::de::DeserializeOwned;
 
 use crate::app_state::AppState;
@@ -131,6 +132,12 @@ impl JsonBody {
 
     /// The body as [`ApiJson`] reads it: required, a JSON object, well typed.
     pub fn required<T: DeserializeOwned>(&self) -> Result<T, ApiError> {
+        self.borrowed()
+    }
+
+    /// [`Self::required`], for a type that may borrow its strings from the body (update
+    /// code's `CodeBody`), with the same checks and errors.
+    pub fn borrowed<'de, T: Deserialize<'de>>(&'de self) -> Result<T, ApiError> {
         parse_json(&self.bytes, self.json_content_type)?.ok_or_else(body_required)
     }
 }
@@ -168,8 +175,8 @@ async fn read_json<T: DeserializeOwned>(
 }
 
 /// [`read_json`]'s checks on a body already read.
-fn parse_json<T: DeserializeOwned>(
-    bytes: &[u8],
+fn parse_json<'de, T: Deserialize<'de>>(
+    bytes: &'de [u8],
     json_content_type: bool,
 ) -> Result<Option<T>, ApiError> {
     let Some(first) = bytes.iter().position(|b| !b.is_ascii_whitespace()) else {

@@ -259,6 +259,48 @@ async fn update_code_changes_digest_size_and_last_modified() {
     a.assert_error(400, "FSS.0400");
 }
 
+/// Update code reads its body in place (`CodeBody` borrows from it): strings that carry
+/// JSON escapes (`\/` in base64, as some encoders write it; `\u` in a file name) are
+/// still read whole, and each field's type is still checked.
+#[tokio::test]
+async fn update_code_reads_escaped_strings_and_checks_types() {
+    let app = TestApp::spawn().await;
+    app.create_function("hello", "x", 200).await;
+    let code = "print('a?b>c')"; // base64 with '/' and '+': "cHJpbnQoJ2E/Yj5jJyk="
+    let escaped = b64(code).replace('/', "\\/");
+    assert!(
+        escaped.contains("\\/"),
+        "the test sends an escape: {escaped}"
+    );
+    let body = format!(
+        r#"{{"code_type":"inl\u0069ne","code_filename":"m\u00e4in.py","func_code":{{"file":"{escaped}"}}}}"#
+    );
+    let path = TestApp::fgs(&format!("/functions/{}/code", urn("hello", "latest")));
+    let headers = [("X-Auth-Token", "t"), ("Content-Type", "application/json")];
+    let a = app.raw("PUT", &path, &headers, body).await;
+    assert_eq!(a.status, 200, "{}", a.text);
+    assert_eq!(a.body["digest"], sha512_hex(code.as_bytes()));
+    assert_eq!(a.body["code_filename"], "m\u{e4}in.py");
+    assert_eq!(a.body["code_type"], "inline");
+    for (field, value) in [
+        ("code_type", json!(5)),
+        ("code_filename", json!(["x"])),
+        ("func_code", json!({"file": b64("y"), "link": 7})),
+    ] {
+        let mut body = json!({"code_type": "inline", "func_code": {"file": b64("y")}});
+        body[field] = value;
+        let a = app.call("PUT", &path, Some(body)).await;
+        a.assert_error(400, "FSS.0400");
+        assert!(a.msg().contains(field), "{field}: {}", a.msg());
+    }
+    let shown = app.show_config("hello", 200).await;
+    assert_eq!(
+        shown.body["digest"],
+        sha512_hex(code.as_bytes()),
+        "refusals change nothing"
+    );
+}
+
 #[tokio::test]
 async fn code_is_stored_once_and_shared_by_latest_and_its_versions() {
     let mut config = base_config();

@@ -366,9 +366,9 @@ impl FunctionBody {
         };
         let code = parse_code(
             self.code_type.as_deref(),
-            self.func_code.clone(),
-            self.code_url.clone(),
-            self.code_filename.clone(),
+            self.func_code.as_ref().and_then(|c| c.file.as_deref()),
+            self.code_url.as_deref(),
+            self.code_filename.as_deref(),
             self.settings.get("custom_image"),
             limits,
         )?;
