@@ -20,6 +20,12 @@
 #   --baseline BIN     also run another build of the emulator (e.g. the previous commit's
 #                      binary, copied aside) in the same rounds, interleaved, and print it
 #                      beside the emulator: how one change is measured side by side
+#   --fresh            start every server afresh for each round (and stop it after). Two
+#                      processes of one build can differ by up to 8% for their whole life
+#                      (docs/PERFORMANCE.md, "Issue 14, thirteenth step"), so rounds against
+#                      one process are not independent samples; with --fresh they are, and
+#                      every round starts from an empty store. Use it with --baseline and
+#                      5 or more rounds to read differences of a few percent.
 #
 # The state-file part (issue 14): a third server, the emulator with --state-file in the
 # scratch directory, answers `durable-publish-10` (every request a durable write: fsync per
@@ -38,7 +44,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/bench/lib.sh"
 
 MODE=full
 ROUNDS="" DURATION="" WARMUP="" CONNECTIONS=32
-ONLY="" BUILD=1 STARTUP=1 CROSS=0 OUT="" DURABLE=1 BASELINE=""
+ONLY="" BUILD=1 STARTUP=1 CROSS=0 OUT="" DURABLE=1 BASELINE="" FRESH=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --quick) MODE=quick; shift ;;
@@ -55,6 +61,7 @@ while [[ $# -gt 0 ]]; do
     --out) OUT="$2"; shift 2 ;;
     --no-durable) DURABLE=0; shift ;;
     --baseline) BASELINE="$2"; shift 2 ;;
+    --fresh) FRESH=1; shift ;;
     -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
     *) bench_die "unknown argument: $1 (see --help)" ;;
     esac
@@ -129,32 +136,40 @@ bench_machine
 
 # The emulator as a user runs it (default log level), with the publish cap and the
 # unchanged check lifted and room for the functions the cases create.
-FGS_EMULATOR_LIMITS_MAX_VERSIONS=1000000 \
-    FGS_EMULATOR_LIMITS_MAX_FUNCTIONS=1000000 \
-    FGS_EMULATOR_BEHAVIOR_REJECT_UNCHANGED_PUBLISH=false \
-    bench_start emulator "$EMULATOR_BIN"
-bench_start reference "$REFERENCE_BIN"
+start_emulator() { # NAME BIN [ARGS...]
+    FGS_EMULATOR_LIMITS_MAX_VERSIONS=1000000 \
+        FGS_EMULATOR_LIMITS_MAX_FUNCTIONS=1000000 \
+        FGS_EMULATOR_BEHAVIOR_REJECT_UNCHANGED_PUBLISH=false \
+        bench_start "$@"
+}
 SERVERS=(reference emulator)
 if [[ -n "$BASELINE" ]]; then
     [[ -x "$BASELINE" ]] || bench_die "--baseline $BASELINE is not an executable"
-    FGS_EMULATOR_LIMITS_MAX_VERSIONS=1000000 \
-        FGS_EMULATOR_LIMITS_MAX_FUNCTIONS=1000000 \
-        FGS_EMULATOR_BEHAVIOR_REJECT_UNCHANGED_PUBLISH=false \
-        bench_start baseline "$BASELINE"
     SERVERS+=(baseline)
 fi
-if [[ $DURABLE == 1 ]]; then
-    FGS_EMULATOR_LIMITS_MAX_VERSIONS=1000000 \
-        FGS_EMULATOR_LIMITS_MAX_FUNCTIONS=1000000 \
-        FGS_EMULATOR_BEHAVIOR_REJECT_UNCHANGED_PUBLISH=false \
-        bench_start durable "$EMULATOR_BIN" --state-file "$BENCH_TMP/state.jsonl"
-fi
+start_servers() {
+    start_emulator emulator "$EMULATOR_BIN"
+    bench_start reference "$REFERENCE_BIN"
+    [[ -z "$BASELINE" ]] || start_emulator baseline "$BASELINE"
+    [[ $DURABLE == 0 ]] || start_emulator durable "$EMULATOR_BIN" --state-file "$BENCH_TMP/state.jsonl"
+}
+stop_servers() {
+    local server
+    for server in "${SERVERS[@]}"; do bench_stop "$server"; done
+    [[ $DURABLE == 0 ]] || bench_stop durable
+    rm -f "$BENCH_TMP/state.jsonl"
+}
+start_servers
 
 RESULTS="$BENCH_TMP/results.txt"
 : >"$RESULTS"
-bench_log "mode $MODE: ${#SELECTED[@]} cases x ${#SERVERS[@]} servers x $ROUNDS rounds x (${WARMUP}s warm-up + ${DURATION}s), $CONNECTIONS connections"
+bench_log "mode $MODE: ${#SELECTED[@]} cases x ${#SERVERS[@]} servers x $ROUNDS rounds x (${WARMUP}s warm-up + ${DURATION}s), $CONNECTIONS connections$([[ $FRESH == 0 ]] || echo ', fresh servers every round')"
 FAILED=0
 for ((round = 1; round <= ROUNDS; round++)); do
+    if [[ $FRESH == 1 ]] && ((round > 1)); then
+        stop_servers
+        start_servers
+    fi
     # A/B, alternating who goes first, so slow drift (heat, page cache) hits both.
     order=("${SERVERS[@]}")
     if ((round % 2 == 0)); then
@@ -200,8 +215,8 @@ done
 
 # Median over rounds per case and server; ratios emulator/reference.
 echo
-printf 'load: %s mode, %s rounds x %ss, %s connections, loopback, generator 1 thread\n' \
-    "$MODE" "$ROUNDS" "$DURATION" "$CONNECTIONS"
+printf 'load: %s mode, %s rounds x %ss, %s connections, loopback, generator 1 thread%s\n' \
+    "$MODE" "$ROUNDS" "$DURATION" "$CONNECTIONS" "$([[ $FRESH == 0 ]] || echo ', fresh servers every round')"
 awk -v cases="${SELECTED[*]}" "$BENCH_AWK"'
 {
     fields()
@@ -250,8 +265,8 @@ if [[ $DURABLE == 1 ]]; then
     }' "$BENCH_TMP/fsync.txt" "$BENCH_TMP/durable.txt"
 fi
 
-printf 'rss after the load: emulator %s KiB, reference %s KiB (every function and version the cases made is still held)\n' \
-    "$(bench_rss_kb "$emulator_PID")" "$(bench_rss_kb "$reference_PID")"
+printf 'rss after the load: emulator %s KiB, reference %s KiB (every function and version the cases made %s is still held)\n' \
+    "$(bench_rss_kb "$emulator_PID")" "$(bench_rss_kb "$reference_PID")" "$([[ $FRESH == 1 ]] && echo 'in the last round' || echo 'in all rounds')"
 
 if [[ -n "$OUT" ]]; then
     cp "$RESULTS" "$OUT"
@@ -259,7 +274,7 @@ fi
 
 if [[ $CROSS == 1 ]]; then
     bash "$BENCH_ROOT/scripts/bench/cross-check.sh" "$reference_PORT" "$emulator_PORT" \
-        "$FNS/$(urn cfg-r1e-0)/config" "$DURATION" "$CONNECTIONS" || bench_log "cross-check failed (ignored)"
+        "$FNS/$(urn "cfg-r${ROUNDS}e-0")/config" "$DURATION" "$CONNECTIONS" || bench_log "cross-check failed (ignored)"
 fi
 
 if [[ $STARTUP == 1 ]]; then

@@ -266,7 +266,7 @@ async fn update_code_changes_digest_size_and_last_modified() {
 async fn update_code_reads_escaped_strings_and_checks_types() {
     let app = TestApp::spawn().await;
     app.create_function("hello", "x", 200).await;
-    let code = "print('a?b>c')"; // base64 with '/' and '+': "cHJpbnQoJ2E/Yj5jJyk="
+    let code = "print('a?b>c')"; // its base64 has a '/': "cHJpbnQoJ2E/Yj5jJyk="
     let escaped = b64(code).replace('/', "\\/");
     assert!(
         escaped.contains("\\/"),
