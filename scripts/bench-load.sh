@@ -147,10 +147,16 @@ if [[ -n "$BASELINE" ]]; then
     [[ -x "$BASELINE" ]] || bench_die "--baseline $BASELINE is not an executable"
     SERVERS+=(baseline)
 fi
-start_servers() {
-    start_emulator emulator "$EMULATOR_BIN"
-    bench_start reference "$REFERENCE_BIN"
-    [[ -z "$BASELINE" ]] || start_emulator baseline "$BASELINE"
+start_servers() { # [SERVER...]: in this order (--fresh starts them in the round's order)
+    local server list=("$@")
+    [[ $# -gt 0 ]] || list=("${SERVERS[@]}")
+    for server in "${list[@]}"; do
+        case $server in
+        emulator) start_emulator emulator "$EMULATOR_BIN" ;;
+        reference) bench_start reference "$REFERENCE_BIN" ;;
+        baseline) start_emulator baseline "$BASELINE" ;;
+        esac
+    done
     [[ $DURABLE == 0 ]] || start_emulator durable "$EMULATOR_BIN" --state-file "$BENCH_TMP/state.jsonl"
 }
 stop_servers() {
@@ -166,15 +172,18 @@ RESULTS="$BENCH_TMP/results.txt"
 bench_log "mode $MODE: ${#SELECTED[@]} cases x ${#SERVERS[@]} servers x $ROUNDS rounds x (${WARMUP}s warm-up + ${DURATION}s), $CONNECTIONS connections$([[ $FRESH == 0 ]] || echo ', fresh servers every round')"
 FAILED=0
 for ((round = 1; round <= ROUNDS; round++)); do
+    # Each round moves every server one place on (a rotation), so that over rounds each
+    # runs in every place: slow drift (heat, page cache) hits all. With two servers, who
+    # goes first alternates. With a baseline, the old order (A, B, C then C, B, A) kept
+    # the emulator in the middle, where a run of one build against itself measured it
+    # 1.5% behind on average (docs/PERFORMANCE.md, "Issue 14, fourteenth step").
+    order=()
+    for ((i = 0; i < ${#SERVERS[@]}; i++)); do
+        order+=("${SERVERS[(i + round - 1) % ${#SERVERS[@]}]}")
+    done
     if [[ $FRESH == 1 ]] && ((round > 1)); then
         stop_servers
-        start_servers
-    fi
-    # A/B, alternating who goes first, so slow drift (heat, page cache) hits both.
-    order=("${SERVERS[@]}")
-    if ((round % 2 == 0)); then
-        order=()
-        for ((i = ${#SERVERS[@]} - 1; i >= 0; i--)); do order+=("${SERVERS[i]}"); done
+        start_servers "${order[@]}"
     fi
     for name in "${SELECTED[@]}"; do
         eval "args=(${CASE_ARGS[$name]})"
