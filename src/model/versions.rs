@@ -20,7 +20,7 @@ use super::{FunctionState, VersionRecord};
 /// than a map from name to record because the record holds its name: the map kept a second
 /// copy of it as its key (24 bytes and an allocation per version, in a store that grows
 /// with every publish). The set is a map to `()` (what `IndexSet` is inside) for the map's
-/// raw entry: publish checks that a name is free and inserts it in one probe
+/// raw entry: publish checks that a name is free and inserts it with one lookup
 /// ([`Versions::publish`]).
 #[derive(Debug, Clone, Default)]
 pub struct Versions(IndexMap<ByName, (), foldhash::fast::RandomState>);
@@ -171,10 +171,12 @@ impl Versions {
 
     /// Publish's insert: adds the version `make` builds as the newest if no version is named
     /// `name` (else [`NotPublished::NameTaken`], whatever the count) and fewer than `max`
-    /// versions exist (else [`NotPublished::Full`]). One probe of the table does the check
-    /// and the insert: in a function with thousands of versions each probe is a cache miss
-    /// or two (`docs/PERFORMANCE.md`, "Issue 14, fourteenth step"). `make` runs only when
-    /// the version is added, and must name it `name`.
+    /// versions exist (else [`NotPublished::Full`]). The name is hashed and looked up once:
+    /// the insert then only looks for a free slot in the table groups the lookup just read,
+    /// where a lookup and an insert of its own each hashed the name again (through the
+    /// record's pointer) and compared any entry whose tag matched, a cache miss or two in
+    /// a function with thousands of versions (`docs/PERFORMANCE.md`, "Issue 14, fourteenth
+    /// step"). `make` runs only when the version is added, and must name it `name`.
     pub fn publish(
         &mut self,
         name: &str,
