@@ -133,6 +133,14 @@ bench_init
 [[ $BUILD == 1 ]] && bench_build
 bench_require_binaries
 bench_machine
+# Which binaries ran: `cargo bench` and `cargo test --release` rebuild target/release's
+# emulator with the dev-dependencies' features, and a build of another commit with the same
+# target directory leaves that commit's binary there (docs/PERFORMANCE.md, "Issue 14,
+# fourteenth step"); with --no-build, this line is how to tell.
+for bin in "$EMULATOR_BIN" "$REFERENCE_BIN" ${BASELINE:+"$BASELINE"}; do
+    printf 'binary: %s, %s bytes, built %s, sha256 %.12s\n' "$bin" "$(stat -c %s "$bin")" \
+        "$(date -u -r "$bin" '+%Y-%m-%d %H:%M:%S UTC')" "$(sha256sum "$bin" | cut -d' ' -f1)"
+done
 
 # The emulator as a user runs it (default log level), with the publish cap and the
 # unchanged check lifted and room for the functions the cases create.
@@ -174,9 +182,9 @@ FAILED=0
 for ((round = 1; round <= ROUNDS; round++)); do
     # Each round moves every server one place on (a rotation), so that over rounds each
     # runs in every place: slow drift (heat, page cache) hits all. With two servers, who
-    # goes first alternates. With a baseline, the old order (A, B, C then C, B, A) kept
-    # the emulator in the middle, where a run of one build against itself measured it
-    # 1.5% behind on average (docs/PERFORMANCE.md, "Issue 14, fourteenth step").
+    # goes first alternates. (With a baseline, the old order A,B,C then C,B,A kept the
+    # emulator in the middle; no bias from that was measured, but now there is none to
+    # measure: docs/PERFORMANCE.md, "Issue 14, fourteenth step".)
     order=()
     for ((i = 0; i < ${#SERVERS[@]}; i++)); do
         order+=("${SERVERS[(i + round - 1) % ${#SERVERS[@]}]}")
