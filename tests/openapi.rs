@@ -449,6 +449,49 @@ async fn the_document_is_valid_openapi_3() {
     }
 }
 
+/// The document's descriptions come from doc comments, and speak to API users: no
+/// implementation notes (a type's doc comment that talked about how the body is read in
+/// place, with links into the crate and the performance notes, once leaked into
+/// `CodeBody`'s description).
+#[tokio::test]
+async fn descriptions_carry_no_implementation_notes() {
+    let api = Api::start().await;
+    fn descriptions<'a>(v: &'a Value, at: String, out: &mut Vec<(String, &'a str)>) {
+        match v {
+            Value::Object(map) => {
+                for (k, v) in map {
+                    match (k.as_str(), v) {
+                        ("description", Value::String(text)) => out.push((at.clone(), text)),
+                        _ => descriptions(v, format!("{at}/{k}"), out),
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, v) in items.iter().enumerate() {
+                    descriptions(v, format!("{at}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    descriptions(&api.doc, String::new(), &mut all);
+    assert!(
+        all.len() > 100,
+        "the walk finds the descriptions ({})",
+        all.len()
+    );
+    for (at, text) in &all {
+        for internal in ["crate::", "docs/", "src/", "PERFORMANCE"] {
+            assert!(!text.contains(internal), "{at}: {internal:?} in {text:?}");
+        }
+    }
+    assert_eq!(
+        api.doc["components"]["schemas"]["CodeBody"]["description"],
+        "The body of `PUT .../code` (UpdateFunctionCode)."
+    );
+}
+
 #[tokio::test]
 async fn the_operation_ids_are_the_functiongraph_names() {
     let api = Api::start().await;

@@ -22,13 +22,12 @@ pub struct FuncCodeBody {
     pub link: Option<String>,
 }
 
-/// The body of `PUT .../code` (UpdateFunctionCode), read in place from the request's bytes
-/// ([`JsonBody::borrowed`]): its strings borrow the body unless JSON escapes had to be
-/// undone. The base64 code is the body's bulk (13 MB for a 10 MB zip), and update code
-/// copied it and two small strings on every request before decoding (3.6% of its samples:
-/// `docs/PERFORMANCE.md`, "Issue 14, fourteenth step").
-///
-/// [`JsonBody::borrowed`]: crate::http::extract::JsonBody::borrowed
+// Read in place from the request's bytes (`JsonBody::borrowed`): the strings borrow the
+// body unless JSON escapes had to be undone. The base64 code is the body's bulk (13 MB for
+// a 10 MB zip), which update code copied, with two small strings, before decoding
+// (`docs/PERFORMANCE.md`, "Issue 14, fourteenth step"). A plain comment, not a doc
+// comment: the doc comment is the OpenAPI document's description.
+/// The body of `PUT .../code` (UpdateFunctionCode).
 #[derive(Debug, Default, Clone, Deserialize, utoipa::ToSchema)]
 pub struct CodeBody<'a> {
     /// `inline`, `zip`, `jar`, `obs` or `Custom-Image-Swr`.
