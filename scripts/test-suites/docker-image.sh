@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
-# issue 13: the Docker image. Builds it from the release binary (no compiling inside the
+# issue 13: the Docker image. Builds it from the dist binary (no compiling inside the
 # image), starts it, waits for its HEALTHCHECK, drives it with the official Python SDK
-# (create, publish, alias, read back; TODO(issue 12): invoke once invocation exists), restarts
-# it on the same state volume and finds the data, checks the image's defaults (0.0.0.0:8080,
-# non-root, python3/node, docker stop), runs the README's "Run it in Docker" block, and prints
-# image size, docker-run-to-healthy and docker-stop times.
+# (create, publish, alias, read back, invoke through the alias on the image's python3),
+# restarts it on the same state volume and finds the data, checks the image's defaults
+# (0.0.0.0:8080, non-root, python3/node, docker stop), runs the README's "Run it in Docker"
+# block, and prints image size, docker-run-to-healthy and docker-stop times.
 #
 # Installs what is missing (docker.io, debootstrap: apt-get, as root); starts dockerd
 # (vfs, no iptables, no bridge) when none answers and stops it at the end; builds
@@ -113,13 +113,15 @@ fi
 step "base image debian:bookworm-slim: $(docker image inspect -f '{{.Size}}' debian:bookworm-slim | awk '{printf "%.0f MB", $1/1e6}')"
 
 # --- the binary and the image ---------------------------------------------------------
-# Shared with the wheel build (pip-package.sh): the same release profile, built once.
-cargo build --release --locked --quiet --bin fgs-emulator
+# Shared with the wheel build (pip-package.sh): the `dist` profile (release with fat LTO,
+# Cargo.toml), built once.
+dist_start=$(now)
+cargo build --profile dist --locked --quiet --bin fgs-emulator
 target=${CARGO_TARGET_DIR:-target}
 if [ "$target" != target ] && [ "$target" != "$repo/target" ]; then
-  mkdir -p target/release && cp "$target/release/fgs-emulator" target/release/fgs-emulator
+  mkdir -p target/dist && cp "$target/dist/fgs-emulator" target/dist/fgs-emulator
 fi
-step "release binary $(stat -c %s target/release/fgs-emulator | awk '{printf "%.1f MB", $1/1e6}')"
+step "dist binary $(stat -c %s target/dist/fgs-emulator | awk '{printf "%.1f MB", $1/1e6}'), built in $(since "$dist_start")s"
 build_start=$(now)
 docker build --quiet --network host --build-arg BASE_IMAGE=debian:bookworm-slim \
   --label org.opencontainers.image.title=fgs-emulator -t "$image" . >/dev/null

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # issue 13: the pip package. Runs the README's "Use it from pytest" install block in a fresh
-# venv (maturin pinned, builds the wheel with cargo's release profile: the same
-# target/release/fgs-emulator the Docker image copies), checks the wheel's contents, then
+# venv (maturin pinned, builds the wheel with Cargo.toml's dist profile: the same
+# target/dist/fgs-emulator the Docker image copies), checks the wheel's contents, then
 # runs the plugin's own tests (python/tests) and the README's example test through the
 # installed plugin, with no Rust toolchain on PATH. Prints the wheel's size.
 #
