@@ -10,8 +10,11 @@
 #   (default: full)    3 rounds of 8 s (+1 s warm-up) per case and server (~8 minutes)
 #   --rounds N --duration S --warmup S --connections C   override the mode's values
 #   --cases a,b        only these cases (names below)
-#   --no-build         use the binaries already in target/release
+#   --no-build         use the binaries already in target/release (target/dist with --dist)
 #   --debug            use debug binaries (CI: keeps the harness from rotting; numbers meaningless)
+#   --dist             use Cargo.toml's dist profile (release with fat LTO: what the Docker
+#                      image and the wheel ship) for every binary, the reference's too, so
+#                      the ratios still compare like with like (target/dist; builds ~4 min)
 #   --no-startup       skip the start-up measurement (scripts/bench-startup.sh)
 #   --cross-check      also measure show-config with wrk (apt) or oha if on PATH, to check
 #                      the in-repo load generator against an independent one
@@ -38,7 +41,11 @@
 # generator"); it drives both servers, so its own cost is on both sides.
 set -euo pipefail
 # --debug: the debug binaries (CI runs the harness this way; the numbers mean nothing).
-for arg in "$@"; do [[ $arg == --debug ]] && export BENCH_PROFILE=debug; done
+# --dist: the dist profile's, every one of them.
+for arg in "$@"; do
+    [[ $arg == --debug ]] && export BENCH_PROFILE=debug
+    [[ $arg == --dist ]] && export BENCH_PROFILE=dist
+done
 # shellcheck source=scripts/bench/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/bench/lib.sh"
 
@@ -48,7 +55,7 @@ ONLY="" BUILD=1 STARTUP=1 CROSS=0 OUT="" DURABLE=1 BASELINE="" FRESH=0
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --quick) MODE=quick; shift ;;
-    --debug) shift ;;
+    --debug | --dist) shift ;;
     --full) MODE=full; shift ;;
     --rounds) ROUNDS="$2"; shift 2 ;;
     --duration) DURATION="$2"; shift 2 ;;

@@ -11,7 +11,8 @@ BENCH_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 # shellcheck source=scripts/lib/emulator.sh
 source "$BENCH_ROOT/scripts/lib/emulator.sh"
 # BENCH_PROFILE=debug uses (and builds) the debug binaries instead: numbers are meaningless
-# then, but CI uses it to run the harness cheaply so it cannot rot.
+# then, but CI uses it to run the harness cheaply so it cannot rot. BENCH_PROFILE=dist uses
+# Cargo.toml's dist profile (release with fat LTO), the one the Docker image and wheel ship.
 BENCH_PROFILE="${BENCH_PROFILE:-release}"
 BENCH_TARGET="${CARGO_TARGET_DIR:-$BENCH_ROOT/target}/$BENCH_PROFILE"
 # EMULATOR_BIN may be set to measure another build of the emulator (e.g. the previous
@@ -38,7 +39,7 @@ bench_init() {
 # examples, the emulator would get the dev-dependencies' features too (cargo unifies them
 # per build) and be another binary than the one users run (13.0 MB instead of 12.1 MB).
 bench_build() {
-    local profile=(--release)
+    local profile=(--profile "$BENCH_PROFILE")
     [[ $BENCH_PROFILE == debug ]] && profile=()
     bench_log "building $BENCH_PROFILE binaries (cargo build ${profile[*]} --bin fgs-emulator; cargo build ${profile[*]} --example reference_server --example loadgen)"
     (cd "$BENCH_ROOT" && cargo build "${profile[@]}" --quiet --bin fgs-emulator &&
