@@ -120,7 +120,10 @@ fn put_bool(out: &mut Vec<u8>, key: &str, value: bool) {
 /// Writes `"key":"value"` (`key` as in [`put`]). A string with nothing to escape (ids,
 /// digests, URNs, times, most names: see [`plain`]) is copied as it is; serde_json looks
 /// every byte up in its escape table, and that scan was half of rendering a function
-/// object. Others go through serde_json.
+/// object. Others go through serde_json. Inlined into each caller, where `key` is a
+/// literal of known length: its copy becomes a few moves instead of a call to `memcpy`
+/// (`cargo bench --bench view`, `to_json`: 331-359 ns -> 288-294 ns).
+#[inline(always)]
 fn put_str(out: &mut Vec<u8>, key: &str, value: &str) -> serde_json::Result<()> {
     out.extend_from_slice(key.as_bytes());
     if plain(value.as_bytes()) {
