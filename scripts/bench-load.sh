@@ -14,7 +14,7 @@
 #   --debug            use debug binaries (CI: keeps the harness from rotting; numbers meaningless)
 #   --dist             use Cargo.toml's dist profile (release with fat LTO: what the Docker
 #                      image and the wheel ship) for every binary, the reference's too, so
-#                      the ratios still compare like with like (target/dist; builds ~4 min)
+#                      the ratios still compare like with like (target/dist; ~6 min to build)
 #   --no-startup       skip the start-up measurement (scripts/bench-startup.sh)
 #   --cross-check      also measure show-config with wrk (apt) or oha if on PATH, to check
 #                      the in-repo load generator against an independent one
