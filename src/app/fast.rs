@@ -56,12 +56,12 @@ use std::time::Instant;
 
 use axum::body::Body;
 use axum::extract::{FromRequest as _, Request};
-use axum::http::{HeaderName, Method, header};
+use axum::http::{Method, header};
 use axum::response::{IntoResponse as _, Response};
 use tower::ServiceExt as _;
 use tower::util::Oneshot;
 
-use super::REQUEST_ID;
+use super::REQUEST_ID_HEADER;
 use super::middleware::{self, Arrival, finished_line_wanted};
 use crate::api;
 use crate::app_state::AppState;
@@ -132,9 +132,7 @@ fn read<B>(app: &AppState, req: &axum::http::Request<B>) -> Option<Response> {
     let mut response = answered.ok()?.ok().filter(|r| r.status().is_success())?;
     let id = app.next_request_id();
     arrival.record(app, &id, Some(read.operation), &response);
-    response
-        .headers_mut()
-        .insert(HeaderName::from_static(REQUEST_ID), id);
+    response.headers_mut().insert(REQUEST_ID_HEADER, id);
     Some(response)
 }
 
@@ -479,7 +477,10 @@ mod tests {
         for tail in ["config", "code", "versions", "aliases"] {
             let answered = read(&app, &read_of(tail, true)).expect(tail);
             assert_eq!(answered.status(), 200, "{tail}");
-            assert!(answered.headers().contains_key(REQUEST_ID), "{tail}");
+            assert!(
+                answered.headers().contains_key(&REQUEST_ID_HEADER),
+                "{tail}"
+            );
         }
         // No credential in presence mode: the edge refuses it, not the lane.
         assert!(read(&app, &read_of("config", false)).is_none());
@@ -563,7 +564,10 @@ mod tests {
             let route = write_route(&app, &req).unwrap_or_else(|| panic!("{method} {tail}"));
             let answered = write(&app, req, route).await.unwrap();
             assert_eq!(answered.status(), 200, "{method} {tail}");
-            assert!(answered.headers().contains_key(REQUEST_ID), "{tail}");
+            assert!(
+                answered.headers().contains_key(&REQUEST_ID_HEADER),
+                "{tail}"
+            );
         }
         for (method, path) in [
             (Method::POST, format!("{base}/config")),

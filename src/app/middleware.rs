@@ -11,10 +11,10 @@ use tracing::Instrument as _;
 use std::convert::Infallible;
 
 use axum::extract::{MatchedPath, Request};
-use axum::http::{HeaderName, HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
-use super::REQUEST_ID;
+use super::REQUEST_ID_HEADER;
 use crate::app_state::AppState;
 use crate::clock::Clock;
 use crate::error::{ApiError, EnvelopeWritten, ErrorCode};
@@ -126,9 +126,7 @@ pub(super) fn sign_off(
     context: &RequestContext,
     started: Instant,
 ) {
-    response
-        .headers_mut()
-        .insert(HeaderName::from_static(REQUEST_ID), id);
+    response.headers_mut().insert(REQUEST_ID_HEADER, id);
     if let Some(span) = context.made() {
         span.record("status", response.status().as_u16());
         span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);

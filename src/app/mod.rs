@@ -52,13 +52,18 @@ pub use fast::{Dispatched, dispatch};
 pub use serve::serve;
 
 use axum::Router;
-use axum::http::{Method, Uri};
+use axum::http::{HeaderName, Method, Uri};
 
 use crate::app_state::AppState;
 use crate::error::ApiError;
 
 /// The header that carries each request's id, on every response.
 pub const REQUEST_ID: &str = "x-request-id";
+
+/// [`REQUEST_ID`] as a header name, checked when compiling. A `const`, not a `static`: each
+/// use is then a value the compiler sees whole, and it hashes the name for the header map
+/// when compiling too (through a `static` it was hashed on every response).
+pub(crate) const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static(REQUEST_ID);
 
 /// The whole application: the FunctionGraph routes, the control plane, the
 /// fallback, and the middleware stack described in the module docs.

@@ -137,7 +137,8 @@ impl Handler {
                 .is_some_and(|(a, b)| !a.is_empty() && !b.is_empty())
                 && !s.chars().any(char::is_whitespace)
         };
-        shape_ok && s.chars().count() <= 128
+        // No more than 128 bytes is no more than 128 characters: counting is for the rest.
+        shape_ok && (s.len() <= 128 || s.chars().count() <= 128)
     }
 
     /// The handler text.
