@@ -6,7 +6,7 @@
 use serde::Serialize;
 
 use super::{FunctionView, qualifier_text};
-use crate::model::FunctionConfig;
+use crate::model::{FunctionConfig, StrategyConfig};
 
 /// A member's prefix, `,"key":`, as one literal: every member but an object's first is
 /// preceded by a comma, so the writers copy one slice per key and test nothing.
@@ -178,6 +178,11 @@ pub(super) fn plain(value: &[u8]) -> bool {
 /// added there and not here). Written by hand because publish, update code and update
 /// config answer a whole function object, and serde escaped the ~40 keys on every one;
 /// values that are not plain strings still go through serde_json.
+///
+/// Most functions set few of the optional settings, so the two long runs of them
+/// (`hooks`, `extras`) are each one literal when none is set (`HOOKS_UNSET`,
+/// `EXTRAS_UNSET`), instead of some twenty keys, tests and copies each: update config
+/// renders every new configuration once, on the write's path.
 fn config_members(o: &mut Vec<u8>, c: &FunctionConfig) -> serde_json::Result<()> {
     put_str(o, k!("runtime"), c.runtime.as_str())?;
     put_str(o, k!("handler"), c.handler.as_str())?;
@@ -185,6 +190,56 @@ fn config_members(o: &mut Vec<u8>, c: &FunctionConfig) -> serde_json::Result<()>
     put(o, k!("timeout"), &c.timeout)?;
     put_str(o, k!("description"), c.description.as_str())?;
     put_str(o, k!("user_data"), c.user_data.as_str())?;
+    if hooks_unset(c) {
+        o.extend_from_slice(HOOKS_UNSET.as_bytes());
+    } else {
+        hooks(o, c)?;
+    }
+    put_str(o, k!("enterprise_project_id"), &c.enterprise_project_id)?;
+    put_str(o, k!("type"), c.func_type.as_str())?;
+    put_bool(o, k!("enable_dynamic_memory"), c.enable_dynamic_memory);
+    if c.strategy_config == StrategyConfig::default() {
+        o.extend_from_slice(STRATEGY_UNSET.as_bytes());
+    } else {
+        put(o, k!("strategy_config"), &c.strategy_config)?;
+    }
+    if extras_unset(c) {
+        o.extend_from_slice(EXTRAS_UNSET.as_bytes());
+    } else {
+        extras(o, c)?;
+    }
+    Ok(())
+}
+
+/// What [`hooks`] writes when [`hooks_unset`] (`tests::the_shortcuts_write_what_the_members_write`).
+const HOOKS_UNSET: &str = concat!(
+    k!("encrypted_user_data"),
+    "\"\"",
+    k!("xrole"),
+    "\"\"",
+    k!("app_xrole"),
+    "\"\"",
+    k!("initializer_handler"),
+    "\"\"",
+    k!("initializer_timeout"),
+    "0",
+    k!("pre_stop_handler"),
+    "\"\""
+);
+
+/// Whether every member [`hooks`] writes has its unset value.
+fn hooks_unset(c: &FunctionConfig) -> bool {
+    c.encrypted_user_data.is_empty()
+        & c.xrole.is_empty()
+        & c.app_xrole.is_empty()
+        & c.initializer_handler.is_empty()
+        & c.initializer_timeout.is_unset()
+        & c.pre_stop_handler.is_empty()
+        & c.pre_stop_timeout.is_unset()
+}
+
+/// The members from `encrypted_user_data` to `pre_stop_timeout`, one by one.
+fn hooks(o: &mut Vec<u8>, c: &FunctionConfig) -> serde_json::Result<()> {
     put_str(o, k!("encrypted_user_data"), &c.encrypted_user_data)?;
     put_str(o, k!("xrole"), &c.xrole)?;
     put_str(o, k!("app_xrole"), &c.app_xrole)?;
@@ -194,10 +249,94 @@ fn config_members(o: &mut Vec<u8>, c: &FunctionConfig) -> serde_json::Result<()>
     if !c.pre_stop_timeout.is_unset() {
         put(o, k!("pre_stop_timeout"), &c.pre_stop_timeout)?;
     }
-    put_str(o, k!("enterprise_project_id"), &c.enterprise_project_id)?;
-    put_str(o, k!("type"), c.func_type.as_str())?;
-    put_bool(o, k!("enable_dynamic_memory"), c.enable_dynamic_memory);
-    put(o, k!("strategy_config"), &c.strategy_config)?;
+    Ok(())
+}
+
+/// `strategy_config` as its default writes it (`tests::the_shortcuts_write_what_the_members_write`).
+const STRATEGY_UNSET: &str = concat!(
+    k!("strategy_config"),
+    "{\"concurrency\":-1,\"concurrent_num\":0}"
+);
+
+/// What [`extras`] writes when [`extras_unset`] (`tests::the_shortcuts_write_what_the_members_write`).
+const EXTRAS_UNSET: &str = concat!(
+    k!("func_vpc"),
+    "null",
+    k!("mount_config"),
+    "null",
+    k!("custom_image"),
+    "null",
+    k!("extend_config"),
+    "\"\"",
+    k!("long_time"),
+    "false",
+    k!("log_group_id"),
+    "\"\"",
+    k!("log_stream_id"),
+    "\"\"",
+    k!("enable_lts_log"),
+    "false",
+    k!("log_config"),
+    "null",
+    k!("domain_names"),
+    "\"\"",
+    k!("peering_cidr"),
+    "\"\"",
+    k!("gpu_memory"),
+    "0",
+    k!("gpu_type"),
+    "\"\"",
+    k!("is_stateful_function"),
+    "false",
+    k!("heartbeat_handler"),
+    "\"\"",
+    k!("enable_class_isolation"),
+    "false",
+    k!("ephemeral_storage"),
+    "0",
+    k!("network_controller"),
+    "null",
+    k!("enable_auth_in_header"),
+    "false",
+    k!("lts_custom_tag"),
+    "null",
+    k!("user_data_encrypt_kms_key_id"),
+    "\"\"",
+    k!("code_encrypt_kms_key_id"),
+    "\"\""
+);
+
+/// Whether every member [`extras`] writes has its unset value. `&` rather than `&&`: the
+/// members sit side by side, so testing them all costs less than a branch each.
+fn extras_unset(c: &FunctionConfig) -> bool {
+    c.func_vpc.get().is_none()
+        & c.mount_config.get().is_none()
+        & c.custom_image.get().is_none()
+        & c.extend_config.is_empty()
+        & !c.long_time
+        & c.log_group_id.is_empty()
+        & c.log_stream_id.is_empty()
+        & !c.enable_lts_log
+        & c.log_config.get().is_none()
+        & c.domain_names.is_empty()
+        & c.peering_cidr.is_empty()
+        & (c.gpu_memory == 0)
+        & c.gpu_type.is_empty()
+        & !c.is_stateful_function
+        & c.heartbeat_handler.is_empty()
+        & !c.enable_class_isolation
+        & (c.ephemeral_storage == 0)
+        & c.network_controller.get().is_none()
+        & !c.enable_auth_in_header
+        & c.lts_custom_tag.get().is_none()
+        & c.user_data_encrypt_kms_key_id.is_empty()
+        & c.code_encrypt_kms_key_id.is_empty()
+        & c.restore_hook_handler.is_empty()
+        & (c.restore_hook_timeout == 0)
+}
+
+/// The members from `func_vpc` to the end, one by one.
+fn extras(o: &mut Vec<u8>, c: &FunctionConfig) -> serde_json::Result<()> {
     put(o, k!("func_vpc"), &c.func_vpc)?;
     put(o, k!("mount_config"), &c.mount_config)?;
     put(o, k!("custom_image"), &c.custom_image)?;
@@ -231,4 +370,82 @@ fn config_members(o: &mut Vec<u8>, c: &FunctionConfig) -> serde_json::Result<()>
         put(o, k!("restore_hook_timeout"), &c.restore_hook_timeout)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+    use crate::domain::config::tests::{body, candidates, minimal};
+
+    /// The configuration's members as `config_members` writes them, as one object.
+    fn ours(c: &FunctionConfig) -> String {
+        let mut out = Vec::new();
+        config_members(&mut out, c).unwrap();
+        out[0] = b'{'; // the first member's comma
+        out.push(b'}');
+        String::from_utf8(out).unwrap()
+    }
+
+    /// Every setting given alone (each good value of `candidates`), none, and all of
+    /// them: the writer writes what serde writes, so each shortcut's test looks at every
+    /// member it stands for (one left out would write the literal for a set member).
+    #[test]
+    fn the_members_match_serde_one_setting_at_a_time() {
+        let mut configs = vec![FunctionConfig::parse(&minimal(), None).unwrap()];
+        let mut all = minimal();
+        for (key, value) in candidates() {
+            let mut b = minimal();
+            b.insert(key.to_owned(), value.clone());
+            if let Ok(c) = FunctionConfig::parse(&b, None) {
+                all.insert(key.to_owned(), value);
+                configs.push(c);
+            }
+        }
+        assert!(
+            configs.len() > 40,
+            "only {} candidates parsed",
+            configs.len()
+        );
+        if let Ok(c) = FunctionConfig::parse(&all, None) {
+            configs.push(c);
+        }
+        let mut shortcuts = [0; 3];
+        for c in &configs {
+            shortcuts[0] += usize::from(hooks_unset(c));
+            shortcuts[1] += usize::from(extras_unset(c));
+            shortcuts[2] += usize::from(c.strategy_config == StrategyConfig::default());
+            assert_eq!(ours(c), serde_json::to_string(c).unwrap(), "{c:?}");
+        }
+        // Each shortcut taken by some configurations and not by others.
+        for taken in shortcuts {
+            assert!(taken > 0 && taken < configs.len(), "{shortcuts:?}");
+        }
+    }
+
+    /// The literals are what the members write one by one for a configuration that sets
+    /// none of them.
+    #[test]
+    fn the_shortcuts_write_what_the_members_write() {
+        let c = FunctionConfig::parse(&minimal(), None).unwrap();
+        assert!(hooks_unset(&c) && extras_unset(&c));
+        let mut out = Vec::new();
+        hooks(&mut out, &c).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), HOOKS_UNSET);
+        let mut out = Vec::new();
+        extras(&mut out, &c).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), EXTRAS_UNSET);
+        let mut out = Vec::new();
+        put(&mut out, k!("strategy_config"), &c.strategy_config).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), STRATEGY_UNSET);
+        // And a setting given as its unset value keeps the shortcut.
+        let c = FunctionConfig::parse(
+            &body(json!({"runtime": "Python3.9", "handler": "index.handler",
+                "memory_size": 128, "timeout": 30, "xrole": "", "gpu_memory": 0})),
+            None,
+        )
+        .unwrap();
+        assert!(hooks_unset(&c) && extras_unset(&c));
+    }
 }

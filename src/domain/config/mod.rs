@@ -398,15 +398,15 @@ fn check_first<T: serde::de::DeserializeOwned>(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use serde_json::json;
 
-    fn body(v: Value) -> Map<String, Value> {
+    pub(crate) fn body(v: Value) -> Map<String, Value> {
         v.as_object().unwrap().clone()
     }
 
-    fn minimal() -> Map<String, Value> {
+    pub(crate) fn minimal() -> Map<String, Value> {
         body(json!({"runtime": "Python3.9", "handler": "index.handler",
                     "memory_size": 128, "timeout": 30}))
     }
@@ -445,8 +445,9 @@ mod tests {
     }
 
     /// Values for every setting, good and bad, and keys that are not settings: the
-    /// candidates `patching_agrees_with_the_overlay` combines.
-    fn candidates() -> Vec<(&'static str, Value)> {
+    /// candidates `patching_agrees_with_the_overlay` combines (and the function object's
+    /// writer renders one by one: `api::view::json`).
+    pub(crate) fn candidates() -> Vec<(&'static str, Value)> {
         vec![
             ("runtime", json!("Node.js18.15")),
             ("runtime", json!("Cobol")),
