@@ -14,7 +14,9 @@
 //! ([`stalled`]) sleeps until the waiting connection's deadline, and when it wakes it looks
 //! again: busy, or waiting since later, means a new deadline; past it, the connection is
 //! closed. So the timer fires at most about once per timeout per connection, whatever the
-//! number of requests, and never earlier than hyper's would have.
+//! number of requests, and never earlier than hyper's would have. The watchdog is a task
+//! of its own beside the connection's (`serve`), so that a request's wake-ups never poll
+//! its timer.
 
 use std::convert::Infallible;
 use std::sync::Arc;
