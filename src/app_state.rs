@@ -10,13 +10,11 @@ mod in_flight;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::http::HeaderValue;
-
 use crate::clock::{Clock, ControlledClock};
 use crate::config::{Config, ConfigError};
 use crate::error::ApiError;
 use crate::faults::Faults;
-use crate::journal::Journal;
+use crate::journal::{Journal, RequestId};
 use crate::persist::{StateFile, StateFileError};
 use crate::random::Rng;
 use crate::service::seed::SeedError;
@@ -198,7 +196,7 @@ impl AppState {
     }
 
     /// A fresh request id (follows `control.seed` when set).
-    pub(crate) fn next_request_id(&self) -> HeaderValue {
+    pub(crate) fn next_request_id(&self) -> RequestId {
         // 32 lowercase hex digits, like the service's request ids; into a stack buffer,
         // since this runs on every request.
         let (high, low) = if self.inner.seeded_ids {
@@ -221,10 +219,9 @@ impl AppState {
         bytes[8..].copy_from_slice(&low.to_be_bytes());
         let mut id = [0u8; 32];
         hex::encode_to_slice(bytes, &mut id).expect("32 digits for 16 bytes");
-        // One shared allocation: the id is cloned into the request's context and its
-        // response header, and a header value copied from a slice would allocate again on
-        // its first clone. (The journal keeps a copy: `journal::RequestId`.)
-        HeaderValue::from_maybe_shared(bytes::Bytes::from_owner(id))
-            .expect("hex is a valid header value")
+        // Kept as plain bytes: the request's context and its journal entry each copy
+        // them, and the response header makes its own value once (`RequestId::header`).
+        // A header value shared by the three cost an atomic count on each clone and drop.
+        RequestId::from_digits(id)
     }
 }

@@ -70,6 +70,19 @@ impl RequestId {
         }
     }
 
+    /// An id of 32 hex digits, as the emulator makes them (`AppState::next_request_id`).
+    pub(crate) fn from_digits(bytes: [u8; 32]) -> Self {
+        Self { len: 32, bytes }
+    }
+
+    /// The id as the `X-Request-Id` header's value: its own copy, made once per request
+    /// (the request's context and its journal entry keep this plain copy, so nothing
+    /// shares the header's allocation and no count is kept on it).
+    pub fn header(&self) -> HeaderValue {
+        HeaderValue::from_bytes(&self.bytes[..usize::from(self.len)])
+            .unwrap_or_else(|_| HeaderValue::from_static(""))
+    }
+
     /// The id as text.
     pub fn as_str(&self) -> &str {
         // Header values are visible ASCII (or opaque bytes, shown as nothing).

@@ -16,6 +16,8 @@ use axum::extract::MatchedPath;
 use axum::http::{HeaderValue, Method};
 use tracing::Span;
 
+use crate::journal::RequestId;
+
 tokio::task_local! {
     static REQUEST: Arc<RequestContext>;
 }
@@ -42,7 +44,7 @@ impl Route {
 
 /// What the span of one request says about it, kept until (if ever) the span is made.
 pub struct RequestContext {
-    id: HeaderValue,
+    id: RequestId,
     method: Method,
     route: Option<Route>,
     operation: Option<&'static str>,
@@ -52,7 +54,7 @@ pub struct RequestContext {
 impl RequestContext {
     /// The context of a request, with its span not made yet.
     pub fn new(
-        id: HeaderValue,
+        id: RequestId,
         method: Method,
         route: Option<Route>,
         operation: Option<&'static str>,
@@ -72,7 +74,7 @@ impl RequestContext {
             .get_or_init(|| {
                 tracing::info_span!(
                     "request",
-                    id = self.id.to_str().unwrap_or_default(),
+                    id = self.id.as_str(),
                     method = %self.method,
                     route = self.route.as_ref().map_or("", Route::as_str),
                     operation = self.operation.unwrap_or(""),
@@ -100,7 +102,7 @@ impl RequestContext {
 
 /// The current request's id (what its `X-Request-Id` will say), inside a request.
 pub fn current_request_id() -> Option<HeaderValue> {
-    REQUEST.try_with(|r| r.id.clone()).ok()
+    REQUEST.try_with(|r| r.id.header()).ok()
 }
 
 /// Runs `log` (a `tracing` event) inside the current request's span, making the span if it

@@ -132,7 +132,9 @@ fn read<B>(app: &AppState, req: &axum::http::Request<B>) -> Option<Response> {
     let mut response = answered.ok()?.ok().filter(|r| r.status().is_success())?;
     let id = app.next_request_id();
     arrival.record(app, &id, Some(read.operation), &response);
-    response.headers_mut().insert(REQUEST_ID_HEADER, id);
+    response
+        .headers_mut()
+        .insert(REQUEST_ID_HEADER, id.header());
     Some(response)
 }
 
@@ -360,7 +362,7 @@ async fn answered_here(
     let id = app.next_request_id();
     let arrival = Arrival::new(&app, req.method(), req.uri().path(), started);
     let context = Arc::new(RequestContext::new(
-        id.clone(),
+        id,
         req.method().clone(),
         Some(Route::Lane(write.route)),
         Some(write.operation),

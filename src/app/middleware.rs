@@ -19,7 +19,7 @@ use crate::app_state::AppState;
 use crate::clock::Clock;
 use crate::error::{ApiError, EnvelopeWritten, ErrorCode};
 use crate::faults::{Action, Probe};
-use crate::journal::Entry;
+use crate::journal::{Entry, RequestId};
 use crate::request_span::{RequestContext, Route, in_request_span};
 
 /// A panic below the edge (see [`catching_panics`]): logged with its message (inside the request's span, so
@@ -69,7 +69,7 @@ where
     let id = app.next_request_id();
     let started = Instant::now();
     let context = Arc::new(RequestContext::new(
-        id.clone(),
+        id,
         req.method().clone(),
         route,
         operation,
@@ -122,11 +122,13 @@ where
 /// and the `finished` line.
 pub(super) fn sign_off(
     response: &mut Response,
-    id: HeaderValue,
+    id: RequestId,
     context: &RequestContext,
     started: Instant,
 ) {
-    response.headers_mut().insert(REQUEST_ID_HEADER, id);
+    response
+        .headers_mut()
+        .insert(REQUEST_ID_HEADER, id.header());
     if let Some(span) = context.made() {
         span.record("status", response.status().as_u16());
         span.record("latency_ms", started.elapsed().as_secs_f64() * 1000.0);
@@ -236,7 +238,7 @@ impl Arrival {
     pub(super) fn record(
         self,
         app: &AppState,
-        id: &HeaderValue,
+        id: &RequestId,
         operation: Option<&'static str>,
         response: &Response,
     ) {
@@ -244,7 +246,7 @@ impl Arrival {
         app.journal().record(
             Entry {
                 time: crate::clock::local(self.at, app.service().settings().utc_offset),
-                request_id: crate::journal::RequestId::new(id),
+                request_id: *id,
                 method: self.method,
                 path: self.path,
                 operation,
