@@ -79,6 +79,8 @@ impl RequestId {
     /// (the request's context and its journal entry keep this plain copy, so nothing
     /// shares the header's allocation and no count is kept on it).
     pub fn header(&self) -> HeaderValue {
+        // Cannot fail: the bytes are hex digits (`from_digits`) or a prefix of a header
+        // value (`new`), both valid header bytes. The empty value is only a no-panic guard.
         HeaderValue::from_bytes(&self.bytes[..usize::from(self.len)])
             .unwrap_or_else(|_| HeaderValue::from_static(""))
     }
